@@ -1,0 +1,238 @@
+/* Vectorisable elementary functions: exp, log, log1p, tanh for float and double.
+ *
+ * Plain branch-free C (integer bit tricks through memcpy, selects written as
+ * ternaries) so that GCC/Clang turn loops calling them into SIMD code without
+ * -ffast-math.  Accuracy (tests/test_math.py measures it over the domain):
+ * a few ulp.  Special values follow C99 Annex F: NaN in gives NaN out,
+ * exp(+inf) = inf, exp(-inf) = 0, log(0) = -inf, log(x<0) = NaN.
+ *
+ * Methods: exp -- Cody-Waite reduction x = k ln2 + r, |r| <= ln2/2, a Taylor
+ * (double) or Cephes minimax (float) polynomial, 2^k applied in two halves so
+ * subnormal results are right.  log -- fdlibm/Cephes: x = 2^k m with m in
+ * [sqrt(1/2), sqrt(2)), polynomial in f = m - 1.  log1p -- log(u) corrected by
+ * (x - (u - 1)) / u with u = 1 + x.  tanh -- Cephes rational/polynomial for
+ * |x| < 0.625, else sign(x) (1 - 2 / (exp(2|x|) + 1)).
+ */
+#ifndef LF_MATH_H
+#define LF_MATH_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include "lf_common.h"
+
+LF_INLINE double lf_f64_from_bits(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
+LF_INLINE uint64_t lf_bits_f64(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
+LF_INLINE float lf_f32_from_bits(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+LF_INLINE uint32_t lf_bits_f32(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+
+/* ---------------------------------------------------------------- exp */
+LF_INLINE double lf_exp_f64(double x) {
+    const double shifter = 6755399441055744.0; /* 1.5 * 2^52 */
+    double xc = x > 709.8 ? 709.8 : x;
+    xc = xc < -750.0 ? -750.0 : xc;
+    double kd = xc * 1.4426950408889634 + shifter;
+    const int64_t k = (int64_t)(lf_bits_f64(kd) - lf_bits_f64(shifter));
+    kd -= shifter;
+    double r = xc - kd * 6.93147180369123816490e-01;
+    r = r - kd * 1.90821492927058770002e-10;
+    double p = 1.0 / 6227020800.0;            /* 1/13! */
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    /* 2^k = 2^k1 * 2^k2 with k1 = floor(k/2): both factors are normal numbers */
+    const uint64_t kk = (uint64_t)(k + 2048);
+    const uint64_t h = kk >> 1;
+    const double s1 = lf_f64_from_bits((h - 1) << 52);
+    const double s2 = lf_f64_from_bits((kk - h - 1) << 52);
+    const double res = p * s1 * s2;
+    return x != x ? x : res;
+}
+
+LF_INLINE float lf_exp_f32(float x) {
+    const float shifter = 12582912.0f; /* 1.5 * 2^23 */
+    float xc = x > 88.8f ? 88.8f : x;
+    xc = xc < -104.0f ? -104.0f : xc;
+    float kd = xc * 1.44269504088896341f + shifter;
+    const int32_t k = (int32_t)(lf_bits_f32(kd) - lf_bits_f32(shifter));
+    kd -= shifter;
+    float r = xc - kd * 0.693359375f;
+    r = r - kd * -2.12194440e-4f;
+    float p = 1.9875691500E-4f;
+    p = p * r + 1.3981999507E-3f;
+    p = p * r + 8.3334519073E-3f;
+    p = p * r + 4.1665795894E-2f;
+    p = p * r + 1.6666665459E-1f;
+    p = p * r + 5.0000001201E-1f;
+    p = p * r * r + r + 1.0f;
+    const uint32_t kk = (uint32_t)(k + 256);
+    const uint32_t h = kk >> 1;
+    const float s1 = lf_f32_from_bits((h - 1) << 23);
+    const float s2 = lf_f32_from_bits((kk - h - 1) << 23);
+    const float res = p * s1 * s2;
+    return x != x ? x : res;
+}
+
+/* ---------------------------------------------------------------- log */
+LF_INLINE double lf_log_f64(double x) {
+    const int sub = x < 2.2250738585072014e-308;
+    const double xs = sub ? x * 18014398509481984.0 : x; /* 2^54 */
+    uint64_t u = lf_bits_f64(xs) + (0x3ff0000000000000ULL - 0x3fe6a09e667f3bcdULL);
+    const uint64_t eb = (u >> 52) & 0x7ff;
+    const double m = lf_f64_from_bits((u & 0x000fffffffffffffULL) + 0x3fe6a09e667f3bcdULL);
+    const double dk = (lf_f64_from_bits(0x4330000000000000ULL | eb) - 4503599627370496.0) -
+                      (sub ? 1077.0 : 1023.0);
+    const double f = m - 1.0;
+    const double hfsq = 0.5 * f * f;
+    const double s = f / (2.0 + f);
+    const double z = s * s, w = z * z;
+    const double t1 = w * (3.999999999940941908e-01 +
+                           w * (2.222219843214978396e-01 + w * 1.531383769920937332e-01));
+    const double t2 = z * (6.666666666666735130e-01 +
+                           w * (2.857142874366239149e-01 +
+                                w * (1.818357216161805012e-01 + w * 1.479819860511658591e-01)));
+    const double R = t2 + t1;
+    double res = dk * 6.93147180369123816490e-01 -
+                 ((hfsq - (s * (hfsq + R) + dk * 1.90821492927058770002e-10)) - f);
+    res = x == __builtin_inf() ? x : res;
+    res = x == 0.0 ? -__builtin_inf() : res;
+    res = x < 0.0 ? __builtin_nan("") : res;
+    return x != x ? x : res;
+}
+
+LF_INLINE float lf_log_f32(float x) {
+    const int sub = x < 1.17549435e-38f;
+    const float xs = sub ? x * 33554432.0f : x; /* 2^25 */
+    uint32_t u = lf_bits_f32(xs) + (0x3f800000U - 0x3f3504f3U);
+    const uint32_t eb = (u >> 23) & 0xff;
+    const float m = lf_f32_from_bits((u & 0x007fffffU) + 0x3f3504f3U);
+    const float dk = (lf_f32_from_bits(0x4b000000U | eb) - 8388608.0f) - (sub ? 152.0f : 127.0f);
+    const float f = m - 1.0f;
+    const float z = f * f;
+    float y = 7.0376836292E-2f;
+    y = y * f - 1.1514610310E-1f;
+    y = y * f + 1.1676998740E-1f;
+    y = y * f - 1.2420140846E-1f;
+    y = y * f + 1.4249322787E-1f;
+    y = y * f - 1.6668057665E-1f;
+    y = y * f + 2.0000714765E-1f;
+    y = y * f - 2.4999993993E-1f;
+    y = y * f + 3.3333331174E-1f;
+    y = y * f * z;
+    y += dk * -2.12194440e-4f;
+    y += -0.5f * z;
+    float res = f + y;
+    res += dk * 0.693359375f;
+    res = x == __builtin_inff() ? x : res;
+    res = x == 0.0f ? -__builtin_inff() : res;
+    res = x < 0.0f ? __builtin_nanf("") : res;
+    return x != x ? x : res;
+}
+
+/* -------------------------------------------------------------- log1p */
+LF_INLINE double lf_log1p_f64(double x) {
+    const double u = 1.0 + x;
+    const double um = u - 1.0;
+    const double d = u == 0.0 ? 1.0 : u; /* keep the division finite; fixed below */
+    double res = lf_log_f64(u) + (x - um) / d;
+    res = x == __builtin_inf() ? x : res;
+    res = u == 0.0 ? -__builtin_inf() : res;
+    res = x < -1.0 ? __builtin_nan("") : res;
+    return x != x ? x : res;
+}
+
+LF_INLINE float lf_log1p_f32(float x) {
+    const float u = 1.0f + x;
+    const float um = u - 1.0f;
+    const float d = u == 0.0f ? 1.0f : u;
+    float res = lf_log_f32(u) + (x - um) / d;
+    res = x == __builtin_inff() ? x : res;
+    res = u == 0.0f ? -__builtin_inff() : res;
+    res = x < -1.0f ? __builtin_nanf("") : res;
+    return x != x ? x : res;
+}
+
+/* --------------------------------------------------------------- tanh */
+LF_INLINE double lf_tanh_f64(double x) {
+    const double a = fabs(x);
+    const double z = x * x;
+    const double P = (-9.64399179425052238628E-1 * z - 9.92877231001918586564E1) * z -
+                     1.61468768441708447952E3;
+    const double Q = ((z + 1.12811678491632931402E2) * z + 2.23548839060100448583E3) * z +
+                     4.84406305325125486048E3;
+    const double small = x + x * z * P / Q;
+    const double e = lf_exp_f64(2.0 * (a > 40.0 ? 40.0 : a));
+    const double big = 1.0 - 2.0 / (e + 1.0);
+    const double res = a < 0.625 ? small : (x < 0.0 ? -big : big);
+    return x != x ? x : res;
+}
+
+LF_INLINE float lf_tanh_f32(float x) {
+    const float a = fabsf(x);
+    const float z = x * x;
+    float p = -5.70498872745E-3f;
+    p = p * z + 2.06390887954E-2f;
+    p = p * z - 5.37397155531E-2f;
+    p = p * z + 1.33314422036E-1f;
+    p = p * z - 3.33332819422E-1f;
+    const float small = p * z * x + x;
+    const float e = lf_exp_f32(2.0f * (a > 20.0f ? 20.0f : a));
+    const float big = 1.0f - 2.0f / (e + 1.0f);
+    const float res = a < 0.625f ? small : (x < 0.0f ? -big : big);
+    return x != x ? x : res;
+}
+
+/* -------------------------------------------------------------- expm1 */
+/* |x| < ln2/2: Taylor series without the leading 1 (no cancellation); else exp(x) - 1. */
+LF_INLINE double lf_expm1_f64(double x) {
+    double p = 1.0 / 6227020800.0;
+    p = p * x + 1.0 / 479001600.0;
+    p = p * x + 1.0 / 39916800.0;
+    p = p * x + 1.0 / 3628800.0;
+    p = p * x + 1.0 / 362880.0;
+    p = p * x + 1.0 / 40320.0;
+    p = p * x + 1.0 / 5040.0;
+    p = p * x + 1.0 / 720.0;
+    p = p * x + 1.0 / 120.0;
+    p = p * x + 1.0 / 24.0;
+    p = p * x + 1.0 / 6.0;
+    p = p * x + 0.5;
+    const double small = x + x * x * p;
+    const double big = lf_exp_f64(x) - 1.0;
+    return fabs(x) < 0.34657359027997264 ? small : big;
+}
+
+LF_INLINE float lf_expm1_f32(float x) {
+    float p = 1.0f / 362880.0f;
+    p = p * x + 1.0f / 40320.0f;
+    p = p * x + 1.0f / 5040.0f;
+    p = p * x + 1.0f / 720.0f;
+    p = p * x + 1.0f / 120.0f;
+    p = p * x + 1.0f / 24.0f;
+    p = p * x + 1.0f / 6.0f;
+    p = p * x + 0.5f;
+    const float small = x + x * x * p;
+    const float big = lf_exp_f32(x) - 1.0f;
+    return fabsf(x) < 0.34657359f ? small : big;
+}
+
+/* Type-generic names, for code written once for both dtypes. */
+#define LF_EXP(x) _Generic((x), float: lf_exp_f32, double: lf_exp_f64)(x)
+#define LF_EXPM1(x) _Generic((x), float: lf_expm1_f32, double: lf_expm1_f64)(x)
+#define LF_LOG(x) _Generic((x), float: lf_log_f32, double: lf_log_f64)(x)
+#define LF_LOG1P(x) _Generic((x), float: lf_log1p_f32, double: lf_log1p_f64)(x)
+#define LF_TANH(x) _Generic((x), float: lf_tanh_f32, double: lf_tanh_f64)(x)
+#define LF_ABS(x) _Generic((x), float: fabsf, double: fabs)(x)
+#define LF_SQRT(x) _Generic((x), float: sqrtf, double: sqrt)(x)
+
+#endif

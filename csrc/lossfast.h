@@ -1,0 +1,46 @@
+/* The C interface of lossfast's kernels, as seen by the Cython layer. */
+#ifndef LOSSFAST_H
+#define LOSSFAST_H
+
+#include "lf_common.h"
+
+/* ---- elementwise loss engine (lf_elementwise.h) ----
+ * One call computes, for a loss given by its per-element value l and
+ * derivative g = dl/dy_pred, any of:
+ *   LF_SUM  -> return sum_i w_i * l_i            (float64, deterministic)
+ *   LF_ELEM -> loss_out[i] = w_i * l_i
+ *   LF_GRAD -> grad_out[i] = grad_scale * w_i * g_i
+ * The weight of element i is weight[i / n_cols] (one weight per row), or 1
+ * when weight is NULL.  Pointers are to float or double, as the entry's f32 /
+ * f64 function says; all arrays are C-contiguous with n elements. */
+enum { LF_SUM = 1, LF_ELEM = 2, LF_GRAD = 4 };
+
+typedef struct lf_ew_args {
+    const void *y_true, *y_pred, *weight;
+    int64_t n, n_cols;
+    double params[4];
+    void *loss_out, *grad_out;
+    double grad_scale;
+    int mode;
+} lf_ew_args;
+
+typedef double (*lf_ew_fn)(const lf_ew_args *);
+typedef struct lf_ew_entry {
+    const char *name; /* NULL name ends a table */
+    lf_ew_fn f32, f64;
+} lf_ew_entry;
+
+/* Families of elementwise losses: tables for the SIMD level in use. */
+const lf_ew_entry *lf_ew_regression(void);
+
+/* ---- elementary functions over arrays (mathfuncs.c), for tests ---- */
+typedef void (*lf_unary_f32)(const float *x, float *out, int64_t n);
+typedef void (*lf_unary_f64)(const double *x, double *out, int64_t n);
+typedef struct lf_unary_entry {
+    const char *name;
+    lf_unary_f32 f32;
+    lf_unary_f64 f64;
+} lf_unary_entry;
+const lf_unary_entry *lf_mathfuncs(void);
+
+#endif

@@ -1,0 +1,31 @@
+"""lossfast: batched losses and gradients, fused optimizer steps and linear
+models on SIMD + OpenMP C kernels.
+
+Submodules load on first use, so ``import lossfast`` stays cheap:
+``lf.losses``, ``lf.activations``, ``lf.optim`` and the estimators
+``lf.LinearRegression``, ``lf.Ridge``, ``lf.LogisticRegression``.
+"""
+import importlib
+
+from ._config import get_num_threads, num_threads, set_num_threads, show_config
+
+__version__ = "0.1.0"
+
+_SUBMODULES = {"losses", "activations", "optim", "linear_model"}
+_ESTIMATORS = {"LinearRegression": "linear_model", "Ridge": "linear_model",
+               "LogisticRegression": "linear_model"}
+
+__all__ = ["__version__", "show_config", "get_num_threads", "set_num_threads", "num_threads",
+           *sorted(_SUBMODULES), *sorted(_ESTIMATORS)]
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _ESTIMATORS:
+        return getattr(importlib.import_module(f".{_ESTIMATORS[name]}", __name__), name)
+    raise AttributeError(f"module 'lossfast' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,15 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
+"""The compiled core of lossfast: thin typed-memoryview wrappers that release
+the GIL and call the C kernels in csrc/.  No maths lives here; validation and
+the API are in the Python modules.  Each kernel family has its own .pxi."""
+
+from libc.stdint cimport int64_t
+
+ctypedef fused floating:
+    float
+    double
+
+lf_dispatch_init()
+
+include "_config.pxi"
+include "_losses.pxi"

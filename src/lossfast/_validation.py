@@ -1,0 +1,99 @@
+"""Input checks and conversions shared by the Python API.
+
+Every public function converts its inputs through here, so the rules are the
+same everywhere: complex / object / string / datetime dtypes are a TypeError,
+integer and bool inputs are converted as NumPy would, shapes must agree
+(ValueError naming both), and arrays handed to C are C-contiguous.
+"""
+import numpy as np
+
+_BAD_KINDS = {"c": "complex", "O": "object", "U": "string", "S": "bytes", "V": "void",
+              "M": "datetime", "m": "timedelta"}
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_dtype_kind(arr, name):
+    kind = arr.dtype.kind
+    if kind in _BAD_KINDS:
+        raise TypeError(f"{name} has dtype {arr.dtype} ({_BAD_KINDS[kind]}); "
+                        "expected real numbers (float32, float64, int or bool)")
+
+
+def as_array(x, name):
+    """np.asarray with the dtype-kind check."""
+    arr = np.asarray(x)
+    check_dtype_kind(arr, name)
+    return arr
+
+
+def compute_dtype(y_pred, *others):
+    """The dtype a kernel runs in: y_pred's if it is float32/float64 (so the
+    gradient has y_pred's dtype), otherwise NumPy's promotion with float64
+    (float16 computes in float32)."""
+    dt = y_pred.dtype
+    if dt == np.float32 or dt == np.float64:
+        return dt
+    if dt == np.float16:
+        return np.dtype(np.float32)
+    return np.result_type(np.float64, *[o.dtype for o in others if o is not None])
+
+
+def as_contiguous(arr, dtype):
+    """C-contiguous array of `dtype` (no copy when it already is one)."""
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def check_same_shape(a, b, name_a="y_true", name_b="y_pred"):
+    if a.shape != b.shape:
+        raise ValueError(f"{name_a} and {name_b} must have the same shape, got "
+                         f"{name_a}.shape={a.shape} and {name_b}.shape={b.shape}")
+
+
+def check_reduction(reduction, allowed=REDUCTIONS):
+    if reduction not in allowed:
+        raise ValueError(f"reduction must be one of {allowed}, got {reduction!r}")
+
+
+def sample_weight_rows(sample_weight, n_rows, dtype):
+    """Per-row weights as a contiguous 1-D array of `dtype` with n_rows entries.
+
+    A scalar is broadcast to every row.  Returns (weights, total) where total
+    is the float64 sum of the weights.
+    """
+    w = as_array(sample_weight, "sample_weight")
+    if w.ndim == 0:
+        w = np.full(n_rows, w, dtype=dtype)
+    elif w.shape != (n_rows,):
+        raise ValueError(f"sample_weight must have shape ({n_rows},) (one weight per sample, "
+                         f"i.e. per row of y_pred), got shape {w.shape}")
+    w = as_contiguous(w, dtype)
+    return w, float(np.sum(w, dtype=np.float64))
+
+
+def check_out(out, shape, dtype, name="out"):
+    """An `out=` buffer must be a writeable C-contiguous ndarray of the result's shape and dtype."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
+    if out.shape != tuple(shape):
+        raise ValueError(f"{name} has shape {out.shape}, expected {tuple(shape)}")
+    if out.dtype != dtype:
+        raise ValueError(f"{name} has dtype {out.dtype}, expected {np.dtype(dtype)}")
+    if not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValueError(f"{name} must be a writeable C-contiguous array")
+    return out
+
+
+def check_positive(value, name, *, allow_zero=False):
+    value = float(value)
+    ok = value >= 0 if allow_zero else value > 0
+    if not ok or not np.isfinite(value):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a finite number {bound}, got {value}")
+    return value
+
+
+def check_open_unit(value, name):
+    value = float(value)
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"{name} must be in the open interval (0, 1), got {value}")
+    return value

@@ -1,0 +1,20 @@
+"""Loss functions: ``loss``, ``gradient`` and fused ``loss_gradient`` over
+NumPy arrays, argument order ``(y_true, y_pred)``.
+
+Classes take their hyper-parameters in ``__init__``; lower-case functional
+shortcuts (``mse(y_true, y_pred)``) and ``get(name, **params)`` resolve names
+and aliases.  See ``Loss`` for reductions and sample weights.
+"""
+from ._base import ElementwiseLoss, Loss, available, get
+from ._regression import (Gaussian, Huber, LogCosh, MeanAbsoluteError, MeanSquaredError,
+                          Quantile, RootMeanSquaredError, SmoothL1, gaussian, huber, l1, l2,
+                          log_cosh, mae, mean_absolute_error, mean_squared_error, mse, pinball,
+                          quantile, rmse, root_mean_squared_error, smooth_l1)
+
+__all__ = [
+    "Loss", "ElementwiseLoss", "get", "available",
+    "MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError", "Huber", "SmoothL1",
+    "LogCosh", "Gaussian", "Quantile",
+    "mse", "mean_squared_error", "mae", "mean_absolute_error", "rmse", "root_mean_squared_error",
+    "huber", "smooth_l1", "log_cosh", "gaussian", "quantile", "pinball", "l1", "l2",
+]
