@@ -33,6 +33,34 @@ typedef struct lf_ew_entry {
 /* Families of elementwise losses: tables for the SIMD level in use. */
 const lf_ew_entry *lf_ew_regression(void);
 
+const lf_ew_entry *lf_ew_classification(void);
+
+/* ---- row-wise losses (softmax family) ----
+ * y_pred is (n, n_classes) row-major logits or probabilities; y_true is
+ * either n int64 class indices (sparse losses) or an (n, n_classes) array of
+ * the same float type (dense targets), as the entry says.  The loss of a row
+ * is the row sum; weights are per row.
+ *   LF_SUM  -> return sum_r w_r * loss_r         (float64, deterministic)
+ *   LF_ELEM -> loss_out[r] = w_r * loss_r       (n values)
+ *   LF_GRAD -> grad_out[r, j] = grad_scale * w_r * d loss_r / d y_pred[r, j]
+ * A sparse label outside [0, n_classes) gives a NaN loss and no write
+ * outside the row (the Python layer rejects such labels first). */
+typedef struct lf_rw_args {
+    const void *y_true, *y_pred, *weight;
+    int64_t n, n_classes;
+    double params[4];
+    void *loss_out, *grad_out;
+    double grad_scale;
+    int mode;
+} lf_rw_args;
+
+typedef double (*lf_rw_fn)(const lf_rw_args *);
+typedef struct lf_rw_entry {
+    const char *name; /* NULL name ends a table */
+    lf_rw_fn f32, f64;
+} lf_rw_entry;
+const lf_rw_entry *lf_rw_classification(void);
+
 /* ---- elementary functions over arrays (mathfuncs.c), for tests ---- */
 typedef void (*lf_unary_f32)(const float *x, float *out, int64_t n);
 typedef void (*lf_unary_f64)(const double *x, double *out, int64_t n);

@@ -36,6 +36,26 @@ cdef extern from "lossfast.h" nogil:
         lf_ew_fn f32
         lf_ew_fn f64
     const lf_ew_entry *lf_ew_regression()
+    const lf_ew_entry *lf_ew_classification()
+
+    ctypedef struct lf_rw_args:
+        const void *y_true
+        const void *y_pred
+        const void *weight
+        int64_t n
+        int64_t n_classes
+        double params[4]
+        void *loss_out
+        void *grad_out
+        double grad_scale
+        int mode
+
+    ctypedef double (*lf_rw_fn)(const lf_rw_args *) noexcept nogil
+    ctypedef struct lf_rw_entry:
+        const char *name
+        lf_rw_fn f32
+        lf_rw_fn f64
+    const lf_rw_entry *lf_rw_classification()
 
     ctypedef void (*lf_unary_f32)(const float *, float *, int64_t) noexcept nogil
     ctypedef void (*lf_unary_f64)(const double *, double *, int64_t) noexcept nogil
