@@ -3,7 +3,7 @@ memory bandwidth measured in the same run, >= 5x PyTorch functional + autograd).
 import numpy as np
 import pytest
 
-from lossfast import losses
+from lossfast import _lossfast, losses
 from benchutil import copy_probe, need_torch, run
 
 N = 10_000_000
@@ -60,3 +60,25 @@ def test_loss_gradient(benchmark, arrays, name, role):
         run(benchmark, group, role, step)
     else:  # the same traffic: read y_true and y_pred, write the gradient
         run(benchmark, group, role, copy_probe(3 * y_pred.nbytes))
+
+
+SIMD_LEVELS = [lvl for lvl in _lossfast.SIMD_LEVELS
+               if _lossfast.SIMD_LEVELS.index(lvl)
+               <= _lossfast.SIMD_LEVELS.index(_lossfast.simd_level_supported())]
+
+
+@pytest.mark.parametrize("level", SIMD_LEVELS)
+@pytest.mark.parametrize("name", ["huber", "log_cosh", "gaussian"])
+def test_simd_levels(benchmark, arrays, name, level):
+    """Each compiled SIMD path on its own: the best one is the 'lossfast' row,
+    the others show what the run-time dispatch buys."""
+    tag, y_true, y_pred, out = arrays
+    loss = losses.get(name)
+    best = _lossfast.simd_level()
+    role = "lossfast" if level == best else f"simd-{level}"
+    _lossfast.set_simd_level(level)
+    try:
+        run(benchmark, f"{name} loss+grad {tag} N=1e7 by SIMD level", role,
+            lambda: loss.loss_gradient(y_true, y_pred, out=out), rounds=5)
+    finally:
+        _lossfast.set_simd_level(best)
