@@ -155,11 +155,15 @@ def make_params(shapes, dtype, seed=0):
 class Problem:
     """A separable noisy quadratic: the gradient of 0.5 * s * (p - c)^2 plus noise that
     depends on the step (a window, shifted with the step, into a fixed random pool), so
-    every optimizer moves every element differently."""
+    every optimizer moves every element differently.  With ``maximize=True`` the quadratic
+    is concave (the gradient is negated), so that gradient ascent is stable: ascending a
+    convex quadratic would make elements near c diverge from one another for rounding
+    differences of one ulp."""
 
     POOL = 128
 
-    def __init__(self, shapes, dtype, seed=0):
+    def __init__(self, shapes, dtype, seed=0, maximize=False):
+        self.sign = -1 if maximize else 1
         rng = np.random.default_rng(seed + 1000)
         self.dtype = np.dtype(dtype)
         self.scale = [rng.uniform(0.1, 3.0, s).astype(dtype) for s in shapes]
@@ -171,7 +175,7 @@ class Problem:
         out = []
         for p, s, c, z in zip(params, self.scale, self.center, self.noise):
             k = (37 * t) % self.POOL
-            out.append(s * (p - c) + z[k:k + p.size].reshape(p.shape))
+            out.append(self.sign * s * (p - c) + z[k:k + p.size].reshape(p.shape))
         return out
 
 

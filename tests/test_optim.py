@@ -64,8 +64,12 @@ def run_ref(name, hyper, params, problem, steps=STEPS):
     return opt
 
 
+def problem_for(hyper, shapes, dtype, seed=0):
+    return Problem(shapes, dtype, seed=seed, maximize=hyper.get("maximize", False))
+
+
 def check_against_reference(name, hyper, shapes, dtype, steps=STEPS):
-    problem = Problem(shapes, dtype)
+    problem = problem_for(hyper, shapes, dtype)
     p_lf = make_params(shapes, dtype)
     p_ref = [p.copy() for p in p_lf]
     run_lf(name, hyper, p_lf, problem, steps)
@@ -108,7 +112,7 @@ def test_multi_tensor_matches_reference(name, hyper, dtype):
 def test_misaligned_views(name, hyper):
     """Parameters that start off a vector boundary (views into a larger buffer): the
     vectoriser's peeled head, body and tail all agree with the reference."""
-    problem = Problem([(70,), (W + 5,)], np.float32)
+    problem = problem_for(hyper, [(70,), (W + 5,)], np.float32)
     for offset in (1, 3, 7):
         base = [np.zeros(70 + offset, np.float32), np.zeros(W + 5 + offset, np.float32)]
         p_lf = [b[offset:] for b in base]
@@ -127,7 +131,7 @@ def test_mixed_dtypes_in_one_optimizer(name, hyper):
     p32 = make_params([(37,)], np.float32)
     p64 = make_params([(5, 3)], np.float64, seed=3)
     pr32, pr64 = p32[0].copy(), p64[0].copy()
-    pb32, pb64 = Problem([(37,)], np.float32), Problem([(5, 3)], np.float64, seed=3)
+    pb32, pb64 = problem_for(hyper, [(37,)], np.float32), problem_for(hyper, [(5, 3)], np.float64, seed=3)
     opt = getattr(lf.optim, name)([p32[0], p64[0]], **hyper)
     r32 = ref.REFERENCES[name]([pr32], **hyper)
     r64 = ref.REFERENCES[name]([pr64], **hyper)
@@ -149,7 +153,7 @@ def test_one_and_two_threads_identical(name, hyper, dtype):
     """Above the parallel threshold (one large tensor, and 150 tensors of 1001 elements)
     the result is bit-for-bit the same on 1 and 2 threads."""
     shapes = [(core.PARALLEL_THRESHOLD + 4465,)] + [(1001,)] * 150
-    problem = Problem(shapes, dtype)
+    problem = problem_for(hyper, shapes, dtype)
     results = []
     for n in (1, 2):
         params = make_params(shapes, dtype)
@@ -167,7 +171,7 @@ def test_every_simd_path(name, hyper, dtype, restore_simd):
     """Each SIMD path (baseline, AVX2, AVX-512 where the CPU has them) matches the
     reference, and all paths agree bit for bit (no FMA contraction in optim.c)."""
     shapes = [(s,) for s in SIZES]
-    problem = Problem(shapes, dtype)
+    problem = problem_for(hyper, shapes, dtype)
     p_ref = make_params(shapes, dtype)
     run_ref(name, hyper, p_ref, problem)
     results = {}
@@ -196,7 +200,7 @@ def test_nan_gradients_propagate_like_the_reference(name, hyper, dtype):
     n = 4 * W + 3
     params = make_params([(n,)], dtype)
     p_ref = [params[0].copy()]
-    problem = Problem([(n,)], dtype)
+    problem = problem_for(hyper, [(n,)], dtype)
     opt = getattr(lf.optim, name)(params, **hyper)
     r = ref.REFERENCES[name](p_ref, **hyper)
     for t in range(1, 11):
@@ -226,7 +230,7 @@ def test_zero_weight_decay_keeps_infinite_parameters():
 @pytest.mark.parametrize("name, hyper", OPTION_SETS, ids=OPTION_IDS)
 def test_state_dict_round_trip_continues_the_trajectory(name, hyper):
     shapes = [(W + 1,), (3, 4)]
-    problem = Problem(shapes, np.float64)
+    problem = problem_for(hyper, shapes, np.float64)
     params = make_params(shapes, np.float64)
     opt = run_lf(name, hyper, params, problem, steps=50)
     sd = opt.state_dict()

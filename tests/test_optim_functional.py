@@ -6,8 +6,8 @@ import pytest
 import lossfast as lf
 from lossfast.optim import functional as F
 import reference_optim as ref
-from reference_optim import Problem, assert_trajectory_close, make_params
-from test_optim import OPTION_IDS, OPTION_SETS, SIZES
+from reference_optim import assert_trajectory_close, make_params
+from test_optim import OPTION_IDS, OPTION_SETS, SIZES, problem_for
 
 STATE_NAMES = {  # positional state arguments of each functional step, in order
     "SGD": ["momentum_buffer"],
@@ -39,7 +39,7 @@ def functional_hyper(name, hyper):
 @pytest.mark.parametrize("name, hyper", OPTION_SETS, ids=OPTION_IDS)
 def test_functional_matches_reference(name, hyper, dtype, size):
     shapes = [(size,)]
-    problem = Problem(shapes, dtype)
+    problem = problem_for(hyper, shapes, dtype)
     params = make_params(shapes, dtype)
     p_ref = [params[0].copy()]
     state = initial_state(name, hyper, params[0])
@@ -55,7 +55,7 @@ def test_functional_matches_reference(name, hyper, dtype, size):
 @pytest.mark.parametrize("name, hyper", OPTION_SETS, ids=OPTION_IDS)
 def test_functional_equals_the_class(name, hyper):
     shapes = [(3, 11)]
-    problem = Problem(shapes, np.float32)
+    problem = problem_for(hyper, shapes, np.float32)
     a = make_params(shapes, np.float32)
     b = [a[0].copy()]
     opt = getattr(lf.optim, name)(a, **hyper)

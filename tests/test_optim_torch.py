@@ -6,7 +6,7 @@ import pytest
 
 import lossfast as lf
 from reference_optim import Problem, assert_trajectory_close, make_params
-from test_optim import OPTION_IDS, OPTION_SETS, STEPS, W, run_lf
+from test_optim import OPTION_IDS, OPTION_SETS, STEPS, W, problem_for, run_lf
 
 torch = pytest.importorskip("torch")
 
@@ -34,7 +34,7 @@ CASES = [pytest.param(name, hyper, impl, id=f"{ident}-{impl}")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name, hyper, impl", CASES)
 def test_trajectory_matches_torch(name, hyper, impl, dtype):
-    problem = Problem(SHAPES, dtype)
+    problem = problem_for(hyper, SHAPES, dtype)
     params = make_params(SHAPES, dtype)
     expected = run_torch(name, hyper, params, problem, **IMPLS[impl])
     run_lf(name, hyper, params, problem)
@@ -61,7 +61,7 @@ def test_large_tensor_matches_torch(name, dtype):
 @pytest.mark.parametrize("name, hyper", OPTION_SETS[::2], ids=OPTION_IDS[::2])
 def test_nan_gradients_like_torch(name, hyper):
     shape = [(4 * W + 3,)]
-    problem = Problem(shape, np.float64)
+    problem = problem_for(hyper, shape, np.float64)
     params = make_params(shape, np.float64)
     tensors = [torch.tensor(params[0].copy(), requires_grad=True)]
     topt = getattr(torch.optim, name)(tensors, **hyper)

@@ -182,7 +182,9 @@ class Adam(Optimizer):
         bc1 = 1 - beta1^t,  bc2 = 1 - beta2^t            (in double)
         p = p - (lr / bc1) * m / (sqrt(vmax if amsgrad else v) / sqrt(bc2) + eps)
 
-    This is ``torch.optim.Adam``; each beta must be in [0, 1).  Keras's ``beta_1``,
+    This is ``torch.optim.Adam``; each beta must be in [0, 1).  (The kernel multiplies by
+    ``1 / sqrt(bc2)`` where PyTorch divides by ``sqrt(bc2)``: one rounding apart, one
+    division fewer per element.)  Keras's ``beta_1``,
     ``beta_2``, ``epsilon`` and ``learning_rate`` are accepted.  State: ``"exp_avg"``,
     ``"exp_avg_sq"``, ``"max_exp_avg_sq"`` (amsgrad).
     """
