@@ -26,7 +26,8 @@ torch.set_num_threads(2)
 
 LAYOUTS = {"1x1e7": [10_000_000], "200x5e4": [50_000] * 200}
 DTYPES = {"float32": (np.float32, torch.float32), "float64": (np.float64, torch.float64)}
-OPTIMIZERS = {"adam": ("Adam", {"lr": 1e-3}), "sgd_momentum": ("SGD", {"lr": 1e-3, "momentum": 0.9})}
+OPTIMIZERS = {"adam": ("Adam", {"lr": 1e-3}),
+              "sgd_momentum": ("SGD", {"lr": 1e-3, "momentum": 0.9})}
 IMPLS = ["lossfast", "torch_fused", "torch_foreach", "numpy"]
 ROUNDS = {"numpy": 5, "torch_foreach": 10}
 
@@ -175,7 +176,52 @@ def test_bandwidth_fraction(benchmark, dtype_name):
             "speedup_vs_torch_fused": t_fused / t_adam}
     benchmark.extra_info.update(info)
     print(f"\n[{dtype_name}] Adam 1e7: {info['adam_ms']:.2f} ms = {info['adam_GBps']:.1f} GB/s; "
-          f"2-thread copy of the same bytes {info['copy_ms']:.2f} ms = {info['copy_GBps']:.1f} GB/s; "
-          f"fraction {info['fraction_of_copy']:.2f} (torch fused {info['torch_fused_fraction_of_copy']:.2f}); "
+          f"2-thread copy of the same bytes {info['copy_ms']:.2f} ms = "
+          f"{info['copy_GBps']:.1f} GB/s; fraction {info['fraction_of_copy']:.2f} "
+          f"(torch fused {info['torch_fused_fraction_of_copy']:.2f}); "
           f"lossfast / torch fused speed {info['speedup_vs_torch_fused']:.2f}x")
     benchmark.pedantic(adam, rounds=20, iterations=1, warmup_rounds=1)
+
+
+def summary(rounds=5, repeats=3):
+    """Interleaved medians of every implementation for every case, as speed ratios
+    (``python bench/bench_optim.py``): alternating the implementations round by round
+    makes the ratios robust to load from other processes on a shared machine."""
+    print(f"threads: lossfast {lf.get_num_threads()}, torch {torch.get_num_threads()}; "
+          f"SIMD {lf._lossfast.simd_level()}")
+    print(f"{'case':<28}" + "".join(f"{impl:>15}" for impl in IMPLS)
+          + "   lossfast speed vs: fused  foreach  numpy")
+    for opt_name in OPTIMIZERS:
+        for layout in LAYOUTS:
+            for dtype_name in DTYPES:
+                steps = [make_step(impl, opt_name, layout, dtype_name) for impl in IMPLS]
+                for s in steps:
+                    s()
+                per = [[] for _ in IMPLS]
+                for _ in range(rounds):
+                    for k, s in enumerate(steps):
+                        per[k].append(median_time(s, 1 if IMPLS[k] == "numpy" else repeats))
+                times = [float(np.median(p)) for p in per]
+                del steps
+                t = dict(zip(IMPLS, times))
+                print(f"{opt_name + '-' + layout + '-' + dtype_name:<28}"
+                      + "".join(f"{1e3 * x:>12.2f} ms" for x in times)
+                      + f"   {t['torch_fused'] / t['lossfast']:>13.2f}x"
+                      f" {t['torch_foreach'] / t['lossfast']:>7.2f}x"
+                      f" {t['numpy'] / t['lossfast']:>6.1f}x", flush=True)
+    n = 10_000_000
+    for dtype_name, (np_dtype, _) in DTYPES.items():
+        adam = make_step("lossfast", "adam", "1x1e7", dtype_name)
+        fused = make_step("torch_fused", "adam", "1x1e7", dtype_name)
+        copy = TwoThreadCopy(7 * n // 2, np_dtype)
+        t_adam, t_fused, t_copy = interleaved_medians([adam, fused, copy], rounds, repeats)
+        nbytes = 7 * n * np.dtype(np_dtype).itemsize
+        print(f"bandwidth {dtype_name}: Adam 1e7 moves {nbytes / 1e6:.0f} MB in "
+              f"{1e3 * t_adam:.2f} ms = {nbytes / t_adam / 1e9:.1f} GB/s; 2-thread copy of the "
+              f"same bytes {1e3 * t_copy:.2f} ms = {nbytes / t_copy / 1e9:.1f} GB/s; fraction "
+              f"{t_copy / t_adam:.2f} (torch fused {t_copy / t_fused:.2f})", flush=True)
+        del adam, fused, copy
+
+
+if __name__ == "__main__":
+    summary()

@@ -48,7 +48,7 @@ OPT_CENTERED = LF_OPT_CENTERED
 
 
 def optim_names():
-    """Names of the optimizer kernels, in table order (the `kernel` index of MultiTensorStep.run)."""
+    """Names of the optimizer kernels in table order (the `kernel` index of MultiTensorStep.run)."""
     cdef const lf_optim_entry *t = lf_optim()
     names = []
     while t.name != NULL:

@@ -197,8 +197,10 @@ class Optimizer:
     def _set_hyper(self, **changes):
         hyper = self.validate({**self._hyper, **changes})
         if self._slots(hyper) != self._slot_names:
-            raise ValueError(f"changing {', '.join(changes)} to {changes} would add or remove "
-                             f"optimizer state; create a new {type(self).__name__} instead")
+            what = ", ".join(f"{k}={v!r}" for k, v in changes.items())
+            raise ValueError(f"setting {what} would add or remove optimizer state "
+                             f"({self._slot_names} -> {self._slots(hyper)}); create a new "
+                             f"{type(self).__name__} instead")
         self._hyper = hyper
         self._args = (_KERNELS[self._KERNEL], *self._c_hyper(hyper))
 
