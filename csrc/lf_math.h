@@ -226,6 +226,34 @@ LF_INLINE float lf_expm1_f32(float x) {
     return fabsf(x) < 0.34657359f ? small : big;
 }
 
+/* ------------------------------------------------- logistic function pieces */
+/* log1p(x) for finite x > -1 when the caller already has u = 1 + x (rounded)
+ * and inv_u = 1 / u: log(u) corrected by (x - (u - 1)) / u, as lf_log1p, but
+ * without its division.  Stable logistic losses need 1 / (1 + exp(-|z|)) for
+ * the sigmoid anyway, so softplus comes at the price of one log. */
+LF_INLINE double lf_log1p_recip_f64(double x, double u, double inv_u) {
+    return lf_log_f64(u) + (x - (u - 1.0)) * inv_u;
+}
+
+LF_INLINE float lf_log1p_recip_f32(float x, float u, float inv_u) {
+    return lf_log_f32(u) + (x - (u - 1.0f)) * inv_u;
+}
+
+/* sigmoid(x) = 1 / (1 + exp(-x)) without overflow for any x: with
+ * e = exp(-|x|) in (0, 1], 1 / (1 + e) for x >= 0 and e / (1 + e) below.
+ * sigmoid(-inf) = 0, sigmoid(+inf) = 1, NaN gives NaN. */
+LF_INLINE double lf_sigmoid_f64(double x) {
+    const double e = lf_exp_f64(-fabs(x));
+    const double r = 1.0 / (1.0 + e);
+    return x >= 0.0 ? r : e * r;
+}
+
+LF_INLINE float lf_sigmoid_f32(float x) {
+    const float e = lf_exp_f32(-fabsf(x));
+    const float r = 1.0f / (1.0f + e);
+    return x >= 0.0f ? r : e * r;
+}
+
 /* Type-generic names, for code written once for both dtypes. */
 #define LF_EXP(x) _Generic((x), float: lf_exp_f32, double: lf_exp_f64)(x)
 #define LF_EXPM1(x) _Generic((x), float: lf_expm1_f32, double: lf_expm1_f64)(x)
@@ -234,5 +262,8 @@ LF_INLINE float lf_expm1_f32(float x) {
 #define LF_TANH(x) _Generic((x), float: lf_tanh_f32, double: lf_tanh_f64)(x)
 #define LF_ABS(x) _Generic((x), float: fabsf, double: fabs)(x)
 #define LF_SQRT(x) _Generic((x), float: sqrtf, double: sqrt)(x)
+#define LF_SIGMOID(x) _Generic((x), float: lf_sigmoid_f32, double: lf_sigmoid_f64)(x)
+#define LF_LOG1P_RECIP(x, u, inv_u) \
+    _Generic((x), float: lf_log1p_recip_f32, double: lf_log1p_recip_f64)(x, u, inv_u)
 
 #endif

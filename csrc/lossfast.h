@@ -35,6 +35,16 @@ const lf_ew_entry *lf_ew_regression(void);
 
 const lf_ew_entry *lf_ew_classification(void);
 
+/* Input checks of the classification losses (losses_classification.c): the
+ * number of elements of x that break the entry's rule ("outside_unit":
+ * x < 0 or x > 1; "not_sign_label": x not in {-1, 0, 1}); NaN never counts. */
+typedef struct lf_count_entry {
+    const char *name; /* NULL name ends a table */
+    int64_t (*f32)(const float *x, int64_t n);
+    int64_t (*f64)(const double *x, int64_t n);
+} lf_count_entry;
+const lf_count_entry *lf_cls_checks(void);
+
 /* ---- row-wise losses (softmax family) ----
  * y_pred is (n, n_classes) row-major logits or probabilities; y_true is
  * either n int64 class indices (sparse losses) or an (n, n_classes) array of
