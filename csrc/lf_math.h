@@ -145,6 +145,7 @@ LF_INLINE double lf_log1p_f64(double x) {
     const double um = u - 1.0;
     const double d = u == 0.0 ? 1.0 : u; /* keep the division finite; fixed below */
     double res = lf_log_f64(u) + (x - um) / d;
+    res = x == 0.0 ? x : res; /* log1p(-0) = -0 */
     res = x == __builtin_inf() ? x : res;
     res = u == 0.0 ? -__builtin_inf() : res;
     res = x < -1.0 ? __builtin_nan("") : res;
@@ -156,6 +157,7 @@ LF_INLINE float lf_log1p_f32(float x) {
     const float um = u - 1.0f;
     const float d = u == 0.0f ? 1.0f : u;
     float res = lf_log_f32(u) + (x - um) / d;
+    res = x == 0.0f ? x : res; /* log1p(-0) = -0 */
     res = x == __builtin_inff() ? x : res;
     res = u == 0.0f ? -__builtin_inff() : res;
     res = x < -1.0f ? __builtin_nanf("") : res;
@@ -173,7 +175,7 @@ LF_INLINE double lf_tanh_f64(double x) {
     const double small = x + x * z * P / Q;
     const double e = lf_exp_f64(2.0 * (a > 40.0 ? 40.0 : a));
     const double big = 1.0 - 2.0 / (e + 1.0);
-    const double res = a < 0.625 ? small : (x < 0.0 ? -big : big);
+    const double res = a < 0.625 ? (x == 0.0 ? x : small) : (x < 0.0 ? -big : big);
     return x != x ? x : res;
 }
 
@@ -188,7 +190,7 @@ LF_INLINE float lf_tanh_f32(float x) {
     const float small = p * z * x + x;
     const float e = lf_exp_f32(2.0f * (a > 20.0f ? 20.0f : a));
     const float big = 1.0f - 2.0f / (e + 1.0f);
-    const float res = a < 0.625f ? small : (x < 0.0f ? -big : big);
+    const float res = a < 0.625f ? (x == 0.0f ? x : small) : (x < 0.0f ? -big : big);
     return x != x ? x : res;
 }
 
@@ -209,7 +211,7 @@ LF_INLINE double lf_expm1_f64(double x) {
     p = p * x + 0.5;
     const double small = x + x * x * p;
     const double big = lf_exp_f64(x) - 1.0;
-    return fabs(x) < 0.34657359027997264 ? small : big;
+    return fabs(x) < 0.34657359027997264 ? (x == 0.0 ? x : small) : big; /* keeps -0 */
 }
 
 LF_INLINE float lf_expm1_f32(float x) {
@@ -223,7 +225,7 @@ LF_INLINE float lf_expm1_f32(float x) {
     p = p * x + 0.5f;
     const float small = x + x * x * p;
     const float big = lf_exp_f32(x) - 1.0f;
-    return fabsf(x) < 0.34657359f ? small : big;
+    return fabsf(x) < 0.34657359f ? (x == 0.0f ? x : small) : big; /* keeps -0 */
 }
 
 /* ------------------------------------------------- logistic function pieces */
