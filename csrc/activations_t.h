@@ -63,6 +63,7 @@ LF_ACT_EW(leaky_relu_backward, v = x > 0 ? g : (x <= 0 ? g * slope : x);)
 
 LF_INLINE T FN(act_rowmax)(const T *x, int64_t C) {
     T m = x[0];
+    LF_PRAGMA(omp simd reduction(max : m))
     for (int64_t j = 1; j < C; j++) m = x[j] > m ? x[j] : m;
     return m;
 }

@@ -27,7 +27,7 @@
     const T e_ = LF_EXP(-LF_ABS(z));                                                      \
     const T u_ = (T)1 + e_;                                                               \
     const T inv_ = (T)1 / u_;                                                             \
-    const T L_ = LF_LOG1P_RECIP(e_, u_, inv_);                                            \
+    const T L_ = LF_LOG1P_UNIT(e_, u_, inv_);                                            \
     const int pos_ = (z) >= 0;                                                            \
     const T sig = pos_ ? inv_ : e_ * inv_;       /* sigmoid(z)   */                       \
     const T sigm = pos_ ? e_ * inv_ : inv_;      /* sigmoid(-z)  */                       \

@@ -12,8 +12,11 @@
 
 /* ------------------------------------------------------------ row helpers */
 
+/* The row max (a NaN may or may not be picked: either way it reaches the
+ * loss through exp(z - m)). */
 LF_INLINE T FN(rowmax)(const T *restrict z, int64_t C) {
     T m = z[0];
+    LF_PRAGMA(omp simd reduction(max : m))
     for (int64_t j = 1; j < C; j++) m = z[j] > m ? z[j] : m;
     return m;
 }
@@ -288,9 +291,12 @@ static double FN(cce_prob_sparse_rows)(const lf_rw_args *A, int64_t a, int64_t b
         const int64_t y = lab[r];
         const int ok = y >= 0 && y < C;
         const T py = ok ? pr[ok ? y : 0] : (T)NAN;
-        double Po = 0.0; /* sum of the other classes */
+        const int64_t yc = ok ? y : C; /* the other classes: [0, yc) and (yc, C) */
+        double Po = 0.0;
         LF_PRAGMA(omp simd reduction(+ : Po))
-        for (int64_t j = 0; j < C; j++) Po += (double)(j == y ? (T)0 : pr[j]);
+        for (int64_t j = 0; j < yc; j++) Po += (double)pr[j];
+        LF_PRAGMA(omp simd reduction(+ : Po))
+        for (int64_t j = yc + 1; j < C; j++) Po += (double)pr[j];
         const double P = Po + (double)py;
         const T q = (T)((double)py / P);
         const T qc = q < lo_c ? lo_c : (q > hi_c ? hi_c : q);
@@ -331,12 +337,19 @@ static double FN(multi_margin_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
         const int ok = y >= 0 && y < C;
         const T fy = ok ? fr[ok ? y : 0] : (T)NAN;
         const T base = margin - fy;
+        const int64_t yc = ok ? y : C; /* the terms j != y: [0, yc) and (yc, C) */
         double L = 0.0, k = 0.0;
         LF_PRAGMA(omp simd reduction(+ : L, k))
-        for (int64_t j = 0; j < C; j++) {
+        for (int64_t j = 0; j < yc; j++) {
             const T v = base + fr[j];
-            L += j == y ? 0.0 : (double)(v <= 0 ? (T)0 : v);
-            k += (j != y && v > 0) ? 1.0 : 0.0;
+            L += (double)(v <= 0 ? (T)0 : v);
+            k += v > 0 ? 1.0 : 0.0;
+        }
+        LF_PRAGMA(omp simd reduction(+ : L, k))
+        for (int64_t j = yc + 1; j < C; j++) {
+            const T v = base + fr[j];
+            L += (double)(v <= 0 ? (T)0 : v);
+            k += v > 0 ? 1.0 : 0.0;
         }
         const double l = L * invC;
         if (GRAD) {

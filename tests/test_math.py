@@ -174,3 +174,18 @@ def test_vector_body_and_tail_agree(name, dtype, simd):
 def test_unknown_function():
     with pytest.raises(ValueError, match="unknown"):
         core.math_eval("sinh", np.zeros(2), np.zeros(2))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softplus_helpers_ulp(dtype, simd):
+    """lf_log1p_unit (with lf_exp) as the logistic losses use it: the loss of
+    bce_logits at target 0 is softplus(z) = log1p(exp(z)) for z <= 0."""
+    from lossfast.losses import BinaryCrossEntropy
+    lim = 104.0 if dtype == np.float32 else 745.0
+    z = -np.concatenate([np.linspace(0, lim, 400_001), np.geomspace(1e-30, 1, 20_001),
+                         np.geomspace(1, lim, 20_001)]).astype(dtype)
+    got = BinaryCrossEntropy(from_logits=True).loss(np.zeros_like(z), z, reduction="none")
+    exact = ref.softplus(z)
+    keep = exact != 0
+    err = float(np.max(ref.ulp_error(got[keep], exact[keep], *FORMAT[dtype])))
+    assert err <= 2.5, err
