@@ -5,6 +5,8 @@
 
 #define FN(name) LF_CAT(LF_CAT(name, _), SFX)
 
+#include "lf_rowblock_t.h"
+
 /* Elementwise: BODY maps x (and g, the upstream gradient) to v over
  * [a, b) of a flat array; chunks of the range run on OpenMP threads (no
  * reduction, so any split gives the same bits). */
@@ -48,7 +50,10 @@ LF_ACT_EW(relu_backward, v = x > 0 ? g : (x <= 0 ? (T)0 : x);)
 LF_ACT_EW(leaky_relu, v = x > 0 ? x : x * slope;)
 LF_ACT_EW(leaky_relu_backward, v = x > 0 ? g : (x <= 0 ? g * slope : x);)
 
-/* Row-wise along rows of C = n_cols: threads over rows. */
+/* Row-wise along rows of C = n_cols: threads over rows; rows of few classes
+ * (C <= LF_RW_SMALL_C) in transposed blocks of LF_RW_XR rows (lf_rowblock_t.h),
+ * whose whole input is read before any output is written (so out may be x or
+ * grad). */
 #define LF_ACT_ROWS(NAME)                                                                 \
     static void FN(NAME)(const lf_act_args *A) {                                          \
         const int64_t n = A->n_rows, C = A->n_cols;                                       \
@@ -56,6 +61,19 @@ LF_ACT_EW(leaky_relu_backward, v = x > 0 ? g : (x <= 0 ? g * slope : x);)
         T *o = (T *)A->out;                                                               \
         if (n <= 0 || C <= 0) return;                                                     \
         const int nt = lf_threads_for(n * C);                                             \
+        if (C <= LF_RW_SMALL_C) {                                                         \
+            int32_t off[LF_RW_XR], tidx[LF_RW_XR * LF_RW_SMALL_C];                        \
+            FN(xr_tables)(C, off, tidx);                                                  \
+            const int64_t nb = (n + LF_RW_XR - 1) / LF_RW_XR;                             \
+            LF_PRAGMA(omp parallel for num_threads(nt) schedule(static) if (nt > 1))      \
+            for (int64_t bk = 0; bk < nb; bk++) {                                         \
+                const int64_t r0 = bk * LF_RW_XR;                                         \
+                const int64_t nr = n - r0 < LF_RW_XR ? n - r0 : LF_RW_XR;                 \
+                FN(NAME##_block)(x + r0 * C, g ? g + r0 * C : NULL, o + r0 * C, nr, C,    \
+                                 off, tidx);                                              \
+            }                                                                             \
+            return;                                                                       \
+        }                                                                                 \
         LF_PRAGMA(omp parallel for num_threads(nt) schedule(static) if (nt > 1))          \
         for (int64_t r = 0; r < n; r++)                                                   \
             FN(NAME##_row)(x + r * C, g ? g + r * C : NULL, o + r * C, C);                \
@@ -117,6 +135,84 @@ static void FN(log_softmax_backward_row)(const T *y, const T *g, T *o, int64_t C
     for (int64_t j = 0; j < C; j++) d += (double)g[j];
     const T dt = (T)d;
     for (int64_t j = 0; j < C; j++) o[j] = g[j] - LF_EXP(y[j]) * dt;
+}
+
+/* The same four on a block of nr rows of few classes (transposed). */
+static void FN(softmax_block)(const T *x, const T *g, T *o, int64_t nr, int64_t C,
+                              const int32_t *off, const int32_t *tidx) {
+    (void)g;
+    T X[LF_RW_XR * LF_RW_SMALL_C], m[LF_RW_XR], S[LF_RW_XR];
+    FN(xr_load)(x, nr, C, off, X);
+    FN(xr_max)(X, nr, C, m);
+    FN(xr_expsum)(X, nr, C, m, S, 1);
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nr; r++) S[r] = (T)1 / ((T)1 + S[r]);
+    for (int64_t j = 0; j < C; j++) {
+        T *Xj = X + j * LF_RW_XR;
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nr; r++) Xj[r] *= S[r];
+    }
+    FN(xr_store)(X, nr, C, tidx, o);
+}
+
+static void FN(log_softmax_block)(const T *x, const T *g, T *o, int64_t nr, int64_t C,
+                                  const int32_t *off, const int32_t *tidx) {
+    (void)g;
+    T X[LF_RW_XR * LF_RW_SMALL_C], m[LF_RW_XR], S[LF_RW_XR];
+    FN(xr_load)(x, nr, C, off, X);
+    FN(xr_max)(X, nr, C, m);
+    FN(xr_expsum)(X, nr, C, m, S, 0);
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nr; r++) S[r] = LF_LOG1P(S[r]);
+    for (int64_t j = 0; j < C; j++) {
+        T *Xj = X + j * LF_RW_XR;
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nr; r++) Xj[r] = (Xj[r] - m[r]) - S[r];
+    }
+    FN(xr_store)(X, nr, C, tidx, o);
+}
+
+static void FN(softmax_backward_block)(const T *y, const T *g, T *o, int64_t nr, int64_t C,
+                                       const int32_t *off, const int32_t *tidx) {
+    T Y[LF_RW_XR * LF_RW_SMALL_C], G[LF_RW_XR * LF_RW_SMALL_C], d[LF_RW_XR];
+    FN(xr_load)(y, nr, C, off, Y);
+    FN(xr_load)(g, nr, C, off, G);
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nr; r++) d[r] = 0;
+    for (int64_t j = 0; j < C; j++) {
+        const T *Yj = Y + j * LF_RW_XR, *Gj = G + j * LF_RW_XR;
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nr; r++) d[r] += Gj[r] * Yj[r];
+    }
+    for (int64_t j = 0; j < C; j++) {
+        T *Yj = Y + j * LF_RW_XR;
+        const T *Gj = G + j * LF_RW_XR;
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nr; r++) Yj[r] = Yj[r] * (Gj[r] - d[r]);
+    }
+    FN(xr_store)(Y, nr, C, tidx, o);
+}
+
+static void FN(log_softmax_backward_block)(const T *y, const T *g, T *o, int64_t nr,
+                                           int64_t C, const int32_t *off,
+                                           const int32_t *tidx) {
+    T Y[LF_RW_XR * LF_RW_SMALL_C], G[LF_RW_XR * LF_RW_SMALL_C], d[LF_RW_XR];
+    FN(xr_load)(y, nr, C, off, Y);
+    FN(xr_load)(g, nr, C, off, G);
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nr; r++) d[r] = 0;
+    for (int64_t j = 0; j < C; j++) {
+        const T *Gj = G + j * LF_RW_XR;
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nr; r++) d[r] += Gj[r];
+    }
+    for (int64_t j = 0; j < C; j++) {
+        T *Yj = Y + j * LF_RW_XR;
+        const T *Gj = G + j * LF_RW_XR;
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nr; r++) Yj[r] = Gj[r] - LF_EXP(Yj[r]) * d[r];
+    }
+    FN(xr_store)(Y, nr, C, tidx, o);
 }
 
 LF_ACT_ROWS(softmax)

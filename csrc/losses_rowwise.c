@@ -1,7 +1,9 @@
 /* Row-wise (softmax family) losses: the loss of a row is a sum over its C
  * classes and needs row-level quantities first (max, log-sum-exp, row sum).
  * Each kernel is one fused pass per row (the row stays in L1 between its
- * steps): max, log-sum-exp, loss and gradient, no intermediate softmax matrix.
+ * steps): max, log-sum-exp, loss and gradient, no intermediate softmax matrix;
+ * rows of few classes are handled in transposed blocks of 128 rows that stay
+ * in L1 the same way, so SIMD lanes run across rows.
  * Rows are cut into deterministic chunks (lf_chunk_size over n * C elements),
  * each reduced in float64; chunk sums are added in chunk order, so results are
  * bit-identical for any thread count.  The kernels for one float type are in
@@ -12,12 +14,6 @@
 
 #define LF_PEPS 1e-7
 #define LF_NAN_OR_ZERO(T, x) ((x) == (x) ? (T)0 : (x))
-
-/* Rows with at most LF_RW_SMALL_C classes are processed LF_RW_XR at a time,
- * transposed, so the SIMD lanes run across rows (a row of 10 classes is too
- * short for a 16-lane vector). */
-#define LF_RW_SMALL_C 16
-#define LF_RW_XR 128
 
 #define T float
 #define SFX f32

@@ -6,9 +6,14 @@
  * Every kernel is `static double NAME_rows_SFX(const lf_rw_args *A, a, b)`:
  * rows [a, b) of A, returns sum_r w_r loss_r in float64 and writes the
  * LF_ELEM / LF_GRAD outputs of those rows.  losses_rowwise.c runs it over
- * deterministic row chunks. */
+ * deterministic row chunks.  Rows of at most LF_RW_SMALL_C classes go through
+ * the kernel's *_block form (transposed blocks of LF_RW_XR rows, SIMD across
+ * rows: lf_rowblock_t.h), longer rows through its row form (SIMD along the
+ * row); both compute the same formulas. */
 
 #define FN(name) LF_CAT(LF_CAT(name, _), SFX)
+
+#include "lf_rowblock_t.h"
 
 /* ------------------------------------------------------------ row helpers */
 
@@ -73,104 +78,98 @@ LF_INLINE double FN(sxs_row)(const T *restrict z, int64_t C, int64_t y, T *restr
     return l;
 }
 
-/* Rows with few classes (C <= LF_RW_SMALL_C): a block of up to LF_RW_XR rows
- * is transposed into et[j * LF_RW_XR + r] (in L1), so every step runs as a
- * SIMD loop across rows instead of a short loop along a row; the gradient is
- * transposed back through the index table tidx (tidx[r C + j] = j XR + r). */
-static double FN(sxs_block)(const T *restrict z, const int64_t *restrict lab,
-                            const T *restrict w, int64_t nr, int64_t C, T *restrict g,
-                            T *restrict lo, double gs, int mode,
-                            const int32_t *restrict tidx, T *restrict et) {
-    enum { XR = LF_RW_XR };
-    T m[XR], S[XR], cnt[XR], lr[XR], sc[XR], gy[XR], lbt[XR], zy[XR], wr[XR];
-    int32_t off[XR];
-    for (int64_t r = 0; r < nr; r++) {
-        const int64_t y = lab[r];
-        const int ok = y >= 0 && y < C;
-        off[r] = (int32_t)(r * C);
-        lbt[r] = ok ? (T)y : (T)-1;
-        zy[r] = ok ? z[r * C + (ok ? y : 0)] : (T)NAN;
-        wr[r] = w ? w[r] : (T)1;
-    }
-    for (int64_t j = 0; j < C; j++) {
-        T *restrict ej = et + j * XR;
-        const T *restrict zj = z + j;
-        LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) ej[r] = zj[off[r]];
-    }
-    LF_PRAGMA(omp simd)
-    for (int64_t r = 0; r < nr; r++) {
-        m[r] = et[r];
-        S[r] = 0;
-        cnt[r] = 0;
-    }
-    for (int64_t j = 1; j < C; j++) {
-        const T *restrict ej = et + j * XR;
-        LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) m[r] = ej[r] > m[r] ? ej[r] : m[r];
-    }
-    for (int64_t j = 0; j < C; j++) {
-        T *restrict ej = et + j * XR;
-        LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) {
-            const T d = ej[r] - m[r];
-            const T e = LF_EXP(d);
-            ej[r] = e;
-            S[r] += d < 0 ? e : (d == 0 ? (T)0 : d);
-            cnt[r] += d == 0 ? (T)1 : (T)0;
-        }
-    }
-    const int GRAD = (mode & LF_GRAD) != 0;
-    LF_PRAGMA(omp simd)
-    for (int64_t r = 0; r < nr; r++) {
-        const T S1 = S[r] + (cnt[r] - (T)1);
-        lr[r] = (m[r] - zy[r]) + LF_LOG1P(S1);
-        const T s = (T)1 + S1;
-        const T gw = (T)gs * wr[r];
-        sc[r] = gw / s;
-        gy[r] = gw * (LF_EXPM1(zy[r] - m[r]) - S1) / s;
-    }
+/* ------------------------------------------- blocks of rows with few classes */
+
+/* Scratch of one thread for the cross-row blocks (lf_rowblock_t.h): index
+ * tables and two transposed blocks (predictions, targets). */
+typedef struct FN(xr_work) {
+    int32_t off[LF_RW_XR];
+    int32_t tidx[LF_RW_XR * LF_RW_SMALL_C];
+    T x[LF_RW_XR * LF_RW_SMALL_C];
+    T y[LF_RW_XR * LF_RW_SMALL_C];
+} FN(xr_work);
+
+typedef double (*FN(xr_block_fn))(const lf_rw_args *A, int64_t r0, int64_t nr,
+                                   FN(xr_work) *W);
+
+/* Rows [a, b) in blocks of LF_RW_XR rows; returns the sum of the block sums. */
+static double FN(xr_rows)(const lf_rw_args *A, int64_t a, int64_t b, FN(xr_block_fn) block) {
+    FN(xr_work) W;
+    FN(xr_tables)(A->n_classes, W.off, W.tidx);
+    double acc = 0.0;
+    for (int64_t r0 = a; r0 < b; r0 += LF_RW_XR)
+        acc += block(A, r0, b - r0 < LF_RW_XR ? b - r0 : LF_RW_XR, &W);
+    return acc;
+}
+
+/* The pointers of a block of nr rows starting at row r0; y_true holds
+ * YT_STRIDE values of type YT_TYPE per row. */
+#define LF_XR_BLOCK_PTRS(YT_TYPE, YT_STRIDE)                                               \
+    const int64_t C = A->n_classes;                                                        \
+    const YT_TYPE *yt = (const YT_TYPE *)A->y_true + r0 * (YT_STRIDE);                     \
+    const T *yp = (const T *)A->y_pred + r0 * C;                                           \
+    const T *w = A->weight ? (const T *)A->weight + r0 : NULL;                             \
+    T *g = A->grad_out ? (T *)A->grad_out + r0 * C : NULL;                                 \
+    T *lo = A->loss_out ? (T *)A->loss_out + r0 : NULL;                                    \
+    const int mode = A->mode;                                                              \
+    T wr[LF_RW_XR];                                                                        \
+    for (int64_t r = 0; r < nr; r++) wr[r] = w ? w[r] : (T)1;
+
+/* The weighted loss sum of a block and its LF_ELEM output. */
+LF_INLINE double FN(xr_finish)(const T *restrict lr, const T *restrict wr, int64_t nr,
+                               T *restrict lo, int mode) {
     double acc = 0.0;
     LF_PRAGMA(omp simd reduction(+ : acc))
     for (int64_t r = 0; r < nr; r++) acc += (double)wr[r] * (double)lr[r];
     if (mode & LF_ELEM) {
         for (int64_t r = 0; r < nr; r++) lo[r] = wr[r] * lr[r];
     }
-    if (GRAD) {
+    return acc;
+}
+
+/* Softmax cross-entropy with class indices, on a block: the formulas of sxs_row. */
+static double FN(sxs_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
+    LF_XR_BLOCK_PTRS(int64_t, 1)
+    T m[LF_RW_XR], S[LF_RW_XR], lr[LF_RW_XR], sc[LF_RW_XR], gy[LF_RW_XR], lbt[LF_RW_XR],
+        zy[LF_RW_XR];
+    for (int64_t r = 0; r < nr; r++) {
+        const int64_t y = yt[r];
+        const int ok = y >= 0 && y < C;
+        lbt[r] = ok ? (T)y : (T)-1;
+        zy[r] = ok ? yp[r * C + (ok ? y : 0)] : (T)NAN;
+    }
+    FN(xr_load)(yp, nr, C, W->off, W->x);
+    FN(xr_max)(W->x, nr, C, m);
+    FN(xr_expsum)(W->x, nr, C, m, S, 1);
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nr; r++) {
+        lr[r] = (m[r] - zy[r]) + LF_LOG1P(S[r]);
+        const T s = (T)1 + S[r];
+        const T gw = (T)A->grad_scale * wr[r];
+        sc[r] = gw / s;
+        gy[r] = gw * (LF_EXPM1(zy[r] - m[r]) - S[r]) / s;
+    }
+    if (mode & LF_GRAD) {
         for (int64_t j = 0; j < C; j++) {
-            T *restrict ej = et + j * XR;
+            T *restrict xj = W->x + j * LF_RW_XR;
             const T tj = (T)j;
             LF_PRAGMA(omp simd)
-            for (int64_t r = 0; r < nr; r++) ej[r] = lbt[r] == tj ? gy[r] : ej[r] * sc[r];
+            for (int64_t r = 0; r < nr; r++) xj[r] = lbt[r] == tj ? gy[r] : xj[r] * sc[r];
         }
-        const int64_t nn = nr * C;
-        LF_PRAGMA(omp simd)
-        for (int64_t i = 0; i < nn; i++) g[i] = et[tidx[i]];
+        FN(xr_store)(W->x, nr, C, W->tidx, g);
     }
-    return acc;
+    return FN(xr_finish)(lr, wr, nr, lo, mode);
 }
 
 static double FN(softmax_xent_sparse_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
     const int64_t C = A->n_classes;
+    if (C <= LF_RW_SMALL_C) return FN(xr_rows)(A, a, b, FN(sxs_block));
     const int64_t *lab = (const int64_t *)A->y_true;
     const T *z = (const T *)A->y_pred, *w = (const T *)A->weight;
     T *lo = (T *)A->loss_out, *go = (T *)A->grad_out;
     const int mode = A->mode, GRAD = (mode & LF_GRAD) != 0;
     const double gs = A->grad_scale;
     double acc = 0.0;
-    if (C <= LF_RW_SMALL_C) {
-        int32_t tidx[LF_RW_XR * LF_RW_SMALL_C];
-        T et[LF_RW_XR * LF_RW_SMALL_C];
-        for (int64_t i = 0; i < LF_RW_XR * C; i++)
-            tidx[i] = (int32_t)((i % C) * LF_RW_XR + i / C);
-        for (int64_t r0 = a; r0 < b; r0 += LF_RW_XR) {
-            const int64_t nr = b - r0 < LF_RW_XR ? b - r0 : LF_RW_XR;
-            acc += FN(sxs_block)(z + r0 * C, lab + r0, w ? w + r0 : NULL, nr, C,
-                                 go ? go + r0 * C : NULL, lo ? lo + r0 : NULL, gs, mode, tidx,
-                                 et);
-        }
-        return acc;
-    }
     for (int64_t r = a; r < b; r++) {
         const double wr = LF_W(w, r);
         const double l = GRAD ? FN(sxs_row)(z + r * C, C, lab[r], go + r * C, gs * wr, 1)
@@ -186,8 +185,58 @@ static double FN(softmax_xent_sparse_rows)(const lf_rw_args *A, int64_t a, int64
 /* p0 = 1 - label_smoothing, p1 = label_smoothing / C; tt_j = t_j p0 + p1,
  * Tt = sum_j tt_j: loss = sum_j tt_j (m - z_j) + Tt log1p(S),
  * g_j = gw (e_j Tt - tt_j - tt_j S) / (1 + S)  (= gw (softmax_j Tt - tt_j)). */
+/* tt = t p0 + p1 of a block (label smoothing), transposed into W->y. */
+LF_INLINE void FN(xr_targets)(const lf_rw_args *A, const T *restrict t, int64_t nr,
+                              FN(xr_work) *W) {
+    const int64_t C = A->n_classes;
+    const T p0 = (T)A->params[0], p1 = (T)A->params[1];
+    FN(xr_load)(t, nr, C, W->off, W->y);
+    for (int64_t j = 0; j < C; j++) {
+        T *restrict yj = W->y + j * LF_RW_XR;
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nr; r++) yj[r] = yj[r] * p0 + p1;
+    }
+}
+
+static double FN(sx_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
+    LF_XR_BLOCK_PTRS(T, C)
+    T m[LF_RW_XR], S[LF_RW_XR], lr[LF_RW_XR], ts[LF_RW_XR], tz[LF_RW_XR], sc[LF_RW_XR];
+    FN(xr_targets)(A, yt, nr, W);
+    FN(xr_load)(yp, nr, C, W->off, W->x);
+    FN(xr_max)(W->x, nr, C, m);
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nr; r++) ts[r] = tz[r] = 0;
+    for (int64_t j = 0; j < C; j++) {
+        const T *restrict xj = W->x + j * LF_RW_XR, *restrict yj = W->y + j * LF_RW_XR;
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nr; r++) {
+            const T tt = yj[r];
+            ts[r] += tt;
+            tz[r] += tt == 0 ? (T)0 : tt * (m[r] - xj[r]);
+        }
+    }
+    FN(xr_expsum)(W->x, nr, C, m, S, 1);
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nr; r++) {
+        lr[r] = tz[r] + ts[r] * LF_LOG1P(S[r]);
+        sc[r] = (T)A->grad_scale * wr[r] / ((T)1 + S[r]);
+    }
+    if (mode & LF_GRAD) {
+        for (int64_t j = 0; j < C; j++) {
+            T *restrict xj = W->x + j * LF_RW_XR;
+            const T *restrict yj = W->y + j * LF_RW_XR;
+            LF_PRAGMA(omp simd)
+            for (int64_t r = 0; r < nr; r++)
+                xj[r] = sc[r] * ((xj[r] * ts[r] - yj[r]) - yj[r] * S[r]);
+        }
+        FN(xr_store)(W->x, nr, C, W->tidx, g);
+    }
+    return FN(xr_finish)(lr, wr, nr, lo, mode);
+}
+
 static double FN(softmax_xent_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
     const int64_t C = A->n_classes;
+    if (C <= LF_RW_SMALL_C) return FN(xr_rows)(A, a, b, FN(sx_block));
     const T *t = (const T *)A->y_true, *z = (const T *)A->y_pred, *w = (const T *)A->weight;
     T *lo = (T *)A->loss_out, *go = (T *)A->grad_out;
     const int mode = A->mode, GRAD = (mode & LF_GRAD) != 0;
@@ -232,8 +281,54 @@ static double FN(softmax_xent_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
  * tt_j = t_j p0 + p1, loss = -sum_j tt_j log qc_j; with a_j = tt_j / q_j where
  * q_j is inside the clip range (else 0) and A = sum_j tt_j over those j,
  * g_k = gw (A - a_k) / P. */
+static double FN(ccep_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
+    LF_XR_BLOCK_PTRS(T, C)
+    const T lo_c = (T)LF_PEPS, hi_c = (T)(1.0 - LF_PEPS);
+    T inv[LF_RW_XR], L[LF_RW_XR], Ain[LF_RW_XR], lr[LF_RW_XR];
+    FN(xr_targets)(A, yt, nr, W);
+    FN(xr_load)(yp, nr, C, W->off, W->x);
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nr; r++) inv[r] = L[r] = Ain[r] = 0;
+    for (int64_t j = 0; j < C; j++) {
+        const T *restrict xj = W->x + j * LF_RW_XR;
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nr; r++) inv[r] += xj[r];
+    }
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nr; r++) inv[r] = (T)1 / inv[r];
+    for (int64_t j = 0; j < C; j++) {
+        const T *restrict xj = W->x + j * LF_RW_XR, *restrict yj = W->y + j * LF_RW_XR;
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nr; r++) {
+            const T q = xj[r] * inv[r];
+            const T qc = q < lo_c ? lo_c : (q > hi_c ? hi_c : q);
+            L[r] += yj[r] * LF_LOG(qc);
+            Ain[r] += q >= lo_c && q <= hi_c ? yj[r] : (T)0;
+        }
+    }
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nr; r++) lr[r] = -L[r];
+    if (mode & LF_GRAD) {
+        for (int64_t j = 0; j < C; j++) {
+            T *restrict xj = W->x + j * LF_RW_XR;
+            const T *restrict yj = W->y + j * LF_RW_XR;
+            LF_PRAGMA(omp simd)
+            for (int64_t r = 0; r < nr; r++) {
+                const T q = xj[r] * inv[r];
+                const int in = q >= lo_c && q <= hi_c;
+                const T ak = yj[r] / (in ? q : (T)1);
+                const T sc = (T)A->grad_scale * wr[r] * inv[r];
+                xj[r] = sc * (Ain[r] - (in ? ak : LF_NAN_OR_ZERO(T, q)));
+            }
+        }
+        FN(xr_store)(W->x, nr, C, W->tidx, g);
+    }
+    return FN(xr_finish)(lr, wr, nr, lo, mode);
+}
+
 static double FN(cce_prob_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
     const int64_t C = A->n_classes;
+    if (C <= LF_RW_SMALL_C) return FN(xr_rows)(A, a, b, FN(ccep_block));
     const T *t = (const T *)A->y_true, *p = (const T *)A->y_pred, *w = (const T *)A->weight;
     T *lo = (T *)A->loss_out, *go = (T *)A->grad_out;
     const int mode = A->mode, GRAD = (mode & LF_GRAD) != 0;
@@ -277,8 +372,51 @@ static double FN(cce_prob_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
 
 /* Class indices: q = p_y / P, loss = -log clip(q); inside the clip range
  * g_j = gw / P for j != y and g_y = -gw (P - p_y) / (P p_y), else 0. */
+static double FN(ccesp_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
+    LF_XR_BLOCK_PTRS(int64_t, 1)
+    const T lo_c = (T)LF_PEPS, hi_c = (T)(1.0 - LF_PEPS);
+    T lbt[LF_RW_XR], py[LF_RW_XR], Po[LF_RW_XR], lr[LF_RW_XR], gj[LF_RW_XR], gy[LF_RW_XR];
+    for (int64_t r = 0; r < nr; r++) {
+        const int64_t y = yt[r];
+        const int ok = y >= 0 && y < C;
+        lbt[r] = ok ? (T)y : (T)-1;
+        py[r] = ok ? yp[r * C + (ok ? y : 0)] : (T)NAN;
+        Po[r] = 0;
+    }
+    FN(xr_load)(yp, nr, C, W->off, W->x);
+    for (int64_t j = 0; j < C; j++) {
+        const T *restrict xj = W->x + j * LF_RW_XR;
+        const T tj = (T)j;
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nr; r++) Po[r] += lbt[r] == tj ? (T)0 : xj[r];
+    }
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nr; r++) {
+        const T P = Po[r] + py[r];
+        const T q = py[r] / P;
+        const T qc = q < lo_c ? lo_c : (q > hi_c ? hi_c : q);
+        lr[r] = -LF_LOG(qc);
+        const int in = q >= lo_c && q <= hi_c;
+        const T gw = (T)A->grad_scale * wr[r];
+        const T nanq = LF_NAN_OR_ZERO(T, q);
+        gj[r] = in ? gw / P : nanq;
+        gy[r] = in ? -gw * Po[r] / (P * py[r]) : nanq;
+    }
+    if (mode & LF_GRAD) {
+        for (int64_t j = 0; j < C; j++) {
+            T *restrict xj = W->x + j * LF_RW_XR;
+            const T tj = (T)j;
+            LF_PRAGMA(omp simd)
+            for (int64_t r = 0; r < nr; r++) xj[r] = lbt[r] == tj ? gy[r] : gj[r];
+        }
+        FN(xr_store)(W->x, nr, C, W->tidx, g);
+    }
+    return FN(xr_finish)(lr, wr, nr, lo, mode);
+}
+
 static double FN(cce_prob_sparse_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
     const int64_t C = A->n_classes;
+    if (C <= LF_RW_SMALL_C) return FN(xr_rows)(A, a, b, FN(ccesp_block));
     const int64_t *lab = (const int64_t *)A->y_true;
     const T *p = (const T *)A->y_pred, *w = (const T *)A->weight;
     T *lo = (T *)A->loss_out, *go = (T *)A->grad_out;
@@ -321,8 +459,52 @@ static double FN(cce_prob_sparse_rows)(const lf_rw_args *A, int64_t a, int64_t b
 /* p0 = margin: loss = sum_{j != y} max(0, margin - f_y + f_j) / C;
  * g_j = gw / C where that term is positive (j != y), g_y = -gw k / C with k
  * the number of positive terms. */
+static double FN(mm_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
+    LF_XR_BLOCK_PTRS(int64_t, 1)
+    const T margin = (T)A->params[0], invC = (T)(1.0 / (double)C);
+    T base[LF_RW_XR], fy[LF_RW_XR], lbt[LF_RW_XR], L[LF_RW_XR], k[LF_RW_XR], lr[LF_RW_XR];
+    for (int64_t r = 0; r < nr; r++) {
+        const int64_t y = yt[r];
+        const int ok = y >= 0 && y < C;
+        lbt[r] = ok ? (T)y : (T)-1;
+        fy[r] = ok ? yp[r * C + (ok ? y : 0)] : (T)NAN;
+        base[r] = margin - fy[r];
+        L[r] = k[r] = 0;
+    }
+    FN(xr_load)(yp, nr, C, W->off, W->x);
+    for (int64_t j = 0; j < C; j++) {
+        const T *restrict xj = W->x + j * LF_RW_XR;
+        const T tj = (T)j;
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nr; r++) {
+            const T v = base[r] + xj[r];
+            const int other = lbt[r] != tj;
+            L[r] += other ? (v <= 0 ? (T)0 : v) : (T)0;
+            k[r] += (other && v > 0) ? (T)1 : (T)0;
+        }
+    }
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nr; r++) lr[r] = L[r] * invC;
+    if (mode & LF_GRAD) {
+        for (int64_t j = 0; j < C; j++) {
+            T *restrict xj = W->x + j * LF_RW_XR;
+            const T tj = (T)j;
+            LF_PRAGMA(omp simd)
+            for (int64_t r = 0; r < nr; r++) {
+                const T one = (T)A->grad_scale * wr[r] * invC;
+                const T v = base[r] + xj[r];
+                const T gy = fy[r] == fy[r] ? -(one * k[r]) : fy[r];
+                xj[r] = lbt[r] == tj ? gy : (v > 0 ? one : LF_NAN_OR_ZERO(T, v));
+            }
+        }
+        FN(xr_store)(W->x, nr, C, W->tidx, g);
+    }
+    return FN(xr_finish)(lr, wr, nr, lo, mode);
+}
+
 static double FN(multi_margin_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
     const int64_t C = A->n_classes;
+    if (C <= LF_RW_SMALL_C) return FN(xr_rows)(A, a, b, FN(mm_block));
     const int64_t *lab = (const int64_t *)A->y_true;
     const T *f = (const T *)A->y_pred, *w = (const T *)A->weight;
     T *lo = (T *)A->loss_out, *go = (T *)A->grad_out;

@@ -126,7 +126,7 @@ def test_tanh_relu_specials(dtype):
 # ----------------------------------------------------------------- softmax
 
 @pytest.mark.parametrize("C", (1, 3, 15, 16, 17, 67))
-@pytest.mark.parametrize("n", (0, 1, 5))
+@pytest.mark.parametrize("n", (0, 1, 5, 127, 128, 129))
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_softmax_reference(dtype, n, C, simd):
     rng = np.random.default_rng(C)

@@ -257,6 +257,20 @@ def test_sparse_softmax_block_boundaries(dtype, C, n, simd):
                           dtype, weight)
 
 
+@pytest.mark.parametrize("n", (127, 128, 129, 300))
+@pytest.mark.parametrize("C", (2, 16))
+@pytest.mark.parametrize("case", RW_CASES, ids=RW_IDS)
+def test_rowwise_block_boundaries(case, C, n, simd):
+    """Rows of <= 16 classes run in transposed blocks of 128 rows: full and
+    partial blocks, every SIMD path."""
+    dtype = np.float32
+    rng = np.random.default_rng(n + C)
+    y_true, y_pred = case.draw(rng, n, C, dtype)
+    l_ref, g_ref = case.reference(y_true, y_pred, dtype)
+    weight = rng.random(n).astype(dtype)
+    _check_all_reductions(case.make_loss(), y_true, y_pred, l_ref, g_ref, dtype, weight)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", RW_CASES, ids=RW_IDS)
 def test_rowwise_many_classes(case, dtype):

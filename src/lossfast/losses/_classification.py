@@ -6,7 +6,10 @@ cross-entropy, KL divergence, multi-class hinge) is row-wise: ``y_pred`` has
 shape ``(n, C)`` (any leading shape, classes on the last axis), the loss of a
 sample is the sum over its row and ``"mean"`` averages over rows.  The C
 definitions are in csrc/losses_classification.c (elementwise) and
-csrc/losses_rowwise_t.h (row-wise, one fused pass per row).
+csrc/losses_rowwise_t.h (row-wise, one fused pass per row: max,
+log-sum-exp, loss and gradient without a softmax matrix; rows of at most 16
+classes are processed 128 at a time, transposed in L1, so SIMD lanes run
+across rows).
 
 Probabilities (``from_logits=False``) are clipped to ``[1e-7, 1 - 1e-7]`` as
 Keras does, and the gradient is 0 where a probability lies outside that range
@@ -416,15 +419,14 @@ class SparseCategoricalCrossEntropy(RowwiseLoss):
 
     - ``from_logits=True``: ``l = logsumexp(z) - z[y]``, gradient
       ``softmax(z) - onehot(y)`` (PyTorch ``cross_entropy``), one fused pass
-      per row (rows of few classes are processed many at a time, transposed,
-      so SIMD lanes run across rows).
+      per row.
     - ``from_logits=False`` (Keras): rows renormalised, ``p[y]`` clipped to
       ``[1e-7, 1 - 1e-7]``, ``l = -log p[y]``; gradient 0 when clipped.
 
     A label outside ``[0, C)``, a non-integer or NaN label is a ValueError.
     """
     name, aliases = "sparse_cce", ("sparse_categorical_crossentropy",
-                                   "sparse_categorical_cross_entropy", "cross_entropy")
+                                   "sparse_categorical_cross_entropy")
     _sparse = True
 
     def __init__(self, from_logits=False):
