@@ -3,7 +3,8 @@
     PYTHONPATH=src python -m pytest bench/bench_classification.py --benchmark-columns=median
 
 Groups (one per kernel, dtype and size), each with:
-  lossfast[<simd level>]  loss_gradient(..., reduction="mean") on every SIMD path
+  lossfast[<simd level>]  loss_gradient(..., reduction="mean", out=buf) on every SIMD path
+  lossfast[new grad]      the same on the best path, allocating the gradient each call
   numpy                   the same loss and gradient in vectorised NumPy
   torch                   functional loss + autograd backward, torch.set_num_threads(2)
 Compare medians within a group (same run, same machine): targets are
@@ -69,6 +70,15 @@ def test_bce_logits_lossfast(benchmark, bce_data, dt, level):
 
 
 @pytest.mark.parametrize("dt", DTYPES)
+def test_bce_logits_lossfast_alloc(benchmark, bce_data, dt):
+    benchmark.group = f"bce_logits loss+grad {dt} N=1e7"
+    benchmark.name = "lossfast[new grad]"
+    t, z = bce_data[dt]
+    loss = BinaryCrossEntropy(from_logits=True)
+    _run(benchmark, lambda: loss.loss_gradient(t, z))
+
+
+@pytest.mark.parametrize("dt", DTYPES)
 def test_bce_logits_numpy(benchmark, bce_data, dt):
     benchmark.group = f"bce_logits loss+grad {dt} N=1e7"
     benchmark.name = "numpy"
@@ -119,6 +129,15 @@ def test_softmax_xent_lossfast(benchmark, ce_data, dt, level):
         _run(benchmark, lambda: loss.loss_gradient(y, z, out=out))
     finally:
         core.set_simd_level(previous)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_softmax_xent_lossfast_alloc(benchmark, ce_data, dt):
+    benchmark.group = f"softmax_xent_sparse loss+grad {dt} 1e6x10"
+    benchmark.name = "lossfast[new grad]"
+    y, z = ce_data[dt]
+    loss = SparseCategoricalCrossEntropy(from_logits=True)
+    _run(benchmark, lambda: loss.loss_gradient(y, z))
 
 
 @pytest.mark.parametrize("dt", DTYPES)
