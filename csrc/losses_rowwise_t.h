@@ -132,13 +132,13 @@ static double FN(sxs_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_w
     LF_XR_BLOCK_PTRS(int64_t, 1)
     T m[LF_RW_XR], S[LF_RW_XR], lr[LF_RW_XR], sc[LF_RW_XR], gy[LF_RW_XR], lbt[LF_RW_XR],
         zy[LF_RW_XR];
+    FN(xr_load)(yp, nr, C, W->off, W->x);   /* streams the rows in; the rest runs in L1 */
     for (int64_t r = 0; r < nr; r++) {
         const int64_t y = yt[r];
         const int ok = y >= 0 && y < C;
         lbt[r] = ok ? (T)y : (T)-1;
-        zy[r] = ok ? yp[r * C + (ok ? y : 0)] : (T)NAN;
+        zy[r] = ok ? W->x[(ok ? y : 0) * LF_RW_XR + r] : (T)NAN;
     }
-    FN(xr_load)(yp, nr, C, W->off, W->x);
     FN(xr_max)(W->x, nr, C, m);
     FN(xr_expsum)(W->x, nr, C, m, S, 1);
     LF_PRAGMA(omp simd)
@@ -376,14 +376,14 @@ static double FN(ccesp_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr
     LF_XR_BLOCK_PTRS(int64_t, 1)
     const T lo_c = (T)LF_PEPS, hi_c = (T)(1.0 - LF_PEPS);
     T lbt[LF_RW_XR], py[LF_RW_XR], Po[LF_RW_XR], lr[LF_RW_XR], gj[LF_RW_XR], gy[LF_RW_XR];
+    FN(xr_load)(yp, nr, C, W->off, W->x);
     for (int64_t r = 0; r < nr; r++) {
         const int64_t y = yt[r];
         const int ok = y >= 0 && y < C;
         lbt[r] = ok ? (T)y : (T)-1;
-        py[r] = ok ? yp[r * C + (ok ? y : 0)] : (T)NAN;
+        py[r] = ok ? W->x[(ok ? y : 0) * LF_RW_XR + r] : (T)NAN;
         Po[r] = 0;
     }
-    FN(xr_load)(yp, nr, C, W->off, W->x);
     for (int64_t j = 0; j < C; j++) {
         const T *restrict xj = W->x + j * LF_RW_XR;
         const T tj = (T)j;
@@ -463,15 +463,15 @@ static double FN(mm_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_wo
     LF_XR_BLOCK_PTRS(int64_t, 1)
     const T margin = (T)A->params[0], invC = (T)(1.0 / (double)C);
     T base[LF_RW_XR], fy[LF_RW_XR], lbt[LF_RW_XR], L[LF_RW_XR], k[LF_RW_XR], lr[LF_RW_XR];
+    FN(xr_load)(yp, nr, C, W->off, W->x);
     for (int64_t r = 0; r < nr; r++) {
         const int64_t y = yt[r];
         const int ok = y >= 0 && y < C;
         lbt[r] = ok ? (T)y : (T)-1;
-        fy[r] = ok ? yp[r * C + (ok ? y : 0)] : (T)NAN;
+        fy[r] = ok ? W->x[(ok ? y : 0) * LF_RW_XR + r] : (T)NAN;
         base[r] = margin - fy[r];
         L[r] = k[r] = 0;
     }
-    FN(xr_load)(yp, nr, C, W->off, W->x);
     for (int64_t j = 0; j < C; j++) {
         const T *restrict xj = W->x + j * LF_RW_XR;
         const T tj = (T)j;
