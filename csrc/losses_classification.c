@@ -61,7 +61,10 @@ LF_EW_LOSS(bce_prob,
            g = (yp >= LF_PLO(T) && yp <= LF_PHI(T)) ? gi : LF_NAN_OR_ZERO(T, yp);)
 
 /* Binary focal loss from logits (torchvision sigmoid_focal_loss):
- * p0 = gamma, p1 = alpha, p2 = 1 - alpha (p1 = p2 = 1 without alpha);
+ * p0 = gamma, p1 = alpha, p2 = 1 - alpha (p1 = p2 = 1 without alpha),
+ * p3 = 0^gamma (1 if gamma == 0 else 0: m^gamma where m underflows to 0; a
+ * parameter rather than a test of gamma in the loop, which GCC would unswitch
+ * into two loops and then not vectorise);
  * p = sigmoid(z), ce = t softplus(-z) + (1 - t) softplus(z),
  * m = 1 - p_t = t (1 - p) + (1 - t) p, alpha_t = p1 t + p2 (1 - t),
  * l = alpha_t ce m^gamma,
@@ -75,7 +78,7 @@ LF_EW_LOSS(focal_logits,
            const T m = t * sigm + nt * sig;
            const int mpos = m > 0;
            const T mp = LF_EXP(p0 * LF_LOG(mpos ? m : (T)1));
-           const T pw = p0 == 0 ? (T)1 : (mpos ? mp : (T)0);
+           const T pw = mpos ? mp : p3;
            const T md = (p0 * pw * (sig * sigm)) / (mpos ? m : (T)1);
            const T dm = mpos ? md : (T)0;
            const T at = p1 * t + p2 * nt;
@@ -84,7 +87,7 @@ LF_EW_LOSS(focal_logits,
 
 /* Binary focal loss of probabilities (Keras BinaryFocalCrossentropy, the
  * torchvision formula): p = clip(yp), ce = -(t log p + (1 - t) log(1 - p)),
- * m, alpha_t as focal_logits; l = alpha_t ce m^gamma,
+ * m, alpha_t and p0..p3 as focal_logits; l = alpha_t ce m^gamma,
  * g = alpha_t ((p - t) / (p (1 - p)) m^gamma + ce gamma m^(gamma - 1) (1 - 2t))
  * inside the clip range, else 0. */
 LF_EW_LOSS(focal_prob,
@@ -95,7 +98,7 @@ LF_EW_LOSS(focal_prob,
            const T m = t * q + nt * p;
            const int mpos = m > 0;
            const T mp = LF_EXP(p0 * LF_LOG(mpos ? m : (T)1));
-           const T pw = p0 == 0 ? (T)1 : (mpos ? mp : (T)0);
+           const T pw = mpos ? mp : p3;
            const T md = (p0 * pw) / (mpos ? m : (T)1);
            const T dm = mpos ? md : (T)0;
            const T at = p1 * t + p2 * nt;

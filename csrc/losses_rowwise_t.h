@@ -212,7 +212,8 @@ static double FN(sx_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_wo
         for (int64_t r = 0; r < nr; r++) {
             const T tt = yj[r];
             ts[r] += tt;
-            tz[r] += tt == 0 ? (T)0 : tt * (m[r] - xj[r]);
+            const T v = tt * (m[r] - xj[r]); /* 0 when tt == 0, even for a -inf logit */
+            tz[r] += tt != 0 ? v : (T)0;
         }
     }
     FN(xr_expsum)(W->x, nr, C, m, S, 1);
@@ -257,7 +258,8 @@ static double FN(softmax_xent_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
             s += (double)(d < 0 ? e : (d == 0 ? (T)0 : d));
             cnt += d == 0 ? 1.0 : 0.0;
             tsum += (double)tt;
-            tz += (double)(tt == 0 ? (T)0 : -tt * d);
+            const T v = -tt * d; /* 0 when tt == 0, even for a -inf logit */
+            tz += (double)(tt != 0 ? v : (T)0);
         }
         const double S = s + (cnt - 1.0);
         const double l = tz + tsum * (double)LF_LOG1P((T)S);
@@ -388,7 +390,10 @@ static double FN(ccesp_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr
         const T *restrict xj = W->x + j * LF_RW_XR;
         const T tj = (T)j;
         LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) Po[r] += lbt[r] == tj ? (T)0 : xj[r];
+        for (int64_t r = 0; r < nr; r++) {
+            const T v = xj[r]; /* loaded unconditionally: a select, not a branch */
+            Po[r] += lbt[r] != tj ? v : (T)0;
+        }
     }
     LF_PRAGMA(omp simd)
     for (int64_t r = 0; r < nr; r++) {

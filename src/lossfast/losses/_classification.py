@@ -233,9 +233,10 @@ class BinaryFocal(_ElementwiseClassification):
         return "focal_logits" if self.from_logits else "focal_prob"
 
     def _params(self):
+        zero_pow = 1.0 if self.gamma == 0 else 0.0   # 0**gamma
         if self.alpha is None:
-            return (self.gamma, 1.0, 1.0, 0.0)
-        return (self.gamma, self.alpha, 1.0 - self.alpha, 0.0)
+            return (self.gamma, 1.0, 1.0, zero_pow)
+        return (self.gamma, self.alpha, 1.0 - self.alpha, zero_pow)
 
     def _check_inputs(self, y_true, y_pred):
         if not self.from_logits:
