@@ -373,7 +373,9 @@ BIG = (-1e4, -1e3, -100.0, -30.0, -1.0, 0.0, 1.0, 30.0, 100.0, 1e3, 1e4, 3e38)
     (lambda: BinaryFocal(from_logits=True), lambda t, z: ref.focal(t, z, 2.0, 0.25, True)),
     (lambda: BinaryFocal(gamma=0.5, from_logits=True),
      lambda t, z: ref.focal(t, z, 0.5, 0.25, True)),
-], ids=["bce", "bce_ls", "focal", "focal_g05"])
+    (lambda: BinaryFocal(gamma=0.0, alpha=None, from_logits=True),   # = BCE, also where
+     lambda t, z: ref.bce_logits(t, z)),                                # 1 - p_t underflows
+], ids=["bce", "bce_ls", "focal", "focal_g05", "focal_g0_is_bce"])
 def test_huge_logits_elementwise(make_loss, reference, dtype, simd):
     z = np.array(BIG * 2, dtype=dtype)
     t = np.array([0.0] * len(BIG) + [1.0] * len(BIG), dtype=dtype)
