@@ -33,7 +33,25 @@ typedef struct lf_ew_entry {
 /* Families of elementwise losses: tables for the SIMD level in use. */
 const lf_ew_entry *lf_ew_regression(void);
 
+/* lf_ew_classification entries (losses_classification.c says the formulas):
+ *   bce_logits     p0 = pos_weight, p1 = 1 - label_smoothing, p2 = label_smoothing / 2
+ *                  (1, 1, 0: logistic loss of 0/1 targets on logits)
+ *   bce_prob       same parameters, probabilities clipped to [1e-7, 1 - 1e-7]
+ *   focal_logits, focal_prob   p0 = gamma, p1 = alpha, p2 = 1 - alpha, p3 = 0^gamma
+ *   hinge, squared_hinge, perceptron   labels -1/+1 (0 read as -1), no parameters
+ *   zero_one       [y_true != y_pred], no gradient
+ *   kl_div         one term t log(t / p) of a KL row sum */
 const lf_ew_entry *lf_ew_classification(void);
+
+/* Input checks of the classification losses (losses_classification.c): the
+ * number of elements of x that break the entry's rule ("outside_unit":
+ * x < 0 or x > 1; "not_sign_label": x not in {-1, 0, 1}); NaN never counts. */
+typedef struct lf_count_entry {
+    const char *name; /* NULL name ends a table */
+    int64_t (*f32)(const float *x, int64_t n);
+    int64_t (*f64)(const double *x, int64_t n);
+} lf_count_entry;
+const lf_count_entry *lf_cls_checks(void);
 
 /* ---- row-wise losses (softmax family) ----
  * y_pred is (n, n_classes) row-major logits or probabilities; y_true is
@@ -59,6 +77,13 @@ typedef struct lf_rw_entry {
     const char *name; /* NULL name ends a table */
     lf_rw_fn f32, f64;
 } lf_rw_entry;
+/* lf_rw_classification entries (losses_rowwise_t.h says the formulas):
+ *   softmax_xent_sparse  int64 labels, logits            (no parameters)
+ *   softmax_xent         dense targets, logits           p0 = 1 - ls, p1 = ls / C
+ *   cce_prob             dense targets, probabilities    p0 = 1 - ls, p1 = ls / C
+ *   cce_prob_sparse      int64 labels, probabilities     (no parameters)
+ *   multi_margin         int64 labels, scores            p0 = margin
+ *   zero_one_argmax      int64 labels, scores            loss only */
 const lf_rw_entry *lf_rw_classification(void);
 
 /* ---- elementary functions over arrays (mathfuncs.c), for tests ---- */

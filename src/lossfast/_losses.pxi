@@ -125,3 +125,23 @@ def math_eval(str name, floating[::1] x, floating[::1] out):
             t.f32(&x[0], &out[0], n)
         else:
             t.f64(&x[0], &out[0], n)
+
+
+def cls_check(str name, const floating[::1] x):
+    """Number of elements of x breaking the classification check `name`
+    ("outside_unit", "not_sign_label"; see lossfast.h).  NaN never counts."""
+    cdef const lf_count_entry *t = lf_cls_checks()
+    cdef bytes bname = name.encode()
+    cdef int64_t n = x.shape[0], c
+    while t.name != NULL and t.name != bname:
+        t += 1
+    if t.name == NULL:
+        raise ValueError(f"unknown check {name!r}")
+    if n == 0:
+        return 0
+    with nogil:
+        if floating is float:
+            c = t.f32(&x[0], n)
+        else:
+            c = t.f64(&x[0], n)
+    return c

@@ -39,6 +39,12 @@ cdef extern from "lossfast.h" nogil:
     const lf_ew_entry *lf_ew_regression()
     const lf_ew_entry *lf_ew_classification()
 
+    ctypedef struct lf_count_entry:
+        const char *name
+        int64_t (*f32)(const float *, int64_t) noexcept nogil
+        int64_t (*f64)(const double *, int64_t) noexcept nogil
+    const lf_count_entry *lf_cls_checks()
+
     ctypedef struct lf_rw_args:
         const void *y_true
         const void *y_pred

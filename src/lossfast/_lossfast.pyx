@@ -13,4 +13,5 @@ lf_dispatch_init()
 
 include "_config.pxi"
 include "_losses.pxi"
+include "_activations.pxi"
 include "_optim.pxi"

@@ -1,0 +1,82 @@
+/* Cross-row blocks for rows of few classes, for one float type T: a template
+ * included by losses_rowwise_t.h and activations_t.h (which define T, SFX and
+ * FN).
+ *
+ * A row of 10 classes is too short for a SIMD loop along it (a 16-lane float
+ * vector would not fill once, and GCC leaves such loops in their scalar
+ * epilogue).  So rows with C <= LF_RW_SMALL_C are processed LF_RW_XR at a
+ * time: the block is transposed into a scratch array x[j * LF_RW_XR + r] in
+ * L1, every per-row reduction (max, sums) and elementwise step runs as a SIMD
+ * loop across rows, and results are transposed back through an index table.
+ * The row path (long rows) and this block path compute the same formulas. */
+
+#ifndef LF_RW_XR
+#define LF_RW_XR 128     /* rows per block */
+#define LF_RW_SMALL_C 16 /* classes up to which rows are processed in blocks */
+#endif
+
+/* Index tables of a block: off[r] = r C (row starts), tidx[r C + j] = j XR + r
+ * (where element (r, j) sits in the transposed scratch). */
+LF_INLINE void FN(xr_tables)(int64_t C, int32_t *restrict off, int32_t *restrict tidx) {
+    for (int64_t r = 0; r < LF_RW_XR; r++) {
+        off[r] = (int32_t)(r * C);
+        for (int64_t j = 0; j < C; j++) tidx[r * C + j] = (int32_t)(j * LF_RW_XR + r);
+    }
+}
+
+/* x[j XR + r] = src[r C + j] for the nr rows of the block at src. */
+LF_INLINE void FN(xr_load)(const T *restrict src, int64_t nr, int64_t C,
+                           const int32_t *restrict off, T *restrict x) {
+    for (int64_t j = 0; j < C; j++) {
+        T *restrict xj = x + j * LF_RW_XR;
+        const T *restrict sj = src + j;
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nr; r++) xj[r] = sj[off[r]];
+    }
+}
+
+/* dst[r C + j] = x[j XR + r]: contiguous stores, gathers from L1. */
+LF_INLINE void FN(xr_store)(const T *restrict x, int64_t nr, int64_t C,
+                            const int32_t *restrict tidx, T *restrict dst) {
+    const int64_t nn = nr * C;
+    LF_PRAGMA(omp simd)
+    for (int64_t i = 0; i < nn; i++) dst[i] = x[tidx[i]];
+}
+
+/* m[r] = max_j x[j][r] (a NaN reaches the result through exp(x - m)). */
+LF_INLINE void FN(xr_max)(const T *restrict x, int64_t nr, int64_t C, T *restrict m) {
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nr; r++) m[r] = x[r];
+    for (int64_t j = 1; j < C; j++) {
+        const T *restrict xj = x + j * LF_RW_XR;
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nr; r++) m[r] = xj[r] > m[r] ? xj[r] : m[r];
+    }
+}
+
+/* With m the row max: S[r] such that sum_j exp(x[j][r] - m[r]) = 1 + S[r],
+ * summed as the terms below the max plus (entries at the max - 1), so that
+ * log1p(S) keeps a confident row's tiny log-sum-exp (see expsum in
+ * losses_rowwise_t.h).  When STORE, x[j][r] is replaced by exp(x[j][r] - m[r]). */
+LF_INLINE void FN(xr_expsum)(T *restrict x, int64_t nr, int64_t C, const T *restrict m,
+                             T *restrict S, const int STORE) {
+    T cnt[LF_RW_XR];
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nr; r++) {
+        S[r] = 0;
+        cnt[r] = 0;
+    }
+    for (int64_t j = 0; j < C; j++) {
+        T *restrict xj = x + j * LF_RW_XR;
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nr; r++) {
+            const T d = xj[r] - m[r];
+            const T e = LF_EXP(d);
+            if (STORE) xj[r] = e;
+            S[r] += d < 0 ? e : (d == 0 ? (T)0 : d);
+            cnt[r] += d == 0 ? (T)1 : (T)0;
+        }
+    }
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nr; r++) S[r] += cnt[r] - (T)1;
+}
