@@ -38,7 +38,13 @@
     }
 
 /* Elements [a, b) of one chunk: picks the specialised loop for the mode and
- * the weighting (none, one weight per element, one weight per row of n_cols). */
+ * the weighting: none; one weight per element (n_cols == 1); one weight per
+ * row of n_cols elements.  Rows of at least LF_EW_LONG_ROW elements run as
+ * one loop per row with that row's weight; shorter rows have their weights
+ * expanded per element into a small stack buffer, LF_EW_WBLOCK elements at a
+ * time, so the loop stays long and vectorised. */
+#define LF_EW_LONG_ROW 64
+#define LF_EW_WBLOCK 1024
 #define LF_EW_CHUNK(NAME, TYPE, SFX)                                                        \
     static double NAME##_##SFX##_chunk(const lf_ew_args *A, int64_t a, int64_t b) {         \
         const TYPE *yt = (const TYPE *)A->y_true + a, *yp = (const TYPE *)A->y_pred + a;    \
@@ -49,17 +55,33 @@
         const TYPE p2 = (TYPE)A->params[2], p3 = (TYPE)A->params[3];                        \
         const double gs = A->grad_scale;                                                    \
         const int64_t nc = A->n_cols;                                                       \
+        TYPE wbuf[LF_EW_WBLOCK];                                                            \
         double acc = 0.0;                                                                   \
         int64_t i = a;                                                                      \
+        int64_t row = w ? a / nc : 0, col = w ? a - row * nc : 0;                           \
         while (i < b) {                                                                     \
-            int64_t e = b, off = i - a;                                                     \
+            int64_t e = b;                                                                  \
+            const int64_t off = i - a;                                                      \
             const TYPE *wv = NULL;                                                          \
             double ws = 1.0;                                                                \
-            if (w && nc == 1) wv = w + i;                                                   \
-            else if (w) {                                                                   \
-                const int64_t row = i / nc;                                                 \
+            if (w && nc == 1) {                                                             \
+                wv = w + i;                                                                 \
+            } else if (w && nc >= LF_EW_LONG_ROW) {                                         \
                 ws = (double)w[row];                                                        \
-                if ((row + 1) * nc < b) e = (row + 1) * nc;                                 \
+                if (i + (nc - col) < b) e = i + (nc - col);                                 \
+                row++;                                                                      \
+                col = 0;                                                                    \
+            } else if (w) {                                                                 \
+                if (i + LF_EW_WBLOCK < b) e = i + LF_EW_WBLOCK;                             \
+                for (int64_t k = 0; k < e - i;) {                                           \
+                    const int64_t take = nc - col < e - i - k ? nc - col : e - i - k;       \
+                    const TYPE wr = w[row];                                                 \
+                    for (int64_t j = 0; j < take; j++) wbuf[k + j] = wr;                    \
+                    k += take;                                                              \
+                    col += take;                                                            \
+                    if (col == nc) { col = 0; row++; }                                      \
+                }                                                                           \
+                wv = wbuf;                                                                  \
             }                                                                               \
             const int64_t m = e - i;                                                        \
             TYPE *lo2 = lo ? lo + off : NULL, *go2 = go ? go + off : NULL;                  \
