@@ -84,3 +84,18 @@ const char *lf_compiler(void) {
     return "unknown";
 #endif
 }
+
+/* Bandwidth probe: copy nbytes with the kernels' threads and chunking, so a
+ * benchmark can express a kernel's speed as a fraction of a memory copy of
+ * the same bytes measured in the same run. */
+void lf_copy_probe(const void *src, void *dst, int64_t nbytes) {
+    const int64_t cs = lf_chunk_size(nbytes / 8) * 8;
+    const int64_t nch = (nbytes + cs - 1) / cs;
+    const int nt = nch > 1 ? lf_threads_for(nbytes / 8) : 1;
+    (void)nt; /* unused without OpenMP */
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+    for (int64_t c = 0; c < nch; c++) {
+        const int64_t a = c * cs, b = a + cs < nbytes ? a + cs : nbytes;
+        memcpy((char *)dst + a, (const char *)src + a, (size_t)(b - a));
+    }
+}

@@ -41,6 +41,7 @@ void lf_set_num_threads(int n);          /* n <= 0: back to OpenMP's default */
 int lf_threads_for(int64_t work);        /* threads for `work` elements (1 below threshold) */
 int lf_have_openmp(void);
 const char *lf_compiler(void);
+void lf_copy_probe(const void *src, void *dst, int64_t nbytes);
 
 /* Work below this many elements runs on one thread: a thread team costs
  * more than it saves for small inputs. */

@@ -92,6 +92,7 @@
         const int64_t nch = (n + cs - 1) / cs;                                              \
         double part[LF_MAX_CHUNKS];                                                         \
         const int nt = nch > 1 ? lf_threads_for(n) : 1;                                     \
+        (void)nt; /* unused without OpenMP */                                               \
         LF_PRAGMA(omp parallel for num_threads(nt) schedule(static) if (nt > 1))            \
         for (int64_t c = 0; c < nch; c++) {                                                 \
             const int64_t a = c * cs, b = a + cs < n ? a + cs : n;                          \

@@ -163,29 +163,39 @@ LF_INLINE float lf_log1p_f32(float x) {
 }
 
 /* --------------------------------------------------------------- tanh */
-LF_INLINE double lf_tanh_f64(double x) {
-    const double a = fabs(x);
+/* tanh for |x| < 0.625 (Cephes rational approximation). */
+LF_INLINE double lf_tanh_small_f64(double x) {
     const double z = x * x;
     const double P = (-9.64399179425052238628E-1 * z - 9.92877231001918586564E1) * z -
                      1.61468768441708447952E3;
     const double Q = ((z + 1.12811678491632931402E2) * z + 2.23548839060100448583E3) * z +
                      4.84406305325125486048E3;
-    const double small = x + x * z * P / Q;
+    return x + x * z * P / Q;
+}
+
+LF_INLINE double lf_tanh_f64(double x) {
+    const double a = fabs(x);
+    const double small = lf_tanh_small_f64(x);
     const double e = lf_exp_f64(2.0 * (a > 40.0 ? 40.0 : a));
     const double big = 1.0 - 2.0 / (e + 1.0);
     const double res = a < 0.625 ? small : (x < 0.0 ? -big : big);
     return x != x ? x : res;
 }
 
-LF_INLINE float lf_tanh_f32(float x) {
-    const float a = fabsf(x);
+/* tanh for |x| < 0.625 (Cephes polynomial). */
+LF_INLINE float lf_tanh_small_f32(float x) {
     const float z = x * x;
     float p = -5.70498872745E-3f;
     p = p * z + 2.06390887954E-2f;
     p = p * z - 5.37397155531E-2f;
     p = p * z + 1.33314422036E-1f;
     p = p * z - 3.33332819422E-1f;
-    const float small = p * z * x + x;
+    return p * z * x + x;
+}
+
+LF_INLINE float lf_tanh_f32(float x) {
+    const float a = fabsf(x);
+    const float small = lf_tanh_small_f32(x);
     const float e = lf_exp_f32(2.0f * (a > 20.0f ? 20.0f : a));
     const float big = 1.0f - 2.0f / (e + 1.0f);
     const float res = a < 0.625f ? small : (x < 0.0f ? -big : big);
@@ -231,6 +241,7 @@ LF_INLINE float lf_expm1_f32(float x) {
 #define LF_EXPM1(x) _Generic((x), float: lf_expm1_f32, double: lf_expm1_f64)(x)
 #define LF_LOG(x) _Generic((x), float: lf_log_f32, double: lf_log_f64)(x)
 #define LF_LOG1P(x) _Generic((x), float: lf_log1p_f32, double: lf_log1p_f64)(x)
+#define LF_TANH_SMALL(x) _Generic((x), float: lf_tanh_small_f32, double: lf_tanh_small_f64)(x)
 #define LF_TANH(x) _Generic((x), float: lf_tanh_f32, double: lf_tanh_f64)(x)
 #define LF_ABS(x) _Generic((x), float: fabsf, double: fabs)(x)
 #define LF_SQRT(x) _Generic((x), float: sqrtf, double: sqrt)(x)

@@ -22,8 +22,10 @@ LF_EW_LOSS(smooth_l1,
            l = a < p0 ? (T)0.5 * r * r * p1 : a - p2;
            g = a < p0 ? r * p1 : LF_SIGN(T, r);)
 
-/* log(cosh r) = log1p(cosh r - 1) for |r| < 1 (series for cosh r - 1, no
- * cancellation), else |r| - log 2 + log1p(exp(-2|r|)); derivative tanh(r). */
+/* log(cosh r) = log1p(cosh r - 1) for |r| < 0.625 (series for cosh r - 1: no
+ * cancellation), else |r| - log 2 + log1p(e) with e = exp(-2|r|); derivative
+ * tanh(r), which for |r| >= 0.625 is sign(r) (1 - e) / (1 + e).  One exp and
+ * one reciprocal serve the loss and the derivative. */
 LF_EW_LOSS(log_cosh,
            const T r = yp - yt; const T a = LF_ABS(r); const T z = r * r;
            T c = (T)(1.0 / 6402373705728000.0);
@@ -35,10 +37,15 @@ LF_EW_LOSS(log_cosh,
            c = c * z + (T)(1.0 / 720.0);
            c = c * z + (T)(1.0 / 24.0);
            c = c * z + (T)0.5;
-           const int small = a < (T)1;
-           const T L = LF_LOG1P(small ? c * z : LF_EXP((T)-2 * a));
+           const int small = a < (T)0.625;
+           const T e = LF_EXP((T)-2 * a);
+           const T x = small ? c * z : e;
+           const T u = (T)1 + x;
+           const T inv = (T)1 / u;
+           const T L = LF_LOG(u) + (x - (u - (T)1)) * inv; /* log1p(x), 0 <= x < 1 */
            l = small ? L : a - (T)0.69314718055994530942 + L;
-           g = LF_TANH(r);)
+           const T tb = ((T)1 - e) * inv;
+           g = small ? LF_TANH_SMALL(r) : (r < 0 ? -tb : tb);)
 
 /* p0 = sigma^2, p1 = -1 / (2 sigma^2): sigma^2 (1 - exp(-r^2 / (2 sigma^2))) */
 LF_EW_LOSS(gaussian,

@@ -11,7 +11,7 @@ from ._config import get_num_threads, num_threads, set_num_threads, show_config
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"losses", "activations", "optim", "linear_model"}
+_SUBMODULES = {"losses", "activations", "optim", "linear_model", "datasets"}
 _ESTIMATORS = {"LinearRegression": "linear_model", "Ridge": "linear_model",
                "LogisticRegression": "linear_model"}
 

@@ -38,3 +38,14 @@ def openmp_version():
 
 def compiler():
     return lf_compiler().decode()
+
+
+def copy_probe(const unsigned char[::1] src, unsigned char[::1] dst):
+    """Copy src into dst (same byte length) with the kernels' threads and
+    chunking: the memory-bandwidth probe benchmarks compare against."""
+    if src.shape[0] != dst.shape[0]:
+        raise ValueError("copy_probe needs buffers of the same size")
+    if src.shape[0] == 0:
+        return
+    with nogil:
+        lf_copy_probe(&src[0], &dst[0], src.shape[0])

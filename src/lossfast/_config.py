@@ -1,6 +1,5 @@
 """Build information and thread control."""
 import contextlib
-import platform
 
 from . import _lossfast
 
@@ -42,6 +41,7 @@ def num_threads(n):
 
 def build_info():
     """The build configuration as a dict (what ``show_config`` prints)."""
+    import platform
     omp = _lossfast.openmp_version()
     return {
         "version": __import__("lossfast").__version__,

@@ -11,6 +11,7 @@ cdef extern from "lossfast.h" nogil:
     void lf_set_num_threads(int n)
     int lf_have_openmp()
     const char *lf_compiler()
+    void lf_copy_probe(const void *src, void *dst, int64_t nbytes)
 
     enum:
         LF_SUM
