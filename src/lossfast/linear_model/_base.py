@@ -8,6 +8,7 @@ scikit-learn through ``__sklearn_tags__``, the only place scikit-learn is
 imported (scikit-learn calls it itself, so it is already loaded).
 """
 import inspect
+import sys
 import warnings
 
 import numpy as np
@@ -31,6 +32,27 @@ class DataConversionWarning(UserWarning):
 class NotFittedError(ValueError, AttributeError):
     """The estimator is used before ``fit`` (subclasses ValueError and
     AttributeError, as scikit-learn's NotFittedError)."""
+
+
+_SK_TWINS = {}
+
+
+def sk_compatible(cls):
+    """`cls`, or -- when scikit-learn is already imported -- a subclass of both
+    `cls` and scikit-learn's class of the same name, so that code catching or
+    filtering either one (``except sklearn.exceptions.NotFittedError``,
+    ``ignore_warnings(category=ConvergenceWarning)``) sees lossfast's.
+    Never imports scikit-learn."""
+    mod = sys.modules.get("sklearn.exceptions")
+    sk = getattr(mod, cls.__name__, None) if mod is not None else None
+    if sk is None or not isinstance(sk, type):
+        return cls
+    twin = _SK_TWINS.get(cls)
+    if twin is None or not issubclass(twin, sk):
+        twin = type(cls.__name__, (cls, sk), {"__module__": cls.__module__,
+                                              "__doc__": cls.__doc__})
+        _SK_TWINS[cls] = twin
+    return twin
 
 
 # --------------------------------------------------------------------------- estimator protocol
@@ -133,7 +155,7 @@ def _is_default(value, default):
 
 def check_is_fitted(est):
     if not hasattr(est, "coef_"):
-        raise NotFittedError(
+        raise sk_compatible(NotFittedError)(
             f"This {type(est).__name__} instance is not fitted yet. Call 'fit' with "
             "appropriate arguments before using this estimator.")
 

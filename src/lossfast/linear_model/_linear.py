@@ -9,7 +9,8 @@ import numpy as np
 from .. import _lossfast as _core
 from ._base import (ConvergenceWarning, LinAlgWarning, _as_float_array, _Estimator,
                     check_consistent_length, check_finite, check_is_fitted,
-                    check_random_state, check_y_present, validate_sample_weight, validate_X)
+                    check_random_state, check_y_present, sk_compatible,
+                    validate_sample_weight, validate_X)
 from ._objective import KIND_ELEMENTWISE, LinearObjective, LossSpec
 from ._solvers import cholesky_solve, get_optimizer, lbfgs, minibatch
 
@@ -115,8 +116,7 @@ def fit_normal_equation(X, Y, sample_weight, alpha, fit_intercept):
         what = "singular" if coef is None else f"ill-conditioned (rcond ~ {rcond:.1e})"
         coef, rank = _lstsq(X, Y, sample_weight, alpha, x_mean, y_mean, fit_intercept)
         warnings.warn(f"The normal equations are {what}: solved by least squares "
-                      f"(numpy.linalg.lstsq) instead; rank_ = {rank}.", LinAlgWarning,
-                      stacklevel=3)
+                      f"(numpy.linalg.lstsq) instead; rank_ = {rank}.", LinAlgWarning, stacklevel=3)
     intercept = y_mean - x_mean @ coef
     return np.ascontiguousarray(coef.T), intercept, rank
 
@@ -273,7 +273,7 @@ class LinearRegression(_Estimator):
             if not res.converged:
                 warnings.warn(f"{name} did not converge after {res.n_iter} iterations "
                               f"({res.message}); increase max_iter, scale the data or adjust "
-                              "tol.", ConvergenceWarning, stacklevel=2)
+                              "tol.", sk_compatible(ConvergenceWarning), stacklevel=2)
             coef, intercept = objective.split(res.x)
             if intercept is None:
                 intercept = np.zeros(k)

@@ -9,7 +9,7 @@ import numpy as np
 from .. import _lossfast as _core
 from ._base import (ConvergenceWarning, DataConversionWarning, _Estimator, _is_sparse,
                     check_consistent_length, check_finite, check_is_fitted, check_y_present,
-                    validate_sample_weight, validate_X)
+                    sk_compatible, validate_sample_weight, validate_X)
 from ._linear import _OPTIMIZERS, _check_float, _check_int, _run_minibatch
 from ._objective import KIND_ELEMENTWISE, KIND_ROWWISE, LinearObjective, LossSpec
 from ._solvers import lbfgs, newton
@@ -23,7 +23,7 @@ def _check_classification_targets(y, n):
     if y.ndim == 2 and y.shape[1] == 1:
         warnings.warn("A column-vector y was passed when a 1d array was expected. Please "
                       "change the shape of y to (n_samples, ), for example using ravel().",
-                      DataConversionWarning, stacklevel=3)
+                      sk_compatible(DataConversionWarning), stacklevel=3)
         y = y.ravel()
     elif y.ndim != 1:
         raise ValueError(f"y should be a 1d array, got an array of shape {y.shape} instead.")
@@ -196,7 +196,7 @@ class LogisticRegression(_Estimator):
         if not res.converged:
             warnings.warn(f"{name} did not converge after {res.n_iter} iterations "
                           f"({res.message}); increase max_iter or scale the data.",
-                          ConvergenceWarning, stacklevel=2)
+                          sk_compatible(ConvergenceWarning), stacklevel=2)
         coef, intercept = objective.split(res.x)
         if intercept is None:
             intercept = np.zeros(k)
