@@ -20,6 +20,7 @@
 /* ------------------------------------------------------------------ blocks */
 
 
+
 #define LM_BLOCK_LOOPS(T, SFX)                                                              \
     /* Z[i, c] = sum_j X[i, j] W[c, j] + b[c] for the m rows of a block, in float64,    \
      * four rows at a time (one load of W for four rows). */                             \
@@ -211,7 +212,7 @@ static void *lm_aligned_alloc(size_t bytes) {
 /* ---------------------------------------------------------------- loss */
 
 /* Rows per block: about 256 KiB of X (the block is read twice, the second
- * time from cache), a multiple of 4, at most 16384 outputs per block. */
+ * time from L2), a multiple of 4, at most 16384 outputs per block. */
 static int64_t lm_loss_block_rows(int64_t d, int64_t k, int64_t ts) {
     int64_t B = (262144 / LM_MAX(d * ts, 1)) & ~(int64_t)3;
     B = LM_MAX(B, 16);

@@ -205,6 +205,17 @@ def check_finite(arr, name):
                          f"{arr.dtype!r}.")
 
 
+def check_finite_after(X, *results):
+    """The deferred NaN/inf check of X: `results` are arrays computed from X
+    that cannot be finite if X is not -- a gradient sum_i r_i x_i or a Gram
+    matrix sum_i w_i x_i x_i^T (r * inf and 0 * inf are not finite, and NaN
+    propagates).  Only when one of them is not finite is X scanned, so a
+    finite X costs nothing; a non-finite X raises scikit-learn's error."""
+    if all(np.all(np.isfinite(r)) for r in results):
+        return
+    check_finite(X, "X")
+
+
 def _as_float_array(x, name, estimator_name, dtype=None):
     if _is_sparse(x):
         raise TypeError(f"Sparse data was passed for {name}, but dense data is required "
@@ -226,10 +237,14 @@ def _as_float_array(x, name, estimator_name, dtype=None):
     return arr
 
 
-def validate_X(est, X, *, reset):
+def validate_X(est, X, *, reset, finite=True):
     """X as a C-contiguous float32 / float64 2-D array (other dtypes become
     float64), finite, with n_features_in_ / feature_names_in_ set (reset) or
-    checked against the fitted ones."""
+    checked against the fitted ones.
+
+    ``finite=False`` leaves the NaN/inf check to the caller, which must then
+    call ``check_finite_after(X, result)`` on a quantity that is not finite
+    whenever X is not (see there): it saves a pass over X in ``fit``."""
     name = type(est).__name__
     names = _feature_names(X)
     arr = _as_float_array(X, "X", name)
@@ -248,7 +263,8 @@ def validate_X(est, X, *, reset):
         raise ValueError(f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum "
                          f"of 1 is required by {name}.")
     arr = np.ascontiguousarray(arr)
-    check_finite(arr, "X")
+    if finite:
+        check_finite(arr, "X")
     if reset:
         est.n_features_in_ = d
         if names is not None:

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _lossfast as _core
 from ._base import (ConvergenceWarning, LinAlgWarning, _as_float_array, _Estimator,
-                    check_consistent_length, check_finite, check_is_fitted,
+                    check_consistent_length, check_finite, check_finite_after, check_is_fitted,
                     check_random_state, check_y_present, sk_compatible,
                     validate_sample_weight, validate_X)
 from ._objective import KIND_ELEMENTWISE, LinearObjective, LossSpec
@@ -99,6 +99,7 @@ def fit_normal_equation(X, Y, sample_weight, alpha, fit_intercept):
     _core.lm_gram(X, Y, None if sample_weight is None else sample_weight.reshape(n, 1),
                   shift, fit_intercept, G)
     G = G[0]
+    check_finite_after(X, G)
     if fit_intercept:
         sw_total = G[-1, -1]
         delta = G[:d + k, -1] / sw_total
@@ -239,7 +240,9 @@ class LinearRegression(_Estimator):
         solver = self._resolve_solver(loss_obj)
         fit_intercept = bool(self.fit_intercept)
         check_y_present(self, y)
-        X = validate_X(self, X, reset=True)
+        # the NaN/inf check of X rides on the first pass over X (check_finite_after)
+        deferred = solver in ("normal", "lbfgs")
+        X = validate_X(self, X, reset=True, finite=not deferred)
         n, d = X.shape
         y = _as_float_array(y, "y", type(self).__name__, dtype=X.dtype)
         if y.ndim not in (1, 2):
@@ -259,6 +262,7 @@ class LinearRegression(_Estimator):
             self.n_iter_ = 1
         else:
             objective = LinearObjective(X, Y, sw, k, spec, fit_intercept, 2.0 * alpha)
+            objective.check_X_on_first_gradient = deferred
             theta0 = np.zeros(objective.n_params)
             if fit_intercept:
                 theta0[k * d:] = (np.average(Y, axis=0, weights=sw) if sw is not None

@@ -43,6 +43,18 @@ def _check_classification_targets(y, n):
     return y
 
 
+def _encode_labels(y):
+    """(classes_, index of each label in classes_): np.unique, or for small
+    non-negative integer labels a bincount (no sort)."""
+    if y.dtype.kind in "iu" and y.size and y.min() >= 0 and y.max() < max(1024, 4 * y.size):
+        present = np.bincount(y) > 0
+        classes = np.flatnonzero(present).astype(y.dtype)
+        lookup = np.cumsum(present) - 1
+        return classes, lookup[y]
+    classes, idx = np.unique(y, return_inverse=True)
+    return classes, idx.reshape(-1)
+
+
 def _sigmoid(z):
     """1 / (1 + exp(-z)) without overflow."""
     e = np.exp(-np.abs(z))
@@ -158,12 +170,13 @@ class LogisticRegression(_Estimator):
         solver = self._resolve_solver()
         fit_intercept = bool(self.fit_intercept)
         check_y_present(self, y)
-        X = validate_X(self, X, reset=True)
+        # lbfgs / newton check X for NaN/inf on their first pass (check_finite_after)
+        deferred = solver in ("lbfgs", "newton")
+        X = validate_X(self, X, reset=True, finite=not deferred)
         n, d = X.shape
         y = _check_classification_targets(y, n)
         sw = validate_sample_weight(sample_weight, n, X.dtype)
-        classes, y_idx = np.unique(y, return_inverse=True)
-        y_idx = y_idx.reshape(-1)
+        classes, y_idx = _encode_labels(y)
         if len(classes) < 2:
             raise ValueError("This solver needs samples of at least 2 classes in the data, but "
                              f"the data contains only one class: {classes[0]!r}")
@@ -183,6 +196,7 @@ class LogisticRegression(_Estimator):
             y_kernel = np.ascontiguousarray(y_idx, dtype=np.int64)
             spec = LossSpec(KIND_ROWWISE, 0, "softmax_xent_sparse")
         objective = LinearObjective(X, y_kernel, sw, k, spec, fit_intercept, l2)
+        objective.check_X_on_first_gradient = deferred
         theta0 = np.zeros(objective.n_params)
         name = f"{type(self).__name__}:{solver}"
         if solver == "lbfgs":

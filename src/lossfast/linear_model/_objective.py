@@ -16,6 +16,7 @@ tolerance fits all data sizes (scikit-learn does the same).
 import numpy as np
 
 from .. import _lossfast as _core
+from ._base import check_finite_after
 
 KIND_ELEMENTWISE = _core.LM_KIND_ELEMENTWISE
 KIND_ROWWISE = _core.LM_KIND_ROWWISE
@@ -74,6 +75,9 @@ class LinearObjective:
         self._gc = np.empty((self.k, self.d))
         self._gb = np.empty(self.k)
         self.n_evals = 0
+        # fit() may defer the NaN/inf check of X to the first gradient
+        # evaluation (validate_X(finite=False)): see check_finite_after.
+        self.check_X_on_first_gradient = False
 
     def split(self, theta):
         kd = self.k * self.d
@@ -92,6 +96,9 @@ class LinearObjective:
             None if b is None else np.ascontiguousarray(b), s.kind, s.family, s.index,
             *s.params, self._gc if grad else None,
             self._gb if grad and self.fit_intercept else None, z_out)
+        if grad and self.check_X_on_first_gradient:
+            self.check_X_on_first_gradient = False
+            check_finite_after(self.X, self._gc)
         return val, self._gc, self._gb
 
     def _penalised(self, theta, val, gc, gb, grad):

@@ -143,7 +143,8 @@ def lbfgs(fg, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, m=10, max_ls=50, v
         if not float(g @ p) < 0:
             S.clear(), Y.clear(), rho.clear()
             p = -g
-        alpha1 = 1.0 if S else min(1.0, 1.0 / max(float(np.linalg.norm(p)), 1e-300))
+        # first step (and after a restart): 1 / ||p|| as L-BFGS-B, then the unit step
+        alpha1 = 1.0 if S else 1.0 / max(float(np.linalg.norm(p)), 1e-300)
         ls = wolfe_line_search(fg, x, f, g, p, alpha1, max_ls=max_ls)
         if ls is None:
             if S and not retried:
