@@ -334,13 +334,14 @@ static int lm_loss_f64(const lf_lm_loss_args *A, double *loss_out) { return lm_l
 #define LM_GRAM_ROWS 512
 
 LF_INLINE int lm_gram(const lf_lm_gram_args *A, const int F32) {
-    const int64_t n = A->n, d = A->d, ky = A->Y ? A->ky : 0;
+    const int64_t n = A->n, d = A->d, ky = LM_MAX(A->ky, 0);
     const int ones = A->ones != 0;
     const int64_t D = d + ky + ones, Dp = (D + 3) & ~(int64_t)3, nt4 = Dp / 4;
-    const int64_t M = A->weight ? LM_MAX(A->n_weights, 1) : 1;
+    const int64_t M = LM_MAX(A->n_weights, 1);
     const int64_t ts = F32 ? 4 : 8;
     memset(A->gram_out, 0, (size_t)(M * D * D) * sizeof(double));
     if (n <= 0 || D == 0) return 0;
+    if ((ky && !A->Y) || !A->X) return -2;
 
     const int64_t B = LM_GRAM_ROWS, ldp = B + 8; /* +8: rows of the panel not 4 KiB apart */
     const int64_t nblocks = (n + B - 1) / B;

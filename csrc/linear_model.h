@@ -58,13 +58,13 @@ typedef struct lf_lm_gram_args {
     const void *Y;            /* n x ky extra columns (X's type), or NULL */
     int64_t ky;
     const void *weight;       /* n x M weights (X's type, row-major), or NULL (M = 1, ones) */
-    int64_t n_weights;        /* M */
+    int64_t n_weights;        /* M (>= 1); with weight NULL every G_m is unweighted */
     const double *shift;      /* d + ky values subtracted from the columns of [X, Y], or NULL */
     int ones;                 /* 1: append a column of ones */
     double *gram_out;         /* M x D x D, D = d + ky + ones; full symmetric matrices */
 } lf_lm_gram_args;
 
-/* Returns 0, or -1 when memory could not be allocated. */
+/* Returns 0, -1 when memory could not be allocated, -2 for missing arrays. */
 typedef int (*lf_lm_gram_fn)(const lf_lm_gram_args *);
 
 /* Number of entries of x[0..n) that are NaN or +-inf. */

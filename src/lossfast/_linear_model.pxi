@@ -125,9 +125,9 @@ def lm_gram(const floating[:, ::1] X, const floating[:, ::1] Y, const floating[:
     a.d = X.shape[1]
     a.X = &X[0, 0] if a.n and a.d else NULL
     a.Y = &Y[0, 0] if Y is not None and Y.shape[0] and Y.shape[1] else NULL
-    a.ky = Y.shape[1] if a.Y != NULL else 0
+    a.ky = Y.shape[1] if Y is not None else 0
     a.weight = &weight[0, 0] if weight is not None and weight.shape[0] and weight.shape[1] else NULL
-    a.n_weights = weight.shape[1] if a.weight != NULL else 1
+    a.n_weights = weight.shape[1] if weight is not None and weight.shape[1] else 1
     a.shift = &shift[0] if shift is not None and shift.shape[0] else NULL
     a.ones = 1 if ones else 0
     a.gram_out = &out[0, 0, 0]
@@ -142,6 +142,8 @@ def lm_gram(const floating[:, ::1] X, const floating[:, ::1] Y, const floating[:
             status = kern.gram_f64(&a)
     if status == -1:
         raise MemoryError("lm_gram: out of memory")
+    if status != 0:
+        raise ValueError("lm_gram: invalid arguments")
 
 
 def lm_count_nonfinite(const floating[::1] x):
