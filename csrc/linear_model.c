@@ -22,11 +22,11 @@
 
 
 #define LM_BLOCK_LOOPS(T, SFX)                                                              \
-    /* Z[i, c] = sum_j X[i, j] W[c, j] + b[c] for the m rows of a block, in float64,    \
+    /* Z[i, c] = sum_j X[i, j] W[c, j] + b[c] for the m rows of a block (float64),      \
      * four rows at a time (one load of W for four rows). */                             \
     static void lm_forward_##SFX(const T *restrict X, int64_t m, int64_t d, int64_t k,      \
                                  const double *restrict W, const double *restrict b,        \
-                                 T *restrict Z) {                                           \
+                                 double *restrict Z) {                                      \
         int64_t i = 0;                                                                      \
         for (; i + 4 <= m; i += 4) {                                                        \
             const T *restrict x0 = X + i * d, *restrict x1 = x0 + d;                        \
@@ -43,10 +43,10 @@
                     s3 += (double)x3[j] * wj;                                               \
                 }                                                                           \
                 const double bc = b ? b[c] : 0.0;                                           \
-                Z[i * k + c] = (T)(s0 + bc);                                                \
-                Z[(i + 1) * k + c] = (T)(s1 + bc);                                          \
-                Z[(i + 2) * k + c] = (T)(s2 + bc);                                          \
-                Z[(i + 3) * k + c] = (T)(s3 + bc);                                          \
+                Z[i * k + c] = (s0 + bc);                                                  \
+                Z[(i + 1) * k + c] = (s1 + bc);                                            \
+                Z[(i + 2) * k + c] = (s2 + bc);                                            \
+                Z[(i + 3) * k + c] = (s3 + bc);                                            \
             }                                                                               \
         }                                                                                   \
         for (; i < m; i++) {                                                                \
@@ -56,22 +56,22 @@
                 double s0 = 0.0;                                                            \
                 LF_PRAGMA(omp simd reduction(+ : s0))                                       \
                 for (int64_t j = 0; j < d; j++) s0 += (double)x0[j] * w[j];                 \
-                Z[i * k + c] = (T)(s0 + (b ? b[c] : 0.0));                                  \
+                Z[i * k + c] = s0 + (b ? b[c] : 0.0);                                       \
             }                                                                               \
         }                                                                                   \
     }                                                                                       \
                                                                                             \
     /* G[c, :] += sum_i R[i, c] X[i, :] and gb[c] += sum_i R[i, c], in float64. */          \
     static void lm_backward_##SFX(const T *restrict X, int64_t m, int64_t d, int64_t k,     \
-                                  const T *restrict R, double *restrict G,                  \
+                                  const double *restrict R, double *restrict G,             \
                                   double *restrict gb) {                                    \
         int64_t i = 0;                                                                      \
         for (; i + 4 <= m; i += 4) {                                                        \
             const T *restrict x0 = X + i * d, *restrict x1 = x0 + d;                        \
             const T *restrict x2 = x1 + d, *restrict x3 = x2 + d;                           \
             for (int64_t c = 0; c < k; c++) {                                               \
-                const double r0 = (double)R[i * k + c], r1 = (double)R[(i + 1) * k + c];    \
-                const double r2 = (double)R[(i + 2) * k + c], r3 = (double)R[(i + 3) * k + c]; \
+                const double r0 = R[i * k + c], r1 = R[(i + 1) * k + c];                    \
+                const double r2 = R[(i + 2) * k + c], r3 = R[(i + 3) * k + c];              \
                 gb[c] += (r0 + r1) + (r2 + r3);                                             \
                 double *restrict g = G + c * d;                                             \
                 LF_PRAGMA(omp simd)                                                         \
@@ -83,7 +83,7 @@
         for (; i < m; i++) {                                                                \
             const T *restrict x0 = X + i * d;                                               \
             for (int64_t c = 0; c < k; c++) {                                               \
-                const double r0 = (double)R[i * k + c];                                     \
+                const double r0 = R[i * k + c];                                             \
                 gb[c] += r0;                                                                \
                 double *restrict g = G + c * d;                                             \
                 LF_PRAGMA(omp simd)                                                         \
@@ -135,6 +135,15 @@
     }
 
 #define LF_LM_ABS(x) ((x) < 0 ? -(x) : (x))
+
+/* float32 <-> float64 copies of a block's targets / weights / decision values */
+static void lm_to_f64_f32(const float *restrict in, int64_t n, double *restrict out) {
+    for (int64_t i = 0; i < n; i++) out[i] = (double)in[i];
+}
+
+static void lm_from_f64_f32(const double *restrict in, int64_t n, float *restrict out) {
+    for (int64_t i = 0; i < n; i++) out[i] = (float)in[i];
+}
 
 LM_BLOCK_LOOPS(float, f32)
 LM_BLOCK_LOOPS(double, f64)
@@ -242,9 +251,13 @@ LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32)
 
     LF_PRAGMA(omp parallel num_threads(nt) if (nt > 1) reduction(| : fail))
     {
-        void *zbuf = malloc((size_t)(B * k * ts));
-        void *rbuf = malloc((size_t)(B * k * ts));
-        const int ok = zbuf && rbuf;
+        /* per-thread float64 buffers: decision values, derivatives and, for
+         * float32 data, the block's targets and weights in float64 */
+        double *zbuf = malloc((size_t)(B * k) * sizeof(double));
+        double *rbuf = malloc((size_t)(B * k) * sizeof(double));
+        double *ybuf = F32 && A->ew ? malloc((size_t)(B * k) * sizeof(double)) : NULL;
+        double *wbuf = F32 && A->weight ? malloc((size_t)B * sizeof(double)) : NULL;
+        const int ok = zbuf && rbuf && (!F32 || !A->ew || ybuf) && (!F32 || !A->weight || wbuf);
         if (!ok) fail = 1;
         LF_PRAGMA(omp for schedule(static))
         for (int64_t c = 0; c < nch; c++) {
@@ -255,15 +268,28 @@ LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32)
             for (int64_t blk = b0; blk < b1; blk++) {
                 const int64_t a = blk * B, m = LM_MIN(B, n - a);
                 const char *Xb = (const char *)A->X + a * d * ts;
-                void *Zb = A->z_out ? (char *)A->z_out + a * k * ts : zbuf;
+                /* float64 data: decision values straight into z_out when asked for */
+                double *Zb = !F32 && A->z_out ? (double *)A->z_out + a * k : zbuf;
                 if (F32)
                     lm_forward_f32((const float *)Xb, m, d, k, A->coef, A->intercept, Zb);
                 else
                     lm_forward_f64((const double *)Xb, m, d, k, A->coef, A->intercept, Zb);
-                const void *wb = A->weight ? (const char *)A->weight + a * ts : NULL;
+                if (F32 && A->z_out) lm_from_f64_f32(Zb, m * k, (float *)A->z_out + a * k);
+                const double *wb = NULL;
+                if (A->weight && F32) {
+                    lm_to_f64_f32((const float *)A->weight + a, m, wbuf);
+                    wb = wbuf;
+                } else if (A->weight) {
+                    wb = (const double *)A->weight + a;
+                }
                 if (A->ew) {
                     lf_ew_args e;
-                    e.y_true = (const char *)A->y + a * k * ts;
+                    if (F32) {
+                        lm_to_f64_f32((const float *)A->y + a * k, m * k, ybuf);
+                        e.y_true = ybuf;
+                    } else {
+                        e.y_true = (const double *)A->y + a * k;
+                    }
                     e.y_pred = Zb;
                     e.weight = wb;
                     e.n = m * k;
@@ -299,6 +325,8 @@ LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32)
         }
         free(zbuf);
         free(rbuf);
+        free(ybuf);
+        free(wbuf);
     }
     if (fail) {
         free(part);

@@ -4,11 +4,11 @@
  * intercept b (k, float64).  For data X (n x d, row-major, float or double)
  * the kernels stream X once by row blocks:
  *
- *   loss:  Z = X W^T + b for the block (z accumulated in float64, stored in
- *          X's type), the per-sample loss and its derivative from the loss
- *          engine (an lf_ew_fn of lf_ew_regression() / lf_ew_classification()
- *          over the block's k outputs, or an lf_rw_fn of lf_rw_classification()
- *          over its rows: one definition per loss), then
+ *   loss:  Z = X W^T + b for the block (float64), the per-sample loss and
+ *          its derivative from the loss engine (the float64 lf_ew_fn of
+ *          lf_ew_regression() / lf_ew_classification() over the block's k
+ *          outputs, or the float64 lf_rw_fn of lf_rw_classification() over its
+ *          rows: one definition per loss), then
  *            loss           = sum_i w_i l_i
  *            grad_coef      = sum_i w_i dl_i/dz_i x_i^T   (k x d)  = R^T X
  *            grad_intercept = sum_i w_i dl_i/dz_i         (k)
@@ -17,6 +17,12 @@
  *          s and the extra columns optional), G_m = A^T diag(w_m) A, float64.
  *          This is X^T W X and X^T W y for the normal equation (one pass), and
  *          the Hessian X^T D X (with its intercept row) for Newton.
+ *
+ * float32 data: X, y, the weights and z_out are float32; X is read as it
+ * is, and a block's decision values, targets, weights, losses and derivatives
+ * are float64 (the engine's float64 kernel).  So the objective and gradient
+ * carry only the rounding of the float32 data, not of float32 arithmetic, and
+ * a solver can converge to tight tolerances on float32 data.
  *
  * Determinism: rows are cut into blocks, blocks into at most LF_LM_MAX_CHUNKS
  * runs ("chunks") whose layout depends only on n, d and k; each chunk
@@ -40,8 +46,8 @@ typedef struct lf_lm_loss_args {
     const void *weight;       /* n sample weights (X's type), or NULL for ones */
     const double *coef;       /* k x d */
     const double *intercept;  /* k, or NULL for no intercept */
-    lf_ew_fn ew;              /* the loss: an elementwise kernel, or ... */
-    lf_rw_fn rw;              /* ... a row-wise one (exactly one is non-NULL) */
+    lf_ew_fn ew;              /* the loss: the f64 function of an elementwise entry, or ... */
+    lf_rw_fn rw;              /* ... of a row-wise one (exactly one is non-NULL) */
     double params[4];         /* the loss's parameters p0..p3 */
     double *grad_coef;        /* k x d output, or NULL: no gradient */
     double *grad_intercept;   /* k output, or NULL */

@@ -21,7 +21,15 @@ SIZES = [(0, 3), (1, 1), (3, 8), (5, 9), (17, 16), (7300, 9), (2003, 100)]
 
 
 def tol(dtype):
-    return dict(rtol=3e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-11, atol=1e-11)
+    # float32 data: the kernel computes decision values, losses and derivatives in
+    # float64, so it matches the float64 reference on the same (float32) numbers
+    return dict(rtol=1e-11, atol=1e-11)
+
+
+def check_z(Z, want, dtype):
+    """z_out has X's dtype: the float64 decision values rounded once."""
+    np.testing.assert_allclose(Z, want.astype(dtype), rtol=1e-6 if dtype == np.float32 else 1e-12,
+                               atol=1e-6 if dtype == np.float32 else 1e-12)
 
 
 def data(n, d, k, dtype, seed=0):
@@ -62,16 +70,9 @@ def test_elementwise_matches_reference(n, d, loss, weighted, dtype, simd_level):
     want, wgc, wgb, wZ = loss_gradient(X, Y, w, coef, intercept, loss)
     scale = max(n, 1)
     check(val, want, dtype, scale)
-    if loss in ("mae", "quantile_09") and dtype == np.float32:
-        # sign(r) flips where float32 z rounds across y: compare away from ties only
-        keep = np.abs(wZ - Y).min(axis=1) > 1e-4
-        _, wgc, wgb, _ = loss_gradient(X[keep], Y[keep], None if w is None else w[keep], coef,
-                                       intercept, loss)
-        _, gc, gb, _ = run(X[keep], Y[keep], None if w is None else w[keep], coef, intercept,
-                           KIND_ELEMENTWISE, 0, kernel, params)
     check(gc, wgc, dtype, scale)
     check(gb, wgb, dtype, scale)
-    check(Z, wZ, dtype, 1.0)
+    check_z(Z, wZ, dtype)
     assert Z.dtype == dtype
 
 
@@ -104,7 +105,7 @@ def test_softmax_matches_reference(n, d, k, weighted, dtype, simd_level):
     check(val, want, dtype, max(n, 1))
     check(gc, wgc, dtype, max(n, 1))
     check(gb, wgb, dtype, max(n, 1))
-    check(Z, wZ, dtype, 1.0)
+    check_z(Z, wZ, dtype)
 
 
 def test_loss_only_mode_and_no_intercept(dtype):

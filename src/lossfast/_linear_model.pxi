@@ -86,12 +86,13 @@ def lm_loss_gradient(const floating[:, ::1] X, y, const floating[::1] weight,
     a.intercept = &intercept[0] if intercept is not None and intercept.shape[0] else NULL
     a.ew = NULL
     a.rw = NULL
+    # the float64 loss kernel for either dtype: per-block losses are float64
     if kind == LM_KIND_ELEMENTWISE:
         ew_entry = _ew_table(family) + index
-        a.ew = ew_entry.f32 if floating is float else ew_entry.f64
+        a.ew = ew_entry.f64
     else:
         rw_entry = _rw_table(family) + index
-        a.rw = rw_entry.f32 if floating is float else rw_entry.f64
+        a.rw = rw_entry.f64
     a.params[0] = p0
     a.params[1] = p1
     a.params[2] = p2

@@ -21,6 +21,20 @@ _OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "ada
 _RCOND_MIN = 1e-10
 
 
+def check_solver_name(solver, builtin):
+    """`solver` if it is a built-in solver or an optimizer name (resolved by
+    lossfast.optim.get when the model is fitted), else a ValueError."""
+    if solver in builtin or solver in _OPTIMIZERS:
+        return solver
+    try:
+        from .. import optim
+    except ImportError:
+        optim = None
+    if optim is not None:
+        return solver                    # lossfast.optim.get validates the name
+    raise ValueError(f"solver must be one of {builtin + _OPTIMIZERS}, got {solver!r}")
+
+
 def _resolve_loss(loss):
     """The lossfast loss object and its kernel spec for `loss` (a name, an
     alias such as "squared_error", a Loss class or instance)."""
@@ -58,6 +72,14 @@ def _check_float(value, name, *, minimum=0.0, strict=False, allow_none=False):
         raise ValueError(f"{name} must be a finite number {'>' if strict else '>='} "
                          f"{minimum}, got {value!r}")
     return value
+
+
+def objective_ftol(dtype):
+    """Relative decrease of the objective below which L-BFGS / Newton stop:
+    64 float64 epsilons (SciPy's L-BFGS-B setting in scikit-learn) for either
+    dtype -- the kernel computes per-sample losses in float64 for float32
+    data too, so the objective is accurate to float64 rounding."""
+    return 64.0 * float(np.finfo(np.float64).eps)
 
 
 def _batch_size(batch_size, n):
@@ -226,10 +248,7 @@ class LinearRegression(_Estimator):
                 raise ValueError(f"solver='normal' needs loss='squared_error', got "
                                  f"loss={self.loss!r}; use solver='lbfgs' or an optimizer")
             return solver
-        if solver in ("lbfgs",) or solver in _OPTIMIZERS:
-            return solver
-        from .. import optim  # noqa: F401  an optimizer lossfast.optim knows
-        return solver
+        return check_solver_name(solver, ("auto", "normal", "lbfgs"))
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model; returns self."""
@@ -270,7 +289,7 @@ class LinearRegression(_Estimator):
             name = f"{type(self).__name__}:{solver}"
             if solver == "lbfgs":
                 res = lbfgs(objective.loss_grad, theta0, max_iter=max_iter, gtol=tol,
-                            verbose=self.verbose, name=name)
+                            ftol=objective_ftol(X.dtype), verbose=self.verbose, name=name)
             else:
                 res = _run_minibatch(self, objective, X, Y, sw, spec, theta0, solver, tol,
                                      max_iter, name)
@@ -287,11 +306,14 @@ class LinearRegression(_Estimator):
         dtype = X.dtype
         if not fit_intercept:
             intercept = np.zeros(k)
-        if y.ndim == 1:
-            self.coef_ = np.asarray(coef[0], dtype=dtype)
-            self.intercept_ = dtype.type(intercept[0]) if fit_intercept else 0.0
+        # shapes as scikit-learn: 1-D y -> coef_ (d,), intercept_ scalar; 2-D y ->
+        # coef_ (k, d), intercept_ (k,); intercept_ = 0.0 without intercept
+        self.coef_ = np.asarray(coef[0] if y.ndim == 1 else coef, dtype=dtype)
+        if not fit_intercept:
+            self.intercept_ = 0.0
+        elif y.ndim == 1:
+            self.intercept_ = dtype.type(intercept[0])
         else:
-            self.coef_ = np.asarray(coef, dtype=dtype)
             self.intercept_ = np.asarray(intercept, dtype=dtype)
         return self
 

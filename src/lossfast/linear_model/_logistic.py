@@ -10,7 +10,8 @@ from .. import _lossfast as _core
 from ._base import (ConvergenceWarning, DataConversionWarning, _Estimator, _is_sparse,
                     check_consistent_length, check_finite, check_is_fitted, check_y_present,
                     sk_compatible, validate_sample_weight, validate_X)
-from ._linear import _OPTIMIZERS, _check_float, _check_int, _run_minibatch
+from ._linear import (_check_float, _check_int, _run_minibatch, check_solver_name,
+                      objective_ftol)
 from ._objective import KIND_ELEMENTWISE, KIND_ROWWISE, LinearObjective, LossSpec
 from ._solvers import lbfgs, newton
 
@@ -92,7 +93,8 @@ class LogisticRegression(_Estimator):
     Parameters
     ----------
     penalty : {"l2", None}, default "l2"
-    C : float > 0, default 1.0 -- inverse regularisation strength
+    C : float > 0, default 1.0 -- inverse regularisation strength (np.inf: no
+        penalty, as penalty=None; scikit-learn >= 1.8 spells it that way)
     fit_intercept : bool, default True
     solver : {"auto", "lbfgs", "newton"} or an optimizer name of ``lossfast.optim``
         "lbfgs": L-BFGS over the fused loss/gradient kernel (one pass over X per
@@ -146,17 +148,17 @@ class LogisticRegression(_Estimator):
             return "lbfgs"
         if solver in ("newton", "newton-cholesky"):
             return "newton"
-        if solver == "lbfgs" or solver in _OPTIMIZERS:
-            return solver
-        from .. import optim  # noqa: F401  an optimizer lossfast.optim knows
-        return solver
+        return check_solver_name(solver, ("auto", "lbfgs", "newton", "newton-cholesky"))
 
     def _l2(self):
-        C = _check_float(self.C, "C", strict=True)
-        if self.penalty is None:
+        C = self.C
+        if not (isinstance(C, (int, float, np.integer, np.floating)) and not isinstance(C, bool)
+                and C > 0):
+            raise ValueError(f"C must be a number > 0 (np.inf: no penalty), got {C!r}")
+        if self.penalty is None or C == np.inf:
             return 0.0
         if self.penalty == "l2":
-            return 1.0 / C
+            return 1.0 / float(C)
         if self.penalty in ("l1", "elasticnet"):
             raise NotImplementedError(f"penalty={self.penalty!r} is not implemented; use "
                                       "'l2' or None")
@@ -201,7 +203,7 @@ class LogisticRegression(_Estimator):
         name = f"{type(self).__name__}:{solver}"
         if solver == "lbfgs":
             res = lbfgs(objective.loss_grad, theta0, max_iter=max_iter, gtol=tol,
-                        verbose=self.verbose, name=name)
+                        ftol=objective_ftol(X.dtype), verbose=self.verbose, name=name)
         elif solver == "newton":
             res = self._newton(objective, theta0, max_iter, tol, name)
         else:
@@ -284,8 +286,8 @@ class LogisticRegression(_Estimator):
                 H[np.ix_(cols, cols)] += s / k
             return H
 
-        return newton(fg_z, hess, theta0, max_iter=max_iter, gtol=tol, verbose=self.verbose,
-                      name=name)
+        return newton(fg_z, hess, theta0, max_iter=max_iter, gtol=tol,
+                      ftol=objective_ftol(X.dtype), verbose=self.verbose, name=name)
 
     # ----------------------------------------------------------------- predict
 
