@@ -93,22 +93,21 @@
     }                                                                                       \
                                                                                             \
     /* Columns of [X - s_X, Y - s_Y, 1] of m rows into the transposed float64 panel         \
-     * P (row j of P = column j, stride ldp); rows m..mp are zero. */                       \
+     * P (row j of P = column j, stride ldp); rows m..mp are zero.  Rows of X are read     \
+     * contiguously (the loads stream from memory), the panel is written strided (it      \
+     * stays in cache). */                                                                  \
     static void lm_pack_##SFX(const T *restrict X, int64_t m, int64_t mp, int64_t d,        \
                               const T *restrict Y, int64_t ky, const double *restrict s,    \
                               int ones, double *restrict P, int64_t ldp) {                  \
-        for (int64_t i0 = 0; i0 < m; i0 += 8) {                                             \
-            const int64_t i1 = LM_MIN(i0 + 8, m);                                           \
-            for (int64_t j = 0; j < d; j++) {                                               \
-                const double sj = s ? s[j] : 0.0;                                           \
-                double *restrict p = P + j * ldp;                                           \
-                for (int64_t i = i0; i < i1; i++) p[i] = (double)X[i * d + j] - sj;         \
+        for (int64_t i = 0; i < m; i++) {                                                   \
+            const T *restrict x = X + i * d;                                                \
+            if (s) {                                                                        \
+                for (int64_t j = 0; j < d; j++) P[j * ldp + i] = (double)x[j] - s[j];       \
+            } else {                                                                        \
+                for (int64_t j = 0; j < d; j++) P[j * ldp + i] = (double)x[j];              \
             }                                                                               \
-            for (int64_t c = 0; c < ky; c++) {                                              \
-                const double sc = s ? s[d + c] : 0.0;                                       \
-                double *restrict p = P + (d + c) * ldp;                                     \
-                for (int64_t i = i0; i < i1; i++) p[i] = (double)Y[i * ky + c] - sc;        \
-            }                                                                               \
+            for (int64_t c = 0; c < ky; c++)                                                \
+                P[(d + c) * ldp + i] = (double)Y[i * ky + c] - (s ? s[d + c] : 0.0);        \
         }                                                                                   \
         if (ones) {                                                                         \
             double *restrict p = P + (d + ky) * ldp;                                        \
@@ -259,7 +258,7 @@ LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32)
         double *wbuf = F32 && A->weight ? malloc((size_t)B * sizeof(double)) : NULL;
         const int ok = zbuf && rbuf && (!F32 || !A->ew || ybuf) && (!F32 || !A->weight || wbuf);
         if (!ok) fail = 1;
-        LF_PRAGMA(omp for schedule(static))
+        LF_PRAGMA(omp for schedule(dynamic, 1))
         for (int64_t c = 0; c < nch; c++) {
             if (!ok) continue;
             double *G = part + c * width, *gb = G + kd;
@@ -388,7 +387,7 @@ LF_INLINE int lm_gram(const lf_lm_gram_args *A, const int F32) {
         const int ok = P && L && w;
         if (!ok) fail = 1;
         else memset(P, 0, (size_t)(Dp * ldp) * sizeof(double)); /* padding rows stay 0 */
-        LF_PRAGMA(omp for schedule(static))
+        LF_PRAGMA(omp for schedule(dynamic, 1))
         for (int64_t c = 0; c < nch; c++) {
             if (!ok) continue;
             double *Gc = part + c * width;

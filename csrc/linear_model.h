@@ -27,7 +27,9 @@
  * Determinism: rows are cut into blocks, blocks into at most LF_LM_MAX_CHUNKS
  * runs ("chunks") whose layout depends only on n, d and k; each chunk
  * accumulates its blocks in order and the chunk results are added in chunk
- * order, so every result is bit-for-bit the same for any number of threads.
+ * order, so every result is bit-for-bit the same for any number of threads
+ * (threads take chunks dynamically: which thread computes a chunk does not
+ * change its result).
  */
 #ifndef LF_LINEAR_MODEL_H
 #define LF_LINEAR_MODEL_H
