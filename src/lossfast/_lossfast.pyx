@@ -14,3 +14,4 @@ lf_dispatch_init()
 include "_config.pxi"
 include "_losses.pxi"
 include "_linear_model.pxi"
+include "_optim.pxi"

@@ -97,3 +97,65 @@ def check_open_unit(value, name):
     if not 0.0 < value < 1.0:
         raise ValueError(f"{name} must be in the open interval (0, 1), got {value}")
     return value
+
+
+# ---- optimizers (lossfast.optim) ----
+
+def check_param_array(p, name):
+    """An optimizer parameter is updated in place: it must be a writeable, C-contiguous
+    float32/float64 ndarray (anything else would make the update land on a copy)."""
+    if not isinstance(p, np.ndarray):
+        raise ValueError(f"{name} must be a numpy.ndarray updated in place, got "
+                         f"{type(p).__name__}; convert it once with np.asarray(..., dtype=np.float64) "
+                         "and keep a reference to that array")
+    if p.dtype != np.float32 and p.dtype != np.float64:
+        raise ValueError(f"{name} has dtype {p.dtype}; an optimizer updates float32 or float64 "
+                         "arrays in place (a converted copy would not be your parameter)")
+    if not p.flags.c_contiguous:
+        raise ValueError(f"{name} is not C-contiguous; an optimizer updates parameters in place, "
+                         "so it needs a C-contiguous array (np.ascontiguousarray makes a copy: "
+                         "optimise that copy and keep it)")
+    if not p.flags.writeable:
+        raise ValueError(f"{name} is read-only; an optimizer updates parameters in place")
+    if not p.flags.aligned:
+        raise ValueError(f"{name} is not aligned to its element size")
+    return p
+
+
+def check_grad_array(g, p, name, param_name):
+    """A gradient for parameter `p`: an array of p's shape and dtype.  Returns a
+    C-contiguous array (a copy only when `g` is not already one)."""
+    if isinstance(g, np.ndarray):
+        check_dtype_kind(g, name)
+        if g.dtype != p.dtype:
+            raise ValueError(f"{name} has dtype {g.dtype}, but {param_name} has dtype {p.dtype}; "
+                             "gradients must have the dtype of their parameter")
+    else:
+        g = as_array(g, name)
+        if g.shape == p.shape:
+            g = g.astype(p.dtype)
+    if g.shape != p.shape:
+        raise ValueError(f"{name} and {param_name} must have the same shape, got "
+                         f"{name}.shape={g.shape} and {param_name}.shape={p.shape}")
+    return np.asarray(g, order="C")  # not ascontiguousarray: it makes 0-d arrays 1-d
+
+
+def check_number(value, name, *, low=None, high=None, low_open=False, high_open=False):
+    """A finite real number in [low, high] (a bound is open when *_open); returns a float."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number, got {value!r}") from None
+    ok = np.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        bounds = []
+        if low is not None:
+            bounds.append(f"{'>' if low_open else '>='} {low}")
+        if high is not None:
+            bounds.append(f"{'<' if high_open else '<='} {high}")
+        raise ValueError(f"{name} must be a finite number {' and '.join(bounds)}, got {value}")
+    return value
