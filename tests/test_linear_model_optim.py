@@ -55,7 +55,13 @@ def test_logistic_regression_with_adam(n_classes):
     exact = lf.LogisticRegression(C=10.0).fit(X, y)
     est = lf.LogisticRegression(C=10.0, solver="adam", learning_rate=0.01, batch_size=100,
                                 max_iter=40, random_state=0).fit(X, y)
-    np.testing.assert_allclose(est.coef_, exact.coef_, atol=0.1)
+    # the softmax is blind to adding one vector to every class's coefficients, and Adam's
+    # per-coordinate steps do drift along that direction: compare what the model predicts
+    # and the class-centred coefficients
+    def centred(coef):
+        return coef - coef.mean(axis=0) if coef.shape[0] > 1 else coef
+    np.testing.assert_allclose(centred(est.coef_), centred(exact.coef_), atol=0.1)
+    np.testing.assert_allclose(est.predict_proba(X), exact.predict_proba(X), atol=0.05)
     assert np.mean(est.predict(X) == exact.predict(X)) > 0.97
 
 

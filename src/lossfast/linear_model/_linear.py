@@ -22,17 +22,18 @@ _RCOND_MIN = 1e-10
 
 
 def check_solver_name(solver, builtin):
-    """`solver` if it is a built-in solver or an optimizer name (resolved by
-    lossfast.optim.get when the model is fitted), else a ValueError."""
-    if solver in builtin or solver in _OPTIMIZERS:
+    """`solver` if it is a built-in solver or an optimizer ``lossfast.optim.get``
+    knows, else a ValueError listing the choices."""
+    if solver in builtin:
         return solver
     try:
         from .. import optim
+        optimizers = tuple(optim.available())
     except ImportError:
-        optim = None
-    if optim is not None:
-        return solver                    # lossfast.optim.get validates the name
-    raise ValueError(f"solver must be one of {builtin + _OPTIMIZERS}, got {solver!r}")
+        optim, optimizers = None, _OPTIMIZERS
+    if solver.replace("-", "").replace("_", "") in optimizers:
+        return solver                   # without lossfast.optim: NotImplementedError in fit
+    raise ValueError(f"solver must be one of {builtin + optimizers}, got {solver!r}")
 
 
 def _resolve_loss(loss):
