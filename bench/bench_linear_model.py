@@ -18,7 +18,6 @@
 import os
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest

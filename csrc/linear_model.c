@@ -353,8 +353,8 @@ LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32)
     return 0;
 }
 
-static int lm_loss_f32(const lf_lm_loss_args *A, double *loss_out) { return lm_loss(A, loss_out, 1); }
-static int lm_loss_f64(const lf_lm_loss_args *A, double *loss_out) { return lm_loss(A, loss_out, 0); }
+static int lm_loss_f32(const lf_lm_loss_args *A, double *loss) { return lm_loss(A, loss, 1); }
+static int lm_loss_f64(const lf_lm_loss_args *A, double *loss) { return lm_loss(A, loss, 0); }
 
 /* ---------------------------------------------------------------- gram */
 

@@ -35,8 +35,9 @@ def softmax_xent(labels, Z):
 def loss_gradient(X, y, sample_weight, coef, intercept, loss):
     """(sum_i w_i l_i, R^T X, sum_i R_i, Z) of a linear model.
 
-    `loss` is a name of reference.REGRESSION (y: (n, k) targets), "bce"
-    (y: (n, 1) 0/1) or "softmax" (y: (n,) labels)."""
+    `loss` is a name of reference.REGRESSION or a (function, params) pair of
+    that kind (y: (n, k) targets), "bce" (y: (n, 1) 0/1) or "softmax"
+    (y: (n,) labels)."""
     X = np.asarray(X, np.float64)
     Z = decision(X, coef, intercept)
     n = X.shape[0]
@@ -49,7 +50,7 @@ def loss_gradient(X, y, sample_weight, coef, intercept, loss):
         if loss == "bce":
             l, g = bce_logits(y, Z)
         else:
-            fn, params = REGRESSION[loss]
+            fn, params = loss if isinstance(loss, tuple) else REGRESSION[loss]
             l, g = fn(y, Z, **params)
         total = float(np.sum(w[:, None] * l))
         R = w[:, None] * g

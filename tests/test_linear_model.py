@@ -129,24 +129,23 @@ def test_lbfgs_squared_error_matches_normal_equation(weighted):
     assert np.all(np.diff(it.loss_curve_) <= 1e-12)
 
 
-SMOOTH = {"huber": {}, "log_cosh": {}, "smooth_l1": {}, "gaussian": {"sigma": 3.0}}
+# smooth losses: (lossfast loss, its NumPy twin from reference.py with the same parameters)
+SMOOTH = {"huber": ({}, "huber"), "log_cosh": ({}, "log_cosh"), "smooth_l1": ({}, "smooth_l1"),
+          "gaussian": ({"sigma": 3.0}, "gaussian")}
 
 
 @pytest.mark.parametrize("loss", sorted(SMOOTH))
 def test_lbfgs_any_smooth_loss_reaches_the_optimum(loss):
+    from reference import REGRESSION
+    params, twin = SMOOTH[loss]
     X, y, sw = regression_data(n=300, d=4, seed=7)
     y[::25] += 30.0                               # outliers
-    est = lf.LinearRegression(loss=loss if not SMOOTH[loss] else lf.losses.get(loss, **SMOOTH[loss]),
-                              solver="lbfgs", alpha=0.5, tol=1e-8, max_iter=1000)
+    est = lf.LinearRegression(loss=lf.losses.get(loss, **params), solver="lbfgs", alpha=0.5,
+                              tol=1e-8, max_iter=1000)
     est.fit(X, y, sample_weight=sw)
-    ref = "gaussian_s2" if loss == "gaussian" else loss
-    if loss == "gaussian":
-        from reference import REGRESSION
-        REGRESSION["gaussian_s3"] = (REGRESSION["gaussian"][0], {"sigma": 3.0})
-        ref = "gaussian_s3"
-    # the gradient of sum_i w_i l_i + alpha ||coef||^2 (reference kernel) vanishes
+    # the gradient of sum_i w_i l_i + alpha ||coef||^2 (NumPy reference) vanishes
     _, gc, gb, _ = loss_gradient(X, y.reshape(-1, 1), sw, est.coef_.reshape(1, -1),
-                                 np.atleast_1d(est.intercept_), ref)
+                                 np.atleast_1d(est.intercept_), (REGRESSION[twin][0], params))
     g = np.concatenate([gc[0] + 2 * 0.5 * est.coef_, gb]) / sw.sum()
     assert np.max(np.abs(g)) < 1e-6
 

@@ -97,9 +97,15 @@ def lm_loss_gradient(const floating[:, ::1] X, y, const floating[::1] weight,
     a.params[1] = p1
     a.params[2] = p2
     a.params[3] = p3
-    a.grad_coef = &grad_coef[0, 0] if grad_coef is not None and grad_coef.shape[0] * grad_coef.shape[1] else NULL
-    a.grad_intercept = &grad_intercept[0] if grad_intercept is not None and grad_intercept.shape[0] else NULL
-    a.z_out = &z_out[0, 0] if z_out is not None and z_out.shape[0] * z_out.shape[1] else NULL
+    a.grad_coef = NULL
+    if grad_coef is not None and grad_coef.shape[0] * grad_coef.shape[1]:
+        a.grad_coef = &grad_coef[0, 0]
+    a.grad_intercept = NULL
+    if grad_intercept is not None and grad_intercept.shape[0]:
+        a.grad_intercept = &grad_intercept[0]
+    a.z_out = NULL
+    if z_out is not None and z_out.shape[0] * z_out.shape[1]:
+        a.z_out = &z_out[0, 0]
     if grad_coef is not None and a.grad_coef == NULL and a.k * a.d:
         raise ValueError("grad_coef is empty")
     with nogil:
@@ -132,7 +138,8 @@ def lm_gram(const floating[:, ::1] X, const floating[:, ::1] Y, const floating[:
     a.shift = &shift[0] if shift is not None and shift.shape[0] else NULL
     a.ones = 1 if ones else 0
     a.gram_out = &out[0, 0, 0]
-    if out.shape[0] != a.n_weights or out.shape[1] != a.d + a.ky + a.ones or out.shape[2] != out.shape[1]:
+    if (out.shape[0] != a.n_weights or out.shape[1] != a.d + a.ky + a.ones
+            or out.shape[2] != out.shape[1]):
         raise ValueError("lm_gram: out has the wrong shape")
     if a.shift != NULL and shift.shape[0] != a.d + a.ky:
         raise ValueError("lm_gram: shift has the wrong length")

@@ -194,9 +194,11 @@ class LinearRegression(_Estimator):
     max_iter : int, default 200
         Iterations of L-BFGS, or epochs of a mini-batch optimizer.
     tol : float, default 1e-4
-        L-BFGS stops when max |gradient| of the normalised objective <= tol;
-        a mini-batch optimizer when the epoch objective has not improved by
-        more than tol for ``n_iter_no_change`` epochs.
+        L-BFGS stops when max |gradient| of the objective divided by sum(w) is
+        <= tol, or when an iteration decreases it by less than 64 float64
+        epsilons relative (SciPy's L-BFGS-B rule as scikit-learn uses it); a
+        mini-batch optimizer stops when the epoch objective has not improved
+        by more than tol for ``n_iter_no_change`` epochs.
     learning_rate : float or None, default None (the optimizer's default)
     batch_size : int or "auto" (min(200, n_samples))
     n_iter_no_change : int, default 5
@@ -214,11 +216,17 @@ class LinearRegression(_Estimator):
     loss_curve_ : list of float -- objective (divided by sum(w)) after each
         iteration (iterative solvers only)
 
-    float32 X is kept float32 (no copy); the kernels accumulate in float64.
+    float32 X is kept float32 (no copy) and gives float32 coef_ / predictions;
+    inside, the kernels compute each block's decision values, losses and
+    derivatives in float64 and accumulate in float64, so the fit is as
+    accurate as for the same numbers in float64.  The normal equation is
+    one pass over X (a blocked weighted Gram matrix in C, computed only in
+    its upper triangle); L-BFGS evaluates objective and gradient in one pass
+    over X per step.  NaN / inf in X, y or sample_weight are a ValueError
+    with scikit-learn's messages; sample_weight must be >= 0 and not all 0.
     """
 
     _estimator_type = "regressor"
-    _default_alpha = 0.0
 
     def __init__(self, fit_intercept=True, solver="auto", loss="squared_error", alpha=0.0, *,
                  max_iter=200, tol=1e-4, learning_rate=None, batch_size="auto",

@@ -102,7 +102,10 @@ class LogisticRegression(_Estimator):
         the Hessian X^T D X built by the blocked Gram kernel (k (k + 1) / 2
         weighted Grams for k classes), solved by Cholesky, with a backtracking
         line search.  An optimizer name ("sgd", "adam", ...) runs shuffled
-        mini-batches.  "auto" is "lbfgs".
+        mini-batches.  "auto" is "lbfgs" (scikit-learn's default): one pass
+        over X per step, whereas a Newton step also builds the Hessian, which
+        costs O(n d^2) (k (k + 1) / 2 times that for k classes); "newton"
+        pays off for few features or badly conditioned problems.
     max_iter : int, default 100 (epochs for a mini-batch optimizer)
     tol : float, default 1e-4 -- stop when max |gradient| of the normalised
         objective <= tol (as scikit-learn's lbfgs), or when the relative
@@ -120,6 +123,11 @@ class LogisticRegression(_Estimator):
     n_iter_ : ndarray of shape (1,) -- iterations of the solver
     loss_curve_ : list of float -- normalised objective after each iteration
     n_features_in_, feature_names_in_
+
+    float32 X stays float32 (coef_, probabilities); the kernels compute the
+    losses and derivatives of each block in float64.  With the same C, tol and
+    data, solver="lbfgs" takes the same iterates as scikit-learn's lbfgs (same
+    first step and stopping rules), with one pass over X per evaluation.
     """
 
     _estimator_type = "classifier"
