@@ -1,0 +1,479 @@
+/* Fused kernels for linear models: objective + gradient in one pass over X,
+ * the weighted Gram / Hessian X^T D X, and a NaN/inf count (linear_model.h).
+ *
+ * The losses are not defined here: the loss kernel calls the loss engine's
+ * lf_ew_fn / lf_rw_fn on each block's decision values, so every loss has one
+ * definition (csrc/losses_*.c).  The block-level loops are written once per
+ * float type (LM_BLOCK_LOOPS) as straight loops over restrict pointers that
+ * the compiler vectorises; the drivers (chunking, threads, deterministic
+ * combine) are written once and specialised for float / double by inlining a
+ * constant F32 flag.
+ */
+#include <float.h>
+#include <stdlib.h>
+#include <string.h>
+#include "linear_model.h"
+
+#define LM_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define LM_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* ------------------------------------------------------------------ blocks */
+
+
+
+#define LM_BLOCK_LOOPS(T, SFX)                                                              \
+    /* Z[i, c] = sum_j X[i, j] W[c, j] + b[c] for the m rows of a block (float64),      \
+     * four rows at a time (one load of W for four rows). */                             \
+    static void lm_forward_##SFX(const T *restrict X, int64_t m, int64_t d, int64_t k,      \
+                                 const double *restrict W, const double *restrict b,        \
+                                 double *restrict Z) {                                      \
+        int64_t i = 0;                                                                      \
+        for (; i + 4 <= m; i += 4) {                                                        \
+            const T *restrict x0 = X + i * d, *restrict x1 = x0 + d;                        \
+            const T *restrict x2 = x1 + d, *restrict x3 = x2 + d;                           \
+            for (int64_t c = 0; c < k; c++) {                                               \
+                const double *restrict w = W + c * d;                                       \
+                double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                              \
+                LF_PRAGMA(omp simd reduction(+ : s0, s1, s2, s3))                           \
+                for (int64_t j = 0; j < d; j++) {                                           \
+                    const double wj = w[j];                                                 \
+                    s0 += (double)x0[j] * wj;                                               \
+                    s1 += (double)x1[j] * wj;                                               \
+                    s2 += (double)x2[j] * wj;                                               \
+                    s3 += (double)x3[j] * wj;                                               \
+                }                                                                           \
+                const double bc = b ? b[c] : 0.0;                                           \
+                Z[i * k + c] = (s0 + bc);                                                  \
+                Z[(i + 1) * k + c] = (s1 + bc);                                            \
+                Z[(i + 2) * k + c] = (s2 + bc);                                            \
+                Z[(i + 3) * k + c] = (s3 + bc);                                            \
+            }                                                                               \
+        }                                                                                   \
+        for (; i < m; i++) {                                                                \
+            const T *restrict x0 = X + i * d;                                               \
+            for (int64_t c = 0; c < k; c++) {                                               \
+                const double *restrict w = W + c * d;                                       \
+                double s0 = 0.0;                                                            \
+                LF_PRAGMA(omp simd reduction(+ : s0))                                       \
+                for (int64_t j = 0; j < d; j++) s0 += (double)x0[j] * w[j];                 \
+                Z[i * k + c] = s0 + (b ? b[c] : 0.0);                                       \
+            }                                                                               \
+        }                                                                                   \
+    }                                                                                       \
+                                                                                            \
+    /* G[c, :] += sum_i R[i, c] X[i, :] and gb[c] += sum_i R[i, c], in float64. */          \
+    static void lm_backward_##SFX(const T *restrict X, int64_t m, int64_t d, int64_t k,     \
+                                  const double *restrict R, double *restrict G,             \
+                                  double *restrict gb) {                                    \
+        int64_t i = 0;                                                                      \
+        for (; i + 4 <= m; i += 4) {                                                        \
+            const T *restrict x0 = X + i * d, *restrict x1 = x0 + d;                        \
+            const T *restrict x2 = x1 + d, *restrict x3 = x2 + d;                           \
+            for (int64_t c = 0; c < k; c++) {                                               \
+                const double r0 = R[i * k + c], r1 = R[(i + 1) * k + c];                    \
+                const double r2 = R[(i + 2) * k + c], r3 = R[(i + 3) * k + c];              \
+                gb[c] += (r0 + r1) + (r2 + r3);                                             \
+                double *restrict g = G + c * d;                                             \
+                LF_PRAGMA(omp simd)                                                         \
+                for (int64_t j = 0; j < d; j++)                                             \
+                    g[j] += (r0 * (double)x0[j] + r1 * (double)x1[j]) +                     \
+                            (r2 * (double)x2[j] + r3 * (double)x3[j]);                      \
+            }                                                                               \
+        }                                                                                   \
+        for (; i < m; i++) {                                                                \
+            const T *restrict x0 = X + i * d;                                               \
+            for (int64_t c = 0; c < k; c++) {                                               \
+                const double r0 = R[i * k + c];                                             \
+                gb[c] += r0;                                                                \
+                double *restrict g = G + c * d;                                             \
+                LF_PRAGMA(omp simd)                                                         \
+                for (int64_t j = 0; j < d; j++) g[j] += r0 * (double)x0[j];                 \
+            }                                                                               \
+        }                                                                                   \
+    }                                                                                       \
+                                                                                            \
+    /* Columns of [X - s_X, Y - s_Y, 1] of m rows into the transposed float64 panel         \
+     * P (row j of P = column j, stride ldp); rows m..mp are zero.  Rows of X are read     \
+     * contiguously (the loads stream from memory), the panel is written strided (it      \
+     * stays in cache). */                                                                  \
+    static void lm_pack_##SFX(const T *restrict X, int64_t m, int64_t mp, int64_t d,        \
+                              const T *restrict Y, int64_t ky, const double *restrict s,    \
+                              int ones, double *restrict P, int64_t ldp) {                  \
+        for (int64_t i = 0; i < m; i++) {                                                   \
+            const T *restrict x = X + i * d;                                                \
+            if (s) {                                                                        \
+                for (int64_t j = 0; j < d; j++) P[j * ldp + i] = (double)x[j] - s[j];       \
+            } else {                                                                        \
+                for (int64_t j = 0; j < d; j++) P[j * ldp + i] = (double)x[j];              \
+            }                                                                               \
+            for (int64_t c = 0; c < ky; c++)                                                \
+                P[(d + c) * ldp + i] = (double)Y[i * ky + c] - (s ? s[d + c] : 0.0);        \
+        }                                                                                   \
+        if (ones) {                                                                         \
+            double *restrict p = P + (d + ky) * ldp;                                        \
+            for (int64_t i = 0; i < m; i++) p[i] = 1.0;                                     \
+        }                                                                                   \
+        const int64_t D = d + ky + (ones ? 1 : 0);                                          \
+        for (int64_t j = 0; j < D; j++)                                                     \
+            for (int64_t i = m; i < mp; i++) P[j * ldp + i] = 0.0;                          \
+    }                                                                                       \
+                                                                                            \
+    /* w[i] = weight[i * M + col] for the m rows of a block; 0 for rows m..mp. */           \
+    static void lm_weights_##SFX(const T *restrict W, int64_t M, int64_t col, int64_t m,    \
+                                 int64_t mp, double *restrict w) {                          \
+        for (int64_t i = 0; i < m; i++) w[i] = (double)W[i * M + col];                      \
+        for (int64_t i = m; i < mp; i++) w[i] = 0.0;                                        \
+    }                                                                                       \
+                                                                                            \
+    static int64_t lm_nonfinite_span_##SFX(const T *restrict x, int64_t n) {                \
+        int64_t cnt = 0;                                                                    \
+        const T big = sizeof(T) == 4 ? (T)FLT_MAX : (T)DBL_MAX;                             \
+        LF_PRAGMA(omp simd reduction(+ : cnt))                                              \
+        for (int64_t i = 0; i < n; i++) cnt += !(LF_LM_ABS(x[i]) <= big);                   \
+        return cnt;                                                                         \
+    }
+
+#define LF_LM_ABS(x) ((x) < 0 ? -(x) : (x))
+
+/* float32 <-> float64 copies of a block's targets / weights / decision values */
+static void lm_to_f64_f32(const float *restrict in, int64_t n, double *restrict out) {
+    for (int64_t i = 0; i < n; i++) out[i] = (double)in[i];
+}
+
+static void lm_from_f64_f32(const double *restrict in, int64_t n, float *restrict out) {
+    for (int64_t i = 0; i < n; i++) out[i] = (float)in[i];
+}
+
+LM_BLOCK_LOOPS(float, f32)
+LM_BLOCK_LOOPS(double, f64)
+
+/* 4 x 4 tile of dot products g[q * ldg + l] += sum_i a_q[i] b_l[i] over
+ * m rows (m a multiple of 8, panels 64-byte aligned): 16 accumulators, 8
+ * loads per 16 multiply-adds. */
+static void lm_tile4x4(const double *restrict a0, const double *restrict a1,
+                       const double *restrict a2, const double *restrict a3,
+                       const double *restrict b0, const double *restrict b1,
+                       const double *restrict b2, const double *restrict b3, int64_t m,
+                       double *restrict g, int64_t ldg) {
+    double s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+    double s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+    a0 = __builtin_assume_aligned(a0, 64);
+    a1 = __builtin_assume_aligned(a1, 64);
+    a2 = __builtin_assume_aligned(a2, 64);
+    a3 = __builtin_assume_aligned(a3, 64);
+    b0 = __builtin_assume_aligned(b0, 64);
+    b1 = __builtin_assume_aligned(b1, 64);
+    b2 = __builtin_assume_aligned(b2, 64);
+    b3 = __builtin_assume_aligned(b3, 64);
+#pragma omp simd reduction(+ : s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, \
+                               s30, s31, s32, s33)
+    for (int64_t i = 0; i < m; i++) {
+        const double x0 = a0[i], x1 = a1[i], x2 = a2[i], x3 = a3[i];
+        const double y0 = b0[i], y1 = b1[i], y2 = b2[i], y3 = b3[i];
+        s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
+        s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+        s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3;
+        s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3;
+    }
+    g[0] += s00; g[1] += s01; g[2] += s02; g[3] += s03;
+    g += ldg;
+    g[0] += s10; g[1] += s11; g[2] += s12; g[3] += s13;
+    g += ldg;
+    g[0] += s20; g[1] += s21; g[2] += s22; g[3] += s23;
+    g += ldg;
+    g[0] += s30; g[1] += s31; g[2] += s32; g[3] += s33;
+}
+
+static void lm_scale_rows4(const double *restrict p, int64_t ldp, const double *restrict w,
+                           int64_t m, double *restrict out, int64_t ldo) {
+    for (int q = 0; q < 4; q++) {
+        const double *restrict pq = p + q * ldp;
+        double *restrict oq = out + q * ldo;
+        LF_PRAGMA(omp simd)
+        for (int64_t i = 0; i < m; i++) oq[i] = pq[i] * w[i];
+    }
+}
+
+/* ------------------------------------------------------------- chunking */
+
+/* Chunks for nblocks blocks whose partial results take `width` doubles each:
+ * at most LF_LM_MAX_CHUNKS, within LF_LM_PARTIAL_BUDGET; independent of the
+ * thread count. */
+static int64_t lm_nchunks(int64_t nblocks, int64_t width) {
+    int64_t nch = LM_MIN(nblocks, (int64_t)LF_LM_MAX_CHUNKS);
+    int64_t cap = LF_LM_PARTIAL_BUDGET / (LM_MAX(width, 1) * (int64_t)sizeof(double));
+    nch = LM_MIN(nch, LM_MAX(cap, 1));
+    return LM_MAX(nch, 1);
+}
+
+static int lm_threads(int64_t work, int64_t nch) {
+    int nt = lf_threads_for(work);
+    return (int)LM_MIN((int64_t)nt, nch);
+}
+
+static void *lm_aligned_alloc(size_t bytes) {
+    void *p = NULL;
+    if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0) return NULL;
+    return p;
+}
+
+/* ---------------------------------------------------------------- loss */
+
+/* Rows per block: about 256 KiB of X (the block is read twice, the second
+ * time from L2), a multiple of 4, at most 16384 outputs per block. */
+static int64_t lm_loss_block_rows(int64_t d, int64_t k, int64_t ts) {
+    int64_t B = (262144 / LM_MAX(d * ts, 1)) & ~(int64_t)3;
+    B = LM_MAX(B, 16);
+    B = LM_MIN(B, 2048);
+    while (B > 4 && B * k > 16384) B /= 2;
+    return B;
+}
+
+LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32) {
+    const int64_t n = A->n, d = A->d, k = A->k;
+    const int64_t ts = F32 ? 4 : 8;
+    const int want_grad = A->grad_coef != NULL;
+    *loss_out = 0.0;
+    if ((A->ew == NULL) == (A->rw == NULL) || k < 1) return -2;
+    if (want_grad) memset(A->grad_coef, 0, (size_t)(k * d) * sizeof(double));
+    if (A->grad_intercept) memset(A->grad_intercept, 0, (size_t)k * sizeof(double));
+    if (n <= 0) return 0;
+
+    const int64_t B = lm_loss_block_rows(d, k, ts);
+    const int64_t nblocks = (n + B - 1) / B;
+    const int64_t kd = k * d, width = kd + k + 1;
+    const int64_t nch = lm_nchunks(nblocks, width);
+    double *part = calloc((size_t)(nch * width), sizeof(double));
+    if (!part) return -1;
+    const int nt = lm_threads(n * LM_MAX(d, 1) * k, nch);
+    int fail = 0;
+
+    LF_PRAGMA(omp parallel num_threads(nt) if (nt > 1) reduction(| : fail))
+    {
+        /* per-thread float64 buffers: decision values, derivatives and, for
+         * float32 data, the block's targets and weights in float64 */
+        double *zbuf = malloc((size_t)(B * k) * sizeof(double));
+        double *rbuf = malloc((size_t)(B * k) * sizeof(double));
+        double *ybuf = F32 && A->ew ? malloc((size_t)(B * k) * sizeof(double)) : NULL;
+        double *wbuf = F32 && A->weight ? malloc((size_t)B * sizeof(double)) : NULL;
+        const int ok = zbuf && rbuf && (!F32 || !A->ew || ybuf) && (!F32 || !A->weight || wbuf);
+        if (!ok) fail = 1;
+        LF_PRAGMA(omp for schedule(dynamic, 1))
+        for (int64_t c = 0; c < nch; c++) {
+            if (!ok) continue;
+            double *G = part + c * width, *gb = G + kd;
+            double loss = 0.0;
+            const int64_t b0 = c * nblocks / nch, b1 = (c + 1) * nblocks / nch;
+            for (int64_t blk = b0; blk < b1; blk++) {
+                const int64_t a = blk * B, m = LM_MIN(B, n - a);
+                const char *Xb = (const char *)A->X + a * d * ts;
+                /* float64 data: decision values straight into z_out when asked for */
+                double *Zb = !F32 && A->z_out ? (double *)A->z_out + a * k : zbuf;
+                if (F32)
+                    lm_forward_f32((const float *)Xb, m, d, k, A->coef, A->intercept, Zb);
+                else
+                    lm_forward_f64((const double *)Xb, m, d, k, A->coef, A->intercept, Zb);
+                if (F32 && A->z_out) lm_from_f64_f32(Zb, m * k, (float *)A->z_out + a * k);
+                const double *wb = NULL;
+                if (A->weight && F32) {
+                    lm_to_f64_f32((const float *)A->weight + a, m, wbuf);
+                    wb = wbuf;
+                } else if (A->weight) {
+                    wb = (const double *)A->weight + a;
+                }
+                if (A->ew) {
+                    lf_ew_args e;
+                    if (F32) {
+                        lm_to_f64_f32((const float *)A->y + a * k, m * k, ybuf);
+                        e.y_true = ybuf;
+                    } else {
+                        e.y_true = (const double *)A->y + a * k;
+                    }
+                    e.y_pred = Zb;
+                    e.weight = wb;
+                    e.n = m * k;
+                    e.n_cols = k;
+                    memcpy(e.params, A->params, sizeof(e.params));
+                    e.loss_out = NULL;
+                    e.grad_out = want_grad ? rbuf : NULL;
+                    e.grad_scale = 1.0;
+                    e.mode = LF_SUM | (want_grad ? LF_GRAD : 0);
+                    loss += A->ew(&e);
+                } else {
+                    lf_rw_args r;
+                    r.y_true = (const int64_t *)A->y + a;
+                    r.y_pred = Zb;
+                    r.weight = wb;
+                    r.n = m;
+                    r.n_classes = k;
+                    memcpy(r.params, A->params, sizeof(r.params));
+                    r.loss_out = NULL;
+                    r.grad_out = want_grad ? rbuf : NULL;
+                    r.grad_scale = 1.0;
+                    r.mode = LF_SUM | (want_grad ? LF_GRAD : 0);
+                    loss += A->rw(&r);
+                }
+                if (want_grad) {
+                    if (F32)
+                        lm_backward_f32((const float *)Xb, m, d, k, rbuf, G, gb);
+                    else
+                        lm_backward_f64((const double *)Xb, m, d, k, rbuf, G, gb);
+                }
+            }
+            G[kd + k] = loss;
+        }
+        free(zbuf);
+        free(rbuf);
+        free(ybuf);
+        free(wbuf);
+    }
+    if (fail) {
+        free(part);
+        return -1;
+    }
+    /* deterministic combine: chunk results in chunk order */
+    double s = 0.0;
+    for (int64_t c = 0; c < nch; c++) s += part[c * width + kd + k];
+    *loss_out = s;
+    if (want_grad) {
+        for (int64_t j = 0; j < kd; j++) {
+            double g = 0.0;
+            for (int64_t c = 0; c < nch; c++) g += part[c * width + j];
+            A->grad_coef[j] = g;
+        }
+    }
+    if (A->grad_intercept) {
+        for (int64_t j = 0; j < k; j++) {
+            double g = 0.0;
+            for (int64_t c = 0; c < nch; c++) g += part[c * width + kd + j];
+            A->grad_intercept[j] = g;
+        }
+    }
+    free(part);
+    return 0;
+}
+
+static int lm_loss_f32(const lf_lm_loss_args *A, double *loss) { return lm_loss(A, loss, 1); }
+static int lm_loss_f64(const lf_lm_loss_args *A, double *loss) { return lm_loss(A, loss, 0); }
+
+/* ---------------------------------------------------------------- gram */
+
+#define LM_GRAM_ROWS 512
+
+LF_INLINE int lm_gram(const lf_lm_gram_args *A, const int F32) {
+    const int64_t n = A->n, d = A->d, ky = LM_MAX(A->ky, 0);
+    const int ones = A->ones != 0;
+    const int64_t D = d + ky + ones, Dp = (D + 3) & ~(int64_t)3, nt4 = Dp / 4;
+    const int64_t M = LM_MAX(A->n_weights, 1);
+    const int64_t ts = F32 ? 4 : 8;
+    memset(A->gram_out, 0, (size_t)(M * D * D) * sizeof(double));
+    if (n <= 0 || D == 0) return 0;
+    if ((ky && !A->Y) || !A->X) return -2;
+
+    const int64_t B = LM_GRAM_ROWS, ldp = B + 8; /* +8: rows of the panel not 4 KiB apart */
+    const int64_t nblocks = (n + B - 1) / B;
+    const int64_t width = M * Dp * Dp;
+    const int64_t nch = lm_nchunks(nblocks, width);
+    double *part = calloc((size_t)(nch * width), sizeof(double));
+    if (!part) return -1;
+    const int nt = lm_threads(n * D * LM_MAX(D / 8, 1) * M, nch);
+    int fail = 0;
+
+    LF_PRAGMA(omp parallel num_threads(nt) if (nt > 1) reduction(| : fail))
+    {
+        double *P = lm_aligned_alloc((size_t)(Dp * ldp) * sizeof(double));
+        double *L = lm_aligned_alloc((size_t)(4 * ldp) * sizeof(double));
+        double *w = lm_aligned_alloc((size_t)ldp * sizeof(double));
+        const int ok = P && L && w;
+        if (!ok) fail = 1;
+        else memset(P, 0, (size_t)(Dp * ldp) * sizeof(double)); /* padding rows stay 0 */
+        LF_PRAGMA(omp for schedule(dynamic, 1))
+        for (int64_t c = 0; c < nch; c++) {
+            if (!ok) continue;
+            double *Gc = part + c * width;
+            const int64_t b0 = c * nblocks / nch, b1 = (c + 1) * nblocks / nch;
+            for (int64_t blk = b0; blk < b1; blk++) {
+                const int64_t a = blk * B, m = LM_MIN(B, n - a), mp = (m + 7) & ~(int64_t)7;
+                const char *Xb = (const char *)A->X + a * d * ts;
+                const char *Yb = ky ? (const char *)A->Y + a * ky * ts : NULL;
+                if (F32)
+                    lm_pack_f32((const float *)Xb, m, mp, d, (const float *)Yb, ky, A->shift,
+                                ones, P, ldp);
+                else
+                    lm_pack_f64((const double *)Xb, m, mp, d, (const double *)Yb, ky, A->shift,
+                                ones, P, ldp);
+                for (int64_t mw = 0; mw < M; mw++) {
+                    double *G = Gc + mw * Dp * Dp;
+                    if (A->weight) {
+                        const char *Wb = (const char *)A->weight + a * M * ts;
+                        if (F32) lm_weights_f32((const float *)Wb, M, mw, m, mp, w);
+                        else lm_weights_f64((const double *)Wb, M, mw, m, mp, w);
+                    }
+                    for (int64_t jt = 0; jt < nt4; jt++) {
+                        const double *Pj = P + 4 * jt * ldp;
+                        const double *Lj = Pj;
+                        int64_t ldl = ldp;
+                        if (A->weight) {
+                            lm_scale_rows4(Pj, ldp, w, mp, L, ldp);
+                            Lj = L;
+                        }
+                        for (int64_t lt = jt; lt < nt4; lt++) {
+                            const double *Pl = P + 4 * lt * ldp;
+                            lm_tile4x4(Lj, Lj + ldl, Lj + 2 * ldl, Lj + 3 * ldl, Pl, Pl + ldp,
+                                       Pl + 2 * ldp, Pl + 3 * ldp, mp, G + 4 * jt * Dp + 4 * lt,
+                                       Dp);
+                        }
+                    }
+                }
+            }
+        }
+        free(P);
+        free(L);
+        free(w);
+    }
+    if (fail) {
+        free(part);
+        return -1;
+    }
+    /* deterministic combine; the upper triangle is computed, mirrored below */
+    for (int64_t mw = 0; mw < M; mw++) {
+        double *out = A->gram_out + mw * D * D;
+        for (int64_t j = 0; j < D; j++) {
+            for (int64_t l = j; l < D; l++) {
+                double s = 0.0;
+                for (int64_t c = 0; c < nch; c++) s += part[c * width + mw * Dp * Dp + j * Dp + l];
+                out[j * D + l] = s;
+                out[l * D + j] = s;
+            }
+        }
+    }
+    free(part);
+    return 0;
+}
+
+static int lm_gram_f32(const lf_lm_gram_args *A) { return lm_gram(A, 1); }
+static int lm_gram_f64(const lf_lm_gram_args *A) { return lm_gram(A, 0); }
+
+/* ------------------------------------------------------------ NaN / inf */
+
+LF_INLINE int64_t lm_nonfinite(const void *x, int64_t n, const int F32) {
+    if (n <= 0) return 0;
+    const int64_t cs = lf_chunk_size(n), nch = (n + cs - 1) / cs;
+    const int nt = nch > 1 ? lf_threads_for(n) : 1;
+    int64_t cnt = 0;
+    LF_PRAGMA(omp parallel for num_threads(nt) schedule(static) if (nt > 1) reduction(+ : cnt))
+    for (int64_t c = 0; c < nch; c++) {
+        const int64_t a = c * cs, b = LM_MIN(a + cs, n);
+        cnt += F32 ? lm_nonfinite_span_f32((const float *)x + a, b - a)
+                   : lm_nonfinite_span_f64((const double *)x + a, b - a);
+    }
+    return cnt;
+}
+
+static int64_t lm_nonfinite_f32(const void *x, int64_t n) { return lm_nonfinite(x, n, 1); }
+static int64_t lm_nonfinite_f64(const void *x, int64_t n) { return lm_nonfinite(x, n, 0); }
+
+const lf_lm_kernels LF_TARGET(lf_linear_model)[] = {
+    {lm_loss_f32, lm_loss_f64, lm_gram_f32, lm_gram_f64, lm_nonfinite_f32, lm_nonfinite_f64},
+};
+LF_DEFINE_SELECTOR(lf_lm_kernels, lf_linear_model)

@@ -1,0 +1,90 @@
+/* Fused kernels for linear models (csrc/linear_model.c).
+ *
+ * A linear model with k outputs has coefficients W (k x d, float64) and an
+ * intercept b (k, float64).  For data X (n x d, row-major, float or double)
+ * the kernels stream X once by row blocks:
+ *
+ *   loss:  Z = X W^T + b for the block (float64), the per-sample loss and
+ *          its derivative from the loss engine (the float64 lf_ew_fn of
+ *          lf_ew_regression() / lf_ew_classification() over the block's k
+ *          outputs, or the float64 lf_rw_fn of lf_rw_classification() over its
+ *          rows: one definition per loss), then
+ *            loss           = sum_i w_i l_i
+ *            grad_coef      = sum_i w_i dl_i/dz_i x_i^T   (k x d)  = R^T X
+ *            grad_intercept = sum_i w_i dl_i/dz_i         (k)
+ *          all accumulated in float64.
+ *   gram:  for M weight vectors w_m and A = [X - s_X, Y - s_Y, 1] (the shifts
+ *          s and the extra columns optional), G_m = A^T diag(w_m) A, float64.
+ *          This is X^T W X and X^T W y for the normal equation (one pass), and
+ *          the Hessian X^T D X (with its intercept row) for Newton.
+ *
+ * float32 data: X, y, the weights and z_out are float32; X is read as it
+ * is, and a block's decision values, targets, weights, losses and derivatives
+ * are float64 (the engine's float64 kernel).  So the objective and gradient
+ * carry only the rounding of the float32 data, not of float32 arithmetic, and
+ * a solver can converge to tight tolerances on float32 data.
+ *
+ * Determinism: rows are cut into blocks, blocks into at most LF_LM_MAX_CHUNKS
+ * runs ("chunks") whose layout depends only on n, d and k; each chunk
+ * accumulates its blocks in order and the chunk results are added in chunk
+ * order, so every result is bit-for-bit the same for any number of threads
+ * (threads take chunks dynamically: which thread computes a chunk does not
+ * change its result).
+ */
+#ifndef LF_LINEAR_MODEL_H
+#define LF_LINEAR_MODEL_H
+
+#include "lossfast.h"
+
+#define LF_LM_MAX_CHUNKS 64
+/* Bytes of per-chunk partial results (k x d gradients, M x D x D Grams) the
+ * kernels allow themselves; beyond it they use fewer chunks (fewer threads). */
+#define LF_LM_PARTIAL_BUDGET ((int64_t)64 << 20)
+
+typedef struct lf_lm_loss_args {
+    const void *X;            /* n x d, row-major, the kernel's float type */
+    int64_t n, d, k;          /* samples, features, outputs (classes) */
+    const void *y;            /* ew loss: n x k targets (X's type); rw loss: n int64 labels */
+    const void *weight;       /* n sample weights (X's type), or NULL for ones */
+    const double *coef;       /* k x d */
+    const double *intercept;  /* k, or NULL for no intercept */
+    lf_ew_fn ew;              /* the loss: the f64 function of an elementwise entry, or ... */
+    lf_rw_fn rw;              /* ... of a row-wise one (exactly one is non-NULL) */
+    double params[4];         /* the loss's parameters p0..p3 */
+    double *grad_coef;        /* k x d output, or NULL: no gradient */
+    double *grad_intercept;   /* k output, or NULL */
+    void *z_out;              /* n x k decision values (X's type), or NULL */
+} lf_lm_loss_args;
+
+/* Returns 0, or -1 when memory could not be allocated.  *loss_out receives
+ * sum_i w_i l_i (float64). */
+typedef int (*lf_lm_loss_fn)(const lf_lm_loss_args *, double *loss_out);
+
+typedef struct lf_lm_gram_args {
+    const void *X;            /* n x d, row-major */
+    int64_t n, d;
+    const void *Y;            /* n x ky extra columns (X's type), or NULL */
+    int64_t ky;
+    const void *weight;       /* n x M weights (X's type, row-major), or NULL (M = 1, ones) */
+    int64_t n_weights;        /* M (>= 1); with weight NULL every G_m is unweighted */
+    const double *shift;      /* d + ky values subtracted from the columns of [X, Y], or NULL */
+    int ones;                 /* 1: append a column of ones */
+    double *gram_out;         /* M x D x D, D = d + ky + ones; full symmetric matrices */
+} lf_lm_gram_args;
+
+/* Returns 0, -1 when memory could not be allocated, -2 for missing arrays. */
+typedef int (*lf_lm_gram_fn)(const lf_lm_gram_args *);
+
+/* Number of entries of x[0..n) that are NaN or +-inf. */
+typedef int64_t (*lf_lm_count_fn)(const void *x, int64_t n);
+
+typedef struct lf_lm_kernels {
+    lf_lm_loss_fn loss_f32, loss_f64;
+    lf_lm_gram_fn gram_f32, gram_f64;
+    lf_lm_count_fn nonfinite_f32, nonfinite_f64;
+} lf_lm_kernels;
+
+/* The kernels of the SIMD level in use (a table of one entry). */
+const lf_lm_kernels *lf_linear_model(void);
+
+#endif

@@ -1,0 +1,169 @@
+# Fused linear-model kernels (csrc/linear_model.h): objective + gradient in one
+# pass over X, the weighted Gram X^T W X (with shifts, targets and an
+# intercept column) and a NaN/inf count.  Thin wrappers: validation and
+# maths live in lossfast.linear_model.
+
+cdef extern from "linear_model.h" nogil:
+    enum:
+        LF_LM_MAX_CHUNKS
+
+    ctypedef struct lf_lm_loss_args:
+        const void *X
+        int64_t n
+        int64_t d
+        int64_t k
+        const void *y
+        const void *weight
+        const double *coef
+        const double *intercept
+        lf_ew_fn ew
+        lf_rw_fn rw
+        double params[4]
+        double *grad_coef
+        double *grad_intercept
+        void *z_out
+
+    ctypedef int (*lf_lm_loss_fn)(const lf_lm_loss_args *, double *) noexcept nogil
+
+    ctypedef struct lf_lm_gram_args:
+        const void *X
+        int64_t n
+        int64_t d
+        const void *Y
+        int64_t ky
+        const void *weight
+        int64_t n_weights
+        const double *shift
+        int ones
+        double *gram_out
+
+    ctypedef int (*lf_lm_gram_fn)(const lf_lm_gram_args *) noexcept nogil
+    ctypedef int64_t (*lf_lm_count_fn)(const void *, int64_t) noexcept nogil
+
+    ctypedef struct lf_lm_kernels:
+        lf_lm_loss_fn loss_f32
+        lf_lm_loss_fn loss_f64
+        lf_lm_gram_fn gram_f32
+        lf_lm_gram_fn gram_f64
+        lf_lm_count_fn nonfinite_f32
+        lf_lm_count_fn nonfinite_f64
+
+    const lf_lm_kernels *lf_linear_model()
+
+LM_KIND_ELEMENTWISE = 0
+LM_KIND_ROWWISE = 1
+
+
+def lm_loss_gradient(const floating[:, ::1] X, y, const floating[::1] weight,
+                     const double[:, ::1] coef, const double[::1] intercept,
+                     int kind, int family, int index, double p0, double p1, double p2,
+                     double p3, double[:, ::1] grad_coef, double[::1] grad_intercept,
+                     floating[:, ::1] z_out):
+    """sum_i w_i l_i for the linear model (coef (k, d), intercept (k,) or None)
+    on X (n, d), and when grad_coef is given its gradient R^T X (k, d) and
+    sum_i R_i (grad_intercept), in one pass over X (see linear_model.h).
+
+    The loss is entry `index` of the elementwise (kind LM_KIND_ELEMENTWISE)
+    or row-wise (LM_KIND_ROWWISE) table `family`; y is then a C-contiguous
+    (n, k) array of X's dtype or an int64 (n,) label vector.  z_out (n, k)
+    receives the decision values when given."""
+    cdef lf_lm_loss_args a
+    cdef const lf_ew_entry *ew_entry
+    cdef const lf_rw_entry *rw_entry
+    cdef const lf_lm_kernels *kern = lf_linear_model()
+    cdef const unsigned char[::1] y_bytes = y.reshape(-1).view("u1")
+    cdef double loss = 0.0
+    cdef int status
+    a.n = X.shape[0]
+    a.d = X.shape[1]
+    a.k = coef.shape[0]
+    if coef.shape[1] != a.d:
+        raise ValueError(f"coef has {coef.shape[1]} columns, X has {a.d}")
+    a.X = &X[0, 0] if a.n and a.d else NULL
+    a.y = &y_bytes[0] if y_bytes.shape[0] else NULL
+    a.weight = &weight[0] if weight is not None and weight.shape[0] else NULL
+    a.coef = &coef[0, 0] if a.k and a.d else NULL
+    a.intercept = &intercept[0] if intercept is not None and intercept.shape[0] else NULL
+    a.ew = NULL
+    a.rw = NULL
+    # the float64 loss kernel for either dtype: per-block losses are float64
+    if kind == LM_KIND_ELEMENTWISE:
+        ew_entry = _ew_table(family) + index
+        a.ew = ew_entry.f64
+    else:
+        rw_entry = _rw_table(family) + index
+        a.rw = rw_entry.f64
+    a.params[0] = p0
+    a.params[1] = p1
+    a.params[2] = p2
+    a.params[3] = p3
+    a.grad_coef = NULL
+    if grad_coef is not None and grad_coef.shape[0] * grad_coef.shape[1]:
+        a.grad_coef = &grad_coef[0, 0]
+    a.grad_intercept = NULL
+    if grad_intercept is not None and grad_intercept.shape[0]:
+        a.grad_intercept = &grad_intercept[0]
+    a.z_out = NULL
+    if z_out is not None and z_out.shape[0] * z_out.shape[1]:
+        a.z_out = &z_out[0, 0]
+    if grad_coef is not None and a.grad_coef == NULL and a.k * a.d:
+        raise ValueError("grad_coef is empty")
+    with nogil:
+        if floating is float:
+            status = kern.loss_f32(&a, &loss)
+        else:
+            status = kern.loss_f64(&a, &loss)
+    if status == -1:
+        raise MemoryError("lm_loss_gradient: out of memory")
+    if status != 0:
+        raise ValueError("lm_loss_gradient: invalid arguments")
+    return loss
+
+
+def lm_gram(const floating[:, ::1] X, const floating[:, ::1] Y, const floating[:, ::1] weight,
+            const double[::1] shift, bint ones, double[:, :, ::1] out):
+    """out[m] = A^T diag(weight[:, m]) A with A = [X - shift[:d], Y - shift[d:], 1]
+    (Y, the weights, the shift and the ones column optional), float64,
+    deterministic, one pass over X (see linear_model.h)."""
+    cdef lf_lm_gram_args a
+    cdef const lf_lm_kernels *kern = lf_linear_model()
+    cdef int status
+    a.n = X.shape[0]
+    a.d = X.shape[1]
+    a.X = &X[0, 0] if a.n and a.d else NULL
+    a.Y = &Y[0, 0] if Y is not None and Y.shape[0] and Y.shape[1] else NULL
+    a.ky = Y.shape[1] if Y is not None else 0
+    a.weight = &weight[0, 0] if weight is not None and weight.shape[0] and weight.shape[1] else NULL
+    a.n_weights = weight.shape[1] if weight is not None and weight.shape[1] else 1
+    a.shift = &shift[0] if shift is not None and shift.shape[0] else NULL
+    a.ones = 1 if ones else 0
+    a.gram_out = &out[0, 0, 0]
+    if (out.shape[0] != a.n_weights or out.shape[1] != a.d + a.ky + a.ones
+            or out.shape[2] != out.shape[1]):
+        raise ValueError("lm_gram: out has the wrong shape")
+    if a.shift != NULL and shift.shape[0] != a.d + a.ky:
+        raise ValueError("lm_gram: shift has the wrong length")
+    with nogil:
+        if floating is float:
+            status = kern.gram_f32(&a)
+        else:
+            status = kern.gram_f64(&a)
+    if status == -1:
+        raise MemoryError("lm_gram: out of memory")
+    if status != 0:
+        raise ValueError("lm_gram: invalid arguments")
+
+
+def lm_count_nonfinite(const floating[::1] x):
+    """Number of NaN or +-inf entries of x (parallel, one pass)."""
+    cdef const lf_lm_kernels *kern = lf_linear_model()
+    cdef int64_t n = x.shape[0]
+    cdef int64_t cnt = 0
+    if n == 0:
+        return 0
+    with nogil:
+        if floating is float:
+            cnt = kern.nonfinite_f32(&x[0], n)
+        else:
+            cnt = kern.nonfinite_f64(&x[0], n)
+    return cnt
