@@ -1,15 +1,9 @@
-"""The mini-batch optimizer solvers (solver=<name of an lf.optim optimizer>).
-
-They need lossfast.optim; without it these tests are skipped (and the
-estimators raise NotImplementedError, checked below)."""
-import importlib.util
-
+"""The mini-batch optimizer solvers (solver=<name of an lf.optim optimizer>)."""
 import numpy as np
 import pytest
 
 import lossfast as lf
 
-HAVE_OPTIM = importlib.util.find_spec("lossfast.optim") is not None
 OPTIMIZERS = {"sgd": 0.05, "momentum": 0.01, "nesterov": 0.01, "rmsprop": 0.003,
               "adagrad": 0.1, "adam": 0.01, "adamw": 0.01}
 
@@ -21,16 +15,8 @@ def regression_data(n=2000, d=5, seed=0):
     return X, y, rng.uniform(0.0, 2.0, n)
 
 
-@pytest.mark.skipif(HAVE_OPTIM, reason="lossfast.optim is present")
-def test_optimizer_solver_needs_lossfast_optim():
-    X, y, _ = regression_data(n=50)
-    with pytest.raises(NotImplementedError, match="lossfast.optim"):
-        lf.LinearRegression(solver="adam").fit(X, y)
-
-
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_linear_regression_with_optimizer_reaches_the_normal_equation(name):
-    pytest.importorskip("lossfast.optim", reason="lossfast.optim is not in this build")
     X, y, sw = regression_data()
     exact = lf.Ridge(alpha=1.0).fit(X, y, sample_weight=sw)
     est = lf.Ridge(alpha=1.0, solver=name, learning_rate=OPTIMIZERS[name], batch_size=64,
@@ -47,7 +33,6 @@ def test_linear_regression_with_optimizer_reaches_the_normal_equation(name):
 
 @pytest.mark.parametrize("n_classes", [2, 4])
 def test_logistic_regression_with_adam(n_classes):
-    pytest.importorskip("lossfast.optim", reason="lossfast.optim is not in this build")
     rng = np.random.default_rng(1)
     X = rng.standard_normal((3000, 4))
     y = np.argmax(X @ rng.standard_normal((4, n_classes)) + rng.gumbel(size=(3000, n_classes)),
@@ -66,7 +51,6 @@ def test_logistic_regression_with_adam(n_classes):
 
 
 def test_optimizer_keeps_float32_and_skips_zero_weight_batches():
-    pytest.importorskip("lossfast.optim", reason="lossfast.optim is not in this build")
     X, y, sw = regression_data(n=1000)
     sw[:500] = 0.0
     est = lf.LinearRegression(loss="huber", solver="adam", learning_rate=0.02, batch_size=50,

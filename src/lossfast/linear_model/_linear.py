@@ -15,7 +15,6 @@ from ._objective import KIND_ELEMENTWISE, LinearObjective, LossSpec
 from ._solvers import cholesky_solve, get_optimizer, lbfgs, minibatch
 
 _LOSS_ALIASES = {"squared_error": "mse", "absolute_error": "mae"}
-_OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw")
 # Normal equations whose estimated reciprocal condition number (after scaling
 # to unit diagonal) is below this are solved by least squares instead.
 _RCOND_MIN = 1e-10
@@ -26,13 +25,10 @@ def check_solver_name(solver, builtin):
     knows, else a ValueError listing the choices."""
     if solver in builtin:
         return solver
-    try:
-        from .. import optim
-        optimizers = tuple(optim.available())
-    except ImportError:
-        optim, optimizers = None, _OPTIMIZERS
+    from .. import optim
+    optimizers = tuple(optim.available())
     if solver.replace("-", "").replace("_", "") in optimizers:
-        return solver                   # without lossfast.optim: NotImplementedError in fit
+        return solver
     raise ValueError(f"solver must be one of {builtin + optimizers}, got {solver!r}")
 
 

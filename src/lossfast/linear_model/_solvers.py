@@ -282,11 +282,7 @@ def newton(fg_z, hess, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, verbose=0
 def get_optimizer(name, params, learning_rate):
     """``lossfast.optim.get(name, params, lr=learning_rate)`` (the optimizer's
     default learning rate when learning_rate is None)."""
-    try:
-        from .. import optim
-    except ImportError as exc:  # pragma: no cover - depends on the build
-        raise NotImplementedError(
-            f"solver={name!r} needs lossfast.optim, which this build does not have") from exc
+    from .. import optim
     kwargs = {} if learning_rate is None else {"lr": float(learning_rate)}
     return optim.get(name, params, **kwargs)
 

@@ -1,0 +1,155 @@
+"""``python -m lossfast demo``: fit the estimators on the shipped datasets with
+every solver and print a table of objective, accuracy / R^2, iterations and
+time; optionally plot the optimizers' loss curves side by side."""
+import sys
+import time
+
+import numpy as np
+
+REGRESSION_SOLVERS = [
+    ("normal", {}),
+    ("lbfgs", {}),
+    ("sgd", {"learning_rate": 0.01, "batch_size": 32}),
+    ("momentum", {"learning_rate": 0.01, "batch_size": 32}),
+    ("adam", {"learning_rate": 0.05, "batch_size": 32}),
+]
+CLASSIFICATION_SOLVERS = [
+    ("newton", {}),
+    ("lbfgs", {}),
+    ("sgd", {"learning_rate": 0.05, "batch_size": 32}),
+    ("momentum", {"learning_rate": 0.01, "batch_size": 32}),
+    ("rmsprop", {"learning_rate": 0.01, "batch_size": 32}),
+    ("adagrad", {"learning_rate": 0.1, "batch_size": 32}),
+    ("adam", {"learning_rate": 0.01, "batch_size": 32}),
+]
+
+
+def split_standardize(X, y, test_fraction=0.25, seed=0):
+    """A seeded train/test split and z-scoring with the training statistics."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(X))
+    n_test = int(round(test_fraction * len(X)))
+    test, train = order[:n_test], order[n_test:]
+    mean = X[train].mean(axis=0)
+    std = X[train].std(axis=0)
+    std[std == 0] = 1.0
+    return (X[train] - mean) / std, (X[test] - mean) / std, y[train], y[test]
+
+
+class Progress:
+    """A one-line progress bar on `file` (redrawn in place on a terminal)."""
+
+    def __init__(self, total, file, width=24):
+        self.total, self.file, self.width, self.done = total, file, width, 0
+        self.tty = getattr(file, "isatty", lambda: False)()
+
+    def update(self, label):
+        self.done += 1
+        filled = int(self.width * self.done / self.total)
+        bar = "#" * filled + "." * (self.width - filled)
+        text = f"fitting [{bar}] {self.done}/{self.total} {label:<28}"
+        if self.tty:
+            end = "\n" if self.done == self.total else ""
+            print("\r" + text, end=end, file=self.file, flush=True)
+        else:
+            print(text, file=self.file)
+
+
+def _fit_all(make, solvers, X_train, y_train, progress, max_iter):
+    fitted = []
+    for solver, params in solvers:
+        est = make(solver, params, max_iter)
+        start = time.perf_counter()
+        est.fit(X_train, y_train)
+        elapsed = time.perf_counter() - start
+        progress.update(f"{est.__class__.__name__}({solver})")
+        fitted.append((solver, est, elapsed))
+    return fitted
+
+
+def run_demo(plot=None, max_iter=200, file=None, progress_file=None):
+    """Fit every solver; print the tables; return {task: [(solver, estimator, seconds)]}."""
+    from . import LinearRegression, LogisticRegression, datasets
+    from .losses import BinaryCrossEntropy, MeanSquaredError
+    file = sys.stdout if file is None else file
+    progress_file = sys.stderr if progress_file is None else progress_file
+    progress = Progress(len(REGRESSION_SOLVERS) + len(CLASSIFICATION_SOLVERS), progress_file)
+
+    Xr, Xr_test, yr, yr_test = split_standardize(*datasets.load_diabetes())
+    Xc, Xc_test, yc, yc_test = split_standardize(*datasets.load_breast_cancer())
+
+    def make_reg(solver, params, max_iter):
+        kwargs = dict(params)
+        if solver != "normal":
+            kwargs.update(max_iter=max_iter, random_state=0)
+        return LinearRegression(solver=solver, **kwargs)
+
+    def make_clf(solver, params, max_iter):
+        return LogisticRegression(solver=solver, C=1.0, max_iter=max_iter, random_state=0,
+                                  **params)
+
+    reg = _fit_all(make_reg, REGRESSION_SOLVERS, Xr, yr, progress, max_iter)
+    clf = _fit_all(make_clf, CLASSIFICATION_SOLVERS, Xc, yc, progress, max_iter)
+
+    mse = MeanSquaredError()
+    print(f"\nLinearRegression on diabetes ({len(Xr)} train / {len(Xr_test)} test samples, "
+          f"{Xr.shape[1]} features)", file=file)
+    head = f"{'solver':<10}{'train MSE':>14}{'test R^2':>10}{'iterations':>12}{'time ms':>10}"
+    print(head + "\n" + "-" * len(head), file=file)
+    for solver, est, seconds in reg:
+        train_mse = mse(yr, est.predict(Xr))
+        print(f"{solver:<10}{train_mse:>14.2f}{est.score(Xr_test, yr_test):>10.4f}"
+              f"{_iterations(est):>12}{seconds * 1e3:>10.1f}", file=file)
+
+    bce = BinaryCrossEntropy()
+    print(f"\nLogisticRegression on breast cancer ({len(Xc)} train / {len(Xc_test)} test "
+          f"samples, {Xc.shape[1]} features, C=1)", file=file)
+    head = (f"{'solver':<10}{'objective':>14}{'train acc':>11}{'test acc':>10}"
+            f"{'iterations':>12}{'time ms':>10}")
+    print(head + "\n" + "-" * len(head), file=file)
+    for solver, est, seconds in clf:
+        proba = est.predict_proba(Xc)[:, 1]
+        objective = (bce(yc, proba, reduction="sum")
+                     + 0.5 * float(np.sum(est.coef_.astype(np.float64) ** 2)))
+        print(f"{solver:<10}{objective:>14.6f}{est.score(Xc, yc):>11.4f}"
+              f"{est.score(Xc_test, yc_test):>10.4f}{_iterations(est):>12}"
+              f"{seconds * 1e3:>10.1f}", file=file)
+    print("\nobjective: C * sum of log-losses + 0.5 * ||coef||^2 (scikit-learn's); "
+          "iterations: epochs for the mini-batch optimizers", file=file)
+
+    if plot:
+        plot_curves(plot, reg, clf)
+        print(f"\nloss curves written to {plot}", file=file)
+    return {"regression": reg, "classification": clf}
+
+
+def _iterations(est):
+    n = getattr(est, "n_iter_", None)
+    if n is None:
+        return "-"
+    return str(int(np.max(n)))
+
+
+def plot_curves(path, reg, clf):
+    """Loss curves of the iterative solvers, regression and classification side by side."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise RuntimeError("--plot needs matplotlib: pip install 'lossfast[plot]'") from exc
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for ax, fitted, title in [(axes[0], reg, "LinearRegression (diabetes)"),
+                              (axes[1], clf, "LogisticRegression (breast cancer)")]:
+        for solver, est, _ in fitted:
+            curve = getattr(est, "loss_curve_", None)
+            if curve is not None and len(curve) > 1:
+                ax.plot(np.arange(1, len(curve) + 1), curve, label=solver)
+        ax.set_xlabel("iteration (epoch for mini-batch optimizers)")
+        ax.set_ylabel("objective")
+        ax.set_yscale("log")
+        ax.set_title(title)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
