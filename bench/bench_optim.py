@@ -224,4 +224,13 @@ def summary(rounds=5, repeats=3):
 
 
 if __name__ == "__main__":
-    summary()
+    import argparse
+    parser = argparse.ArgumentParser(description=summary.__doc__)
+    parser.add_argument("--threads", type=int, default=2,
+                        help="threads for lossfast and torch (default 2)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    with lf.num_threads(args.threads):
+        summary(args.rounds, args.repeats)

@@ -506,6 +506,9 @@ def test_keras_style_aliases():
         lf.optim.SGD(p, lr=0.1, learning_rate=0.5)
     with pytest.raises(TypeError, match="unexpected"):
         lf.optim.SGD(p, rho=0.5)
+    with pytest.raises(TypeError, match="unexpected"):
+        lf.optim.SGD(p, epsilon=1e-3)  # SGD has no eps
+    assert lf.optim.Adagrad(p, epsilon=1e-6).eps == 1e-6
 
 
 def test_import_does_not_pull_heavy_modules():

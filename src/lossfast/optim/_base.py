@@ -107,7 +107,7 @@ def resolve_aliases(cls, hyper, aliases):
     together with a non-default value of its canonical name is a TypeError."""
     for alias, value in aliases.items():
         target = cls._ALIASES.get(alias)
-        if target is None:
+        if target is None or target not in cls._DEFAULTS:
             raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {alias!r}")
         if target == "betas":  # beta_1 / beta_2 set one half of betas
             k = 0 if alias == "beta_1" else 1
