@@ -3,6 +3,7 @@ every solver and print a table of objective, accuracy / R^2, iterations and
 time; optionally plot the optimizers' loss curves side by side."""
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -37,7 +38,8 @@ def split_standardize(X, y, test_fraction=0.25, seed=0):
 
 
 class Progress:
-    """A one-line progress bar on `file` (redrawn in place on a terminal)."""
+    """A one-line progress bar on `file` (redrawn in place on a terminal;
+    nothing when file is None)."""
 
     def __init__(self, total, file, width=24):
         self.total, self.file, self.width, self.done = total, file, width, 0
@@ -45,6 +47,8 @@ class Progress:
 
     def update(self, label):
         self.done += 1
+        if self.file is None:
+            return
         filled = int(self.width * self.done / self.total)
         bar = "#" * filled + "." * (self.width - filled)
         text = f"fitting [{bar}] {self.done}/{self.total} {label:<28}"
@@ -56,23 +60,34 @@ class Progress:
 
 
 def _fit_all(make, solvers, X_train, y_train, progress, max_iter):
+    """Fit each solver; a ConvergenceWarning is recorded (est.converged_ = False)
+    and shown in the table rather than printed."""
+    from .linear_model import ConvergenceWarning
     fitted = []
     for solver, params in solvers:
         est = make(solver, params, max_iter)
-        start = time.perf_counter()
-        est.fit(X_train, y_train)
-        elapsed = time.perf_counter() - start
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            start = time.perf_counter()
+            est.fit(X_train, y_train)
+            elapsed = time.perf_counter() - start
+        converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        for w in caught:
+            if not issubclass(w.category, ConvergenceWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         progress.update(f"{est.__class__.__name__}({solver})")
-        fitted.append((solver, est, elapsed))
+        fitted.append((solver, est, elapsed, converged))
     return fitted
 
 
 def run_demo(plot=None, max_iter=200, file=None, progress_file=None):
-    """Fit every solver; print the tables; return {task: [(solver, estimator, seconds)]}."""
+    """Fit every solver; print the tables to `file` (stdout) and a progress bar
+    to `progress_file` (none when None); return
+    {task: [(solver, estimator, seconds, converged)]}.
+    Times are wall-clock per fit after one untimed warm-up fit."""
     from . import LinearRegression, LogisticRegression, datasets
     from .losses import BinaryCrossEntropy, MeanSquaredError
     file = sys.stdout if file is None else file
-    progress_file = sys.stderr if progress_file is None else progress_file
     progress = Progress(len(REGRESSION_SOLVERS) + len(CLASSIFICATION_SOLVERS), progress_file)
 
     Xr, Xr_test, yr, yr_test = split_standardize(*datasets.load_diabetes())
@@ -88,32 +103,34 @@ def run_demo(plot=None, max_iter=200, file=None, progress_file=None):
         return LogisticRegression(solver=solver, C=1.0, max_iter=max_iter, random_state=0,
                                   **params)
 
+    LogisticRegression().fit(Xc[:100], yc[:100])  # warm-up: first-call costs
     reg = _fit_all(make_reg, REGRESSION_SOLVERS, Xr, yr, progress, max_iter)
     clf = _fit_all(make_clf, CLASSIFICATION_SOLVERS, Xc, yc, progress, max_iter)
 
     mse = MeanSquaredError()
     print(f"\nLinearRegression on diabetes ({len(Xr)} train / {len(Xr_test)} test samples, "
           f"{Xr.shape[1]} features)", file=file)
-    head = f"{'solver':<10}{'train MSE':>14}{'test R^2':>10}{'iterations':>12}{'time ms':>10}"
+    head = (f"{'solver':<10}{'train MSE':>14}{'test R^2':>10}{'iterations':>12}"
+            f"{'converged':>11}{'time ms':>10}")
     print(head + "\n" + "-" * len(head), file=file)
-    for solver, est, seconds in reg:
+    for solver, est, seconds, converged in reg:
         train_mse = mse(yr, est.predict(Xr))
         print(f"{solver:<10}{train_mse:>14.2f}{est.score(Xr_test, yr_test):>10.4f}"
-              f"{_iterations(est):>12}{seconds * 1e3:>10.1f}", file=file)
+              f"{_iterations(est):>12}{'yes' if converged else 'no':>11}{seconds * 1e3:>10.1f}",
+              file=file)
 
-    bce = BinaryCrossEntropy()
+    bce = BinaryCrossEntropy(from_logits=True)
     print(f"\nLogisticRegression on breast cancer ({len(Xc)} train / {len(Xc_test)} test "
           f"samples, {Xc.shape[1]} features, C=1)", file=file)
     head = (f"{'solver':<10}{'objective':>14}{'train acc':>11}{'test acc':>10}"
-            f"{'iterations':>12}{'time ms':>10}")
+            f"{'iterations':>12}{'converged':>11}{'time ms':>10}")
     print(head + "\n" + "-" * len(head), file=file)
-    for solver, est, seconds in clf:
-        proba = est.predict_proba(Xc)[:, 1]
-        objective = (bce(yc, proba, reduction="sum")
+    for solver, est, seconds, converged in clf:
+        objective = (bce(yc, est.decision_function(Xc), reduction="sum")
                      + 0.5 * float(np.sum(est.coef_.astype(np.float64) ** 2)))
         print(f"{solver:<10}{objective:>14.6f}{est.score(Xc, yc):>11.4f}"
               f"{est.score(Xc_test, yc_test):>10.4f}{_iterations(est):>12}"
-              f"{seconds * 1e3:>10.1f}", file=file)
+              f"{'yes' if converged else 'no':>11}{seconds * 1e3:>10.1f}", file=file)
     print("\nobjective: C * sum of log-losses + 0.5 * ||coef||^2 (scikit-learn's); "
           "iterations: epochs for the mini-batch optimizers", file=file)
 
@@ -141,12 +158,12 @@ def plot_curves(path, reg, clf):
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for ax, fitted, title in [(axes[0], reg, "LinearRegression (diabetes)"),
                               (axes[1], clf, "LogisticRegression (breast cancer)")]:
-        for solver, est, _ in fitted:
+        for solver, est, _, _ in fitted:
             curve = getattr(est, "loss_curve_", None)
             if curve is not None and len(curve) > 1:
                 ax.plot(np.arange(1, len(curve) + 1), curve, label=solver)
         ax.set_xlabel("iteration (epoch for mini-batch optimizers)")
-        ax.set_ylabel("objective")
+        ax.set_ylabel("loss_curve_ (objective per iteration)")
         ax.set_yscale("log")
         ax.set_title(title)
         ax.legend()

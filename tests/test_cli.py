@@ -1,0 +1,118 @@
+"""python -m lossfast: every subcommand with fast settings, output and exit codes."""
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import lossfast as lf
+from lossfast._cli import main
+
+
+def run(argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_info_text_and_json():
+    code, out, _ = run(["info"])
+    assert code == 0
+    assert lf.__version__ in out and "simd_level" in out and "openmp" in out
+    code, out, _ = run(["info", "--json"])
+    info = json.loads(out)
+    assert code == 0 and info["version"] == lf.__version__
+    assert info["simd_level"] in ("baseline", "avx2", "avx512")
+    assert info["num_threads"] == lf.get_num_threads()
+
+
+def test_bench_json_covers_every_group():
+    code, out, err = run(["bench", "--scale", "0.0005", "--repeat", "1", "--json"])
+    assert code == 0
+    rows = json.loads(out)
+    assert {r["group"] for r in rows} == {"losses", "optim", "linear"}
+    for r in rows:
+        assert r["lossfast_ms"] > 0 and r["dtype"] in ("float32", "float64")
+        for key, value in r.items():
+            if key.startswith("vs "):
+                assert value > 0
+    memory_bound = [r for r in rows if "bandwidth_fraction" in r]
+    assert any("mse" in r["kernel"] for r in memory_bound)
+    assert any("Adam" in r["kernel"] for r in memory_bound)
+    assert any(r["kernel"].startswith("LinearRegression") for r in rows)
+
+
+def test_bench_table_and_selection():
+    code, out, err = run(["bench", "--scale", "0.0005", "--repeat", "1", "--only", "optim",
+                          "--dtype", "float32"])
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("kernel") and "bandwidth" in lines[0]
+    assert any("Adam step" in ln for ln in lines) and not any("mse" in ln for ln in lines)
+    assert "timing" in err  # progress on stderr, table on stdout
+
+
+def test_demo_tables(tmp_path):
+    code, out, err = run(["demo", "--quiet", "--max-iter", "60"])
+    assert code == 0 and err == ""
+    assert "LinearRegression on diabetes" in out and "LogisticRegression on breast cancer" in out
+    for solver in ("normal", "lbfgs", "newton", "sgd", "momentum", "rmsprop", "adagrad", "adam"):
+        assert f"\n{solver} " in out
+    # the Newton row reaches scikit-learn's optimum: test accuracy well above chance
+    newton = next(ln for ln in out.splitlines() if ln.startswith("newton"))
+    assert float(newton.split()[3]) > 0.9
+
+
+def test_demo_is_the_default_and_shows_progress():
+    code, out, err = run(["--max-iter", "30"])
+    assert code == 0
+    assert "fitting [" in err and "12/12" in err
+    assert "LogisticRegression on breast cancer" in out
+
+
+def test_demo_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "curves.png"
+    code, out, _ = run(["demo", "--quiet", "--max-iter", "30", "--plot", str(path)])
+    assert code == 0 and str(path) in out
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_plot_without_matplotlib(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    code, out, err = run(["demo", "--quiet", "--plot", str(tmp_path / "x.png")])
+    assert code == 1 and "matplotlib" in err and out == ""
+
+
+@pytest.mark.parametrize("argv", [
+    ["bench", "--scale", "-1"], ["bench", "--repeat", "zero"], ["bench", "--only", "gpu"],
+    ["demo", "--max-iter", "0"], ["frobnicate"], ["info", "--verbose"]])
+def test_bad_arguments_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_module_entry_point():
+    proc = subprocess.run([sys.executable, "-m", "lossfast", "info"], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0 and lf.__version__ in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "lossfast", "bench", "--scale", "x"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "--scale" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "lossfast", "-h"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "demo" in proc.stdout and "bench" in proc.stdout
+
+
+def test_demo_helpers():
+    from lossfast._demo import split_standardize
+    X = np.arange(40, dtype=float).reshape(20, 2)
+    y = np.arange(20)
+    Xtr, Xte, ytr, yte = split_standardize(X, y, test_fraction=0.25, seed=0)
+    assert Xtr.shape == (15, 2) and Xte.shape == (5, 2)
+    np.testing.assert_allclose(Xtr.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(Xtr.std(axis=0), 1)
+    assert sorted(np.concatenate([ytr, yte]).tolist()) == list(range(20))
