@@ -52,12 +52,23 @@ def _simd_or_skip(level):
 
 # ---------------------------------------------------- BCE from logits, 1e7
 
+
+def _role(name):
+    """Role for the ratio table of bench/conftest.py: the best SIMD path is
+    "lossfast", the other paths "simd-<level>"."""
+    if name.startswith("lossfast[") and name.endswith("]"):
+        level = name[len("lossfast["):-1]
+        return "lossfast" if level == core.simd_level_supported() else f"simd-{level}"
+    return name
+
+
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("dt", DTYPES)
 def test_bce_logits_lossfast(benchmark, bce_data, dt, level):
     _simd_or_skip(level)
     benchmark.group = f"bce_logits loss+grad {dt} N=1e7"
     benchmark.name = f"lossfast[{level}]"
+    benchmark.extra_info["role"] = _role(benchmark.name)
     t, z = bce_data[dt]
     loss = BinaryCrossEntropy(from_logits=True)
     out = np.empty_like(z)
@@ -73,6 +84,7 @@ def test_bce_logits_lossfast(benchmark, bce_data, dt, level):
 def test_bce_logits_lossfast_alloc(benchmark, bce_data, dt):
     benchmark.group = f"bce_logits loss+grad {dt} N=1e7"
     benchmark.name = "lossfast[new grad]"
+    benchmark.extra_info["role"] = _role(benchmark.name)
     t, z = bce_data[dt]
     loss = BinaryCrossEntropy(from_logits=True)
     _run(benchmark, lambda: loss.loss_gradient(t, z))
@@ -82,6 +94,7 @@ def test_bce_logits_lossfast_alloc(benchmark, bce_data, dt):
 def test_bce_logits_numpy(benchmark, bce_data, dt):
     benchmark.group = f"bce_logits loss+grad {dt} N=1e7"
     benchmark.name = "numpy"
+    benchmark.extra_info["role"] = _role(benchmark.name)
     t, z = bce_data[dt]
 
     def numpy_bce():
@@ -99,6 +112,7 @@ def test_bce_logits_torch(benchmark, bce_data, dt):
     torch.set_num_threads(2)
     benchmark.group = f"bce_logits loss+grad {dt} N=1e7"
     benchmark.name = "torch"
+    benchmark.extra_info["role"] = _role(benchmark.name)
     t, z = bce_data[dt]
     tt, zt = torch.from_numpy(t), torch.from_numpy(z)
     F = torch.nn.functional
@@ -120,6 +134,7 @@ def test_softmax_xent_lossfast(benchmark, ce_data, dt, level):
     _simd_or_skip(level)
     benchmark.group = f"softmax_xent_sparse loss+grad {dt} 1e6x10"
     benchmark.name = f"lossfast[{level}]"
+    benchmark.extra_info["role"] = _role(benchmark.name)
     y, z = ce_data[dt]
     loss = SparseCategoricalCrossEntropy(from_logits=True)
     out = np.empty_like(z)
@@ -135,6 +150,7 @@ def test_softmax_xent_lossfast(benchmark, ce_data, dt, level):
 def test_softmax_xent_lossfast_alloc(benchmark, ce_data, dt):
     benchmark.group = f"softmax_xent_sparse loss+grad {dt} 1e6x10"
     benchmark.name = "lossfast[new grad]"
+    benchmark.extra_info["role"] = _role(benchmark.name)
     y, z = ce_data[dt]
     loss = SparseCategoricalCrossEntropy(from_logits=True)
     _run(benchmark, lambda: loss.loss_gradient(y, z))
@@ -144,6 +160,7 @@ def test_softmax_xent_lossfast_alloc(benchmark, ce_data, dt):
 def test_softmax_xent_numpy(benchmark, ce_data, dt):
     benchmark.group = f"softmax_xent_sparse loss+grad {dt} 1e6x10"
     benchmark.name = "numpy"
+    benchmark.extra_info["role"] = _role(benchmark.name)
     y, z = ce_data[dt]
     rows = np.arange(len(y))
 
@@ -166,6 +183,7 @@ def test_softmax_xent_torch(benchmark, ce_data, dt):
     torch.set_num_threads(2)
     benchmark.group = f"softmax_xent_sparse loss+grad {dt} 1e6x10"
     benchmark.name = "torch"
+    benchmark.extra_info["role"] = _role(benchmark.name)
     y, z = ce_data[dt]
     yt, zt = torch.from_numpy(y), torch.from_numpy(z)
     F = torch.nn.functional

@@ -113,6 +113,7 @@ def make_step(impl, opt_name, layout, dtype_name):
 @pytest.mark.parametrize("opt_name", list(OPTIMIZERS))
 def test_step(benchmark, opt_name, layout, dtype_name, impl):
     benchmark.group = f"{opt_name}-{layout}-{dtype_name}"
+    benchmark.extra_info["role"] = impl
     step = make_step(impl, opt_name, layout, dtype_name)
     step()  # first step (state initialisation) outside the timing
     benchmark.pedantic(step, rounds=ROUNDS.get(impl, 30), iterations=1, warmup_rounds=1)
