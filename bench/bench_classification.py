@@ -55,7 +55,10 @@ def _simd_or_skip(level):
 
 def _role(name):
     """Role for the ratio table of bench/conftest.py: the best SIMD path is
-    "lossfast", the other paths "simd-<level>"."""
+    "lossfast", the other paths "simd-<level>", the call that allocates its
+    gradient (as the torch peer does) "lossfast-allocating"."""
+    if name == "lossfast[new grad]":
+        return "lossfast-allocating"
     if name.startswith("lossfast[") and name.endswith("]"):
         level = name[len("lossfast["):-1]
         return "lossfast" if level == core.simd_level_supported() else f"simd-{level}"
