@@ -70,15 +70,19 @@ def sample_weight_rows(sample_weight, n_rows, dtype):
     return w, float(np.sum(w, dtype=np.float64))
 
 
-def check_out(out, shape, dtype, name="out"):
-    """An `out=` buffer must be a writeable C-contiguous ndarray of the result's shape and dtype."""
+def check_out(out, shape, dtype, name="out", *, contiguous=True):
+    """An `out=` buffer must be a writeable ndarray of the result's shape and
+    dtype, and C-contiguous unless `contiguous=False` (the caller then writes
+    through a contiguous temporary)."""
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
     if out.shape != tuple(shape):
         raise ValueError(f"{name} has shape {out.shape}, expected {tuple(shape)}")
     if out.dtype != dtype:
         raise ValueError(f"{name} has dtype {out.dtype}, expected {np.dtype(dtype)}")
-    if not out.flags.c_contiguous or not out.flags.writeable:
+    if not out.flags.writeable:
+        raise ValueError(f"{name} must be writeable")
+    if contiguous and not out.flags.c_contiguous:
         raise ValueError(f"{name} must be a writeable C-contiguous array")
     return out
 

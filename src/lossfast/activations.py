@@ -19,7 +19,7 @@ subtracted.  NaN in gives NaN out (``relu(nan)`` is NaN).
 import numpy as np
 
 from . import _lossfast as _core
-from ._validation import as_array, as_contiguous, check_same_shape, compute_dtype
+from ._validation import as_array, as_contiguous, check_out, check_same_shape, compute_dtype
 
 __all__ = ["sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "relu", "relu_backward",
            "leaky_relu", "leaky_relu_backward", "softmax", "softmax_backward", "log_softmax",
@@ -32,18 +32,6 @@ def _index(name):
     if not _INDEX:
         _INDEX.update({n: i for i, n in enumerate(_core.act_names())})
     return _INDEX[name]
-
-
-def _check_out(out, shape, dtype):
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
-    if out.shape != tuple(shape):
-        raise ValueError(f"out has shape {out.shape}, expected {tuple(shape)}")
-    if out.dtype != dtype:
-        raise ValueError(f"out has dtype {out.dtype}, expected {np.dtype(dtype)}")
-    if not out.flags.writeable:
-        raise ValueError("out must be writeable")
-    return out
 
 
 def _prepare(name, x, grad_out, x_name):
@@ -61,7 +49,7 @@ def _run(name, x, grad_out, out, x_name, n_cols=None, param=0.0):
     """Elementwise kernels (n_cols None) or row-wise ones along the last axis."""
     xc, gc, dtype = _prepare(name, x, grad_out, x_name)
     shape = xc.shape
-    direct = out is not None and _check_out(out, shape, dtype).flags.c_contiguous
+    direct = out is not None and check_out(out, shape, dtype, contiguous=False).flags.c_contiguous
     res = out if direct else np.empty(shape, dtype=dtype)
     n = xc.size
     if n:
@@ -91,7 +79,7 @@ def _run_axis(name, x, grad_out, out, axis, x_name):
     res = _run(name, moved, grad_out, None, x_name, n_cols=moved.shape[-1])
     res = np.moveaxis(res, -1, axis)
     if out is not None:
-        _check_out(out, xa.shape, res.dtype)
+        check_out(out, xa.shape, res.dtype, contiguous=False)
         np.copyto(out, res)
         return out
     return np.ascontiguousarray(res)

@@ -110,6 +110,17 @@ def wolfe_line_search(fg, x, f0, g0, p, alpha1, *, c1=1e-4, c2=0.9, max_ls=50):
 # --------------------------------------------------------------------------- L-BFGS
 
 
+def _stop_reason(f_old, f, gmax, gtol, ftol):
+    """Why an L-BFGS / Newton iteration stops (None: go on); scikit-learn's rules:
+    the largest gradient entry is below gtol, or the objective's relative
+    reduction is below ftol."""
+    if gmax <= gtol:
+        return "max|grad| <= tol"
+    if (f_old - f) <= ftol * max(abs(f_old), abs(f), 1.0):
+        return "relative reduction of the objective <= ftol"
+    return None
+
+
 def lbfgs(fg, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, m=10, max_ls=50, verbose=0,
           name="lbfgs"):
     """Minimise f with gradient; fg(x) -> (f, g).  See the module docstring."""
@@ -169,11 +180,9 @@ def lbfgs(fg, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, m=10, max_ls=50, v
         curve.append(f)
         gmax = float(np.max(np.abs(g)))
         _report(verbose, name, it, f, gmax)
-        if gmax <= gtol:
-            converged, message = True, "max|grad| <= tol"
-            break
-        if (f_old - f) <= ftol * max(abs(f_old), abs(f), 1.0):
-            converged, message = True, "relative reduction of the objective <= ftol"
+        reason = _stop_reason(f_old, f, gmax, gtol, ftol)
+        if reason:
+            converged, message = True, reason
             break
     return SolverResult(x, f, it, converged, curve, message)
 
@@ -267,11 +276,9 @@ def newton(fg_z, hess, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, verbose=0
         curve.append(f)
         gmax = float(np.max(np.abs(g)))
         _report(verbose, name, it, f, gmax, f"  step {t:g}")
-        if gmax <= gtol:
-            converged, message = True, "max|grad| <= tol"
-            break
-        if (f_old - f) <= ftol * max(abs(f_old), abs(f), 1.0):
-            converged, message = True, "relative reduction of the objective <= ftol"
+        reason = _stop_reason(f_old, f, gmax, gtol, ftol)
+        if reason:
+            converged, message = True, reason
             break
     return SolverResult(x, f, it, converged, curve, message)
 

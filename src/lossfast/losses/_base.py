@@ -88,15 +88,18 @@ class Loss:
     name = None
     aliases = ()
 
-    def loss(self, y_true, y_pred, *, sample_weight=None, reduction="mean"):
+    def _evaluate(self, y_true, y_pred, sample_weight, reduction, want_loss, want_grad, out):
+        """(loss or None, gradient or None): what every public method calls."""
         raise NotImplementedError
+
+    def loss(self, y_true, y_pred, *, sample_weight=None, reduction="mean"):
+        return self._evaluate(y_true, y_pred, sample_weight, reduction, True, False, None)[0]
 
     def gradient(self, y_true, y_pred, *, sample_weight=None, reduction="mean", out=None):
-        return self.loss_gradient(y_true, y_pred, sample_weight=sample_weight,
-                                  reduction=reduction, out=out)[1]
+        return self._evaluate(y_true, y_pred, sample_weight, reduction, False, True, out)[1]
 
     def loss_gradient(self, y_true, y_pred, *, sample_weight=None, reduction="mean", out=None):
-        raise NotImplementedError
+        return self._evaluate(y_true, y_pred, sample_weight, reduction, True, True, out)
 
     def __call__(self, y_true, y_pred, *, sample_weight=None, reduction="mean"):
         return self.loss(y_true, y_pred, sample_weight=sample_weight, reduction=reduction)
@@ -114,6 +117,29 @@ def _mean_denominator(total):
     if total == 0:
         raise ValueError("the sum of sample_weight is zero: the weighted mean is undefined")
     return total
+
+
+def reduce_with(run, reduction, want_loss, want_grad, *, n_items, total, loss_shape, dtype):
+    """The reduction logic every loss engine shares.
+
+    ``run(mode, loss_out, grad_scale)`` calls the C kernel (which writes the
+    gradient itself, already scaled) and returns its float64 weighted sum.
+    ``n_items`` counts what the mean averages over (elements or rows) and
+    ``total`` is their count or weight total.  Returns the loss: a float for
+    "mean" / "sum" (NaN for the mean of nothing), an array of ``loss_shape``
+    for "none", None when not wanted.
+    """
+    grad_mode = _core.MODE_GRAD if want_grad else 0
+    if reduction == "none":
+        loss = np.empty(loss_shape, dtype=dtype) if want_loss else None
+        if n_items:
+            run((_core.MODE_ELEM if want_loss else 0) | grad_mode, loss, 1.0)
+        return loss
+    if n_items == 0:
+        return 0.0 if reduction == "sum" else float("nan")
+    scale = 1.0 if reduction == "sum" else 1.0 / _mean_denominator(total)
+    s = run((_core.MODE_SUM if want_loss else 0) | grad_mode, None, scale)
+    return s * scale if want_loss else None
 
 
 class ElementwiseLoss(Loss):
@@ -147,27 +173,11 @@ class ElementwiseLoss(Loss):
         if want_grad:
             grad = (np.empty(prep.shape, dtype=prep.dtype) if out is None
                     else check_out(out, prep.shape, prep.dtype))
-        if reduction == "none":
-            loss = np.empty(prep.shape, dtype=prep.dtype) if want_loss else None
-            mode = (_core.MODE_ELEM if want_loss else 0) | (_core.MODE_GRAD if want_grad else 0)
-            self._run(prep, mode, loss, grad, 1.0)
-            return loss, grad
-        if prep.y_pred.size == 0:
-            value = 0.0 if reduction == "sum" else float("nan")
-            return value, grad
-        scale = 1.0 if reduction == "sum" else 1.0 / _mean_denominator(prep.total)
-        mode = (_core.MODE_SUM if want_loss else 0) | (_core.MODE_GRAD if want_grad else 0)
-        s = self._run(prep, mode, None, grad, scale)
-        return (s * scale if want_loss else None), grad
-
-    def loss(self, y_true, y_pred, *, sample_weight=None, reduction="mean"):
-        return self._evaluate(y_true, y_pred, sample_weight, reduction, True, False, None)[0]
-
-    def gradient(self, y_true, y_pred, *, sample_weight=None, reduction="mean", out=None):
-        return self._evaluate(y_true, y_pred, sample_weight, reduction, False, True, out)[1]
-
-    def loss_gradient(self, y_true, y_pred, *, sample_weight=None, reduction="mean", out=None):
-        return self._evaluate(y_true, y_pred, sample_weight, reduction, True, True, out)
+        loss = reduce_with(lambda mode, loss_out, scale: self._run(prep, mode, loss_out, grad,
+                                                                   scale),
+                           reduction, want_loss, want_grad, n_items=prep.y_pred.size,
+                           total=prep.total, loss_shape=prep.shape, dtype=prep.dtype)
+        return loss, grad
 
 
 _INDEX_CACHE = {}

@@ -22,7 +22,7 @@ import numpy as np
 from .. import _lossfast as _core
 from .._validation import (as_array, as_contiguous, check_out, check_reduction,
                            check_same_shape, compute_dtype, sample_weight_rows)
-from ._base import ElementwiseLoss, Loss, _kernel_index, _mean_denominator, functional, register
+from ._base import ElementwiseLoss, Loss, _kernel_index, functional, reduce_with, register
 
 _EW_FAMILY = 1   # _core.EW_FAMILIES.index("classification")
 _RW_FAMILY = 0   # _core.RW_FAMILIES.index("classification")
@@ -353,27 +353,13 @@ class RowwiseLoss(Loss):
             grad = (np.empty(prep.shape, dtype=prep.dtype) if out is None
                     else check_out(out, prep.shape, prep.dtype))
             grad2 = grad.reshape(prep.n, prep.C)
-        if reduction == "none":
-            loss = np.empty(prep.n, dtype=prep.dtype) if want_loss else None
-            mode = (_core.MODE_ELEM if want_loss else 0) | (_core.MODE_GRAD if want_grad else 0)
-            if prep.n:
-                self._run(prep, mode, loss, grad2, 1.0)
-            return (None if loss is None else loss.reshape(prep.batch_shape)), grad
-        if prep.n == 0:
-            return (0.0 if reduction == "sum" else float("nan")), grad
-        scale = 1.0 if reduction == "sum" else 1.0 / _mean_denominator(prep.total)
-        mode = (_core.MODE_SUM if want_loss else 0) | (_core.MODE_GRAD if want_grad else 0)
-        s = self._run(prep, mode, None, grad2, scale)
-        return (s * scale if want_loss else None), grad
-
-    def loss(self, y_true, y_pred, *, sample_weight=None, reduction="mean"):
-        return self._evaluate(y_true, y_pred, sample_weight, reduction, True, False, None)[0]
-
-    def gradient(self, y_true, y_pred, *, sample_weight=None, reduction="mean", out=None):
-        return self._evaluate(y_true, y_pred, sample_weight, reduction, False, True, out)[1]
-
-    def loss_gradient(self, y_true, y_pred, *, sample_weight=None, reduction="mean", out=None):
-        return self._evaluate(y_true, y_pred, sample_weight, reduction, True, True, out)
+        loss = reduce_with(lambda mode, loss_out, scale: self._run(prep, mode, loss_out, grad2,
+                                                                   scale),
+                           reduction, want_loss, want_grad, n_items=prep.n, total=prep.total,
+                           loss_shape=prep.n, dtype=prep.dtype)
+        if reduction == "none" and loss is not None:
+            loss = loss.reshape(prep.batch_shape)
+        return loss, grad
 
 
 @register
