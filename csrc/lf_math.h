@@ -84,15 +84,8 @@ LF_INLINE float lf_exp_f32(float x) {
 }
 
 /* ---------------------------------------------------------------- log */
-LF_INLINE double lf_log_f64(double x) {
-    const int sub = x < 2.2250738585072014e-308;
-    const double xs = sub ? x * 18014398509481984.0 : x; /* 2^54 */
-    uint64_t u = lf_bits_f64(xs) + (0x3ff0000000000000ULL - 0x3fe6a09e667f3bcdULL);
-    const uint64_t eb = (u >> 52) & 0x7ff;
-    const double m = lf_f64_from_bits((u & 0x000fffffffffffffULL) + 0x3fe6a09e667f3bcdULL);
-    const double dk = (lf_f64_from_bits(0x4330000000000000ULL | eb) - 4503599627370496.0) -
-                      (sub ? 1077.0 : 1023.0);
-    const double f = m - 1.0;
+/* fdlibm's kernel: log(2^k (1 + f)) for f in [sqrt(1/2) - 1, sqrt(2) - 1). */
+LF_INLINE double lf_log_kernel_f64(double f, double k) {
     const double hfsq = 0.5 * f * f;
     const double s = f / (2.0 + f);
     const double z = s * s, w = z * z;
@@ -102,8 +95,20 @@ LF_INLINE double lf_log_f64(double x) {
                            w * (2.857142874366239149e-01 +
                                 w * (1.818357216161805012e-01 + w * 1.479819860511658591e-01)));
     const double R = t2 + t1;
-    double res = dk * 6.93147180369123816490e-01 -
-                 ((hfsq - (s * (hfsq + R) + dk * 1.90821492927058770002e-10)) - f);
+    return k * 6.93147180369123816490e-01 -
+           ((hfsq - (s * (hfsq + R) + k * 1.90821492927058770002e-10)) - f);
+}
+
+LF_INLINE double lf_log_f64(double x) {
+    const int sub = x < 2.2250738585072014e-308;
+    const double xs = sub ? x * 18014398509481984.0 : x; /* 2^54 */
+    uint64_t u = lf_bits_f64(xs) + (0x3ff0000000000000ULL - 0x3fe6a09e667f3bcdULL);
+    const uint64_t eb = (u >> 52) & 0x7ff;
+    const double m = lf_f64_from_bits((u & 0x000fffffffffffffULL) + 0x3fe6a09e667f3bcdULL);
+    const double dk = (lf_f64_from_bits(0x4330000000000000ULL | eb) - 4503599627370496.0) -
+                      (sub ? 1077.0 : 1023.0);
+    const double f = m - 1.0;
+    double res = lf_log_kernel_f64(f, dk);
     res = x == __builtin_inf() ? x : res;
     res = x == 0.0 ? -__builtin_inf() : res;
     res = x < 0.0 ? __builtin_nan("") : res;
@@ -252,17 +257,7 @@ LF_INLINE double lf_log1p_unit_f64(double x, double u, double inv_u) {
     const double m = big ? u * 0.5 : u;
     const double k = big ? 1.0 : 0.0;
     const double f = m - 1.0;
-    const double hfsq = 0.5 * f * f;
-    const double s = f / (2.0 + f);
-    const double z = s * s, w = z * z;
-    const double t1 = w * (3.999999999940941908e-01 +
-                           w * (2.222219843214978396e-01 + w * 1.531383769920937332e-01));
-    const double t2 = z * (6.666666666666735130e-01 +
-                           w * (2.857142874366239149e-01 +
-                                w * (1.818357216161805012e-01 + w * 1.479819860511658591e-01)));
-    const double R = t2 + t1;
-    const double lg = k * 6.93147180369123816490e-01 -
-                      ((hfsq - (s * (hfsq + R) + k * 1.90821492927058770002e-10)) - f);
+    const double lg = lf_log_kernel_f64(f, k);
     return lg + (x - (u - 1.0)) * inv_u;
 }
 
