@@ -60,6 +60,8 @@ int lf_get_num_threads(void) {
 
 void lf_set_num_threads(int n) { lf_nthreads = n > 0 ? n : 0; }
 
+int lf_num_threads_setting(void) { return lf_nthreads; }
+
 int lf_threads_for(int64_t work) {
     if (work < LF_PARALLEL_THRESHOLD) return 1;
     return lf_get_num_threads();

@@ -38,6 +38,7 @@ const char *lf_simd_level_name(int level);
 void lf_dispatch_init(void);
 int lf_get_num_threads(void);            /* threads a large kernel will use */
 void lf_set_num_threads(int n);          /* n <= 0: back to OpenMP's default */
+int lf_num_threads_setting(void);        /* what set_num_threads stored (0: default) */
 int lf_threads_for(int64_t work);        /* threads for `work` elements (1 below threshold) */
 int lf_have_openmp(void);
 const char *lf_compiler(void);

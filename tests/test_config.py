@@ -73,10 +73,16 @@ def test_threadpoolctl_sees_and_limits_openmp():
         pytest.skip("built without OpenMP")
     info = threadpoolctl.threadpool_info()
     assert any(entry["user_api"] == "openmp" for entry in info)
+    default = lf.get_num_threads()
     with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+        assert lf.get_num_threads() == 1
+        with lf.num_threads(2):
+            assert lf.get_num_threads() == 2
         assert lf.get_num_threads() == 1
         y = np.linspace(-3, 3, 200_000)
         assert np.isfinite(lf.losses.mse(y, y[::-1]))
+    # num_threads restored OpenMP's default, not the count it saw: it follows the limit again
+    assert lf.get_num_threads() == default
 
 
 def test_gil_released_during_kernels():

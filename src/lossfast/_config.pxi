@@ -31,6 +31,11 @@ def set_num_threads(int n):
     lf_set_num_threads(n)
 
 
+def num_threads_setting():
+    """What set_num_threads stored: 0 means 'follow OpenMP's default'."""
+    return lf_num_threads_setting()
+
+
 def openmp_version():
     """The _OPENMP date macro the kernels were built with (0: built without OpenMP)."""
     return lf_have_openmp()

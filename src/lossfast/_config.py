@@ -29,9 +29,10 @@ def set_num_threads(n):
 
 @contextlib.contextmanager
 def num_threads(n):
-    """Context manager: ``with lf.num_threads(1): ...`` runs the block with ``n`` threads."""
-    from . import _lossfast as core
-    before = core.get_num_threads()
+    """Context manager: ``with lf.num_threads(1): ...`` runs the block with ``n``
+    threads, then restores the previous setting (an explicit count, or OpenMP's
+    default, which keeps following OMP_NUM_THREADS and threadpoolctl)."""
+    before = _lossfast.num_threads_setting()
     set_num_threads(n)
     try:
         yield

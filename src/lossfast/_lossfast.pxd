@@ -9,6 +9,7 @@ cdef extern from "lossfast.h" nogil:
     void lf_dispatch_init()
     int lf_get_num_threads()
     void lf_set_num_threads(int n)
+    int lf_num_threads_setting()
     int lf_have_openmp()
     const char *lf_compiler()
     void lf_copy_probe(const void *src, void *dst, int64_t nbytes)
