@@ -8,6 +8,7 @@ import lossfast as lf
 from lossfast import _lossfast as core
 from lossfast.linear_model._objective import (KIND_ELEMENTWISE, KIND_ROWWISE, LinearObjective,
                                               LossSpec)
+from lossfast.linear_model._matrix import as_matrix
 from reference_linear import gram, loss_gradient
 
 # reference.REGRESSION name -> (C kernel, its parameters p0..p3)
@@ -128,11 +129,13 @@ def test_loss_only_mode_and_no_intercept(dtype):
 def test_objective_gradient_finite_differences(loss, spec_args, make_y):
     rng = np.random.default_rng(3)
     n, d = 200, 6
-    X = rng.standard_normal((n, d))
+    # offset, unevenly scaled columns: the objective works in standardised
+    # coordinates (centred and scaled inside the map to the kernel's w, b)
+    X = rng.standard_normal((n, d)) * np.logspace(-2, 2, d) + np.linspace(-50, 300, d)
     y = make_y(rng, n)
     k = {"log_cosh": 2, "bce": 1, "softmax": 4}[loss]
     w = rng.random(n) + 0.5
-    obj = LinearObjective(X, y, w, k, LossSpec(*spec_args), True, l2=0.3)
+    obj = LinearObjective(as_matrix(X), y, w, k, LossSpec(*spec_args), True, l2=0.3)
     theta = rng.standard_normal(obj.n_params) * 0.5
     f, g = obj.loss_grad(theta)
     h = 1e-6
@@ -140,6 +143,30 @@ def test_objective_gradient_finite_differences(loss, spec_args, make_y):
                    for e in np.eye(obj.n_params)])
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
     assert f == pytest.approx(obj.loss(theta), rel=1e-15)
+    # the same function as the plain model at the mapped coefficients
+    coef, b = obj.to_model(theta)
+    np.testing.assert_allclose(obj.from_model(coef, b), theta, rtol=1e-12, atol=1e-12)
+    plain = LinearObjective(as_matrix(X), y, w, k, LossSpec(*spec_args), True, l2=0.3,
+                            center=np.zeros(d), scale=False)
+    assert plain.loss(plain.from_model(coef, b)) == pytest.approx(f, rel=1e-12)
+    if loss != "log_cosh":
+        # the Hessian of the standardised problem against differences of the gradient
+        Z = np.empty((n, k))
+        obj.loss_grad(theta, z_out=Z)
+        H = obj.hessian(theta, Z)
+        fdH = np.array([(obj.loss_grad(theta + h * e)[1] - obj.loss_grad(theta - h * e)[1])
+                        / (2 * h) for e in np.eye(obj.n_params)])
+        if loss == "softmax":
+            # the Hessian carries extra curvature along the directions the softmax
+            # cannot see (one vector added to every class); compare off them
+            P = np.eye(obj.n_params)
+            for j in range(d + 1):
+                cols = (np.arange(k) * d + j) if j < d else (k * d + np.arange(k))
+                v = np.zeros(obj.n_params)
+                v[cols] = 1 / np.sqrt(k)
+                P -= np.outer(v, v)
+            H, fdH = P @ H @ P, P @ fdH @ P
+        np.testing.assert_allclose(H, fdH, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("kind", ["bce", "softmax", "mse"])

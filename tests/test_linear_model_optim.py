@@ -20,14 +20,16 @@ def test_linear_regression_with_optimizer_reaches_the_normal_equation(name):
     X, y, sw = regression_data()
     exact = lf.Ridge(alpha=1.0).fit(X, y, sample_weight=sw)
     est = lf.Ridge(alpha=1.0, solver=name, learning_rate=OPTIMIZERS[name], batch_size=64,
-                   max_iter=60, tol=1e-7, random_state=0)
+                   max_iter=60, random_state=0)
     est.fit(X, y, sample_weight=sw)
     np.testing.assert_allclose(est.coef_, exact.coef_, atol=0.05)
     assert est.intercept_ == pytest.approx(exact.intercept_, abs=0.05)
     curve = est.loss_curve_
-    assert len(curve) == est.n_iter_ <= 60 and curve[-1] < 0.5 * curve[0]
+    optimum = lf.Ridge(alpha=1.0, solver="lbfgs", tol=1e-10).fit(X, y, sample_weight=sw)
+    assert len(curve) == est.n_iter_ <= 60
+    assert curve[-1] <= curve[0] and curve[-1] <= 1.01 * optimum.loss_curve_[-1]
     again = lf.Ridge(alpha=1.0, solver=name, learning_rate=OPTIMIZERS[name], batch_size=64,
-                     max_iter=60, tol=1e-7, random_state=0).fit(X, y, sample_weight=sw)
+                     max_iter=60, random_state=0).fit(X, y, sample_weight=sw)
     assert np.array_equal(again.coef_, est.coef_)          # random_state: reproducible
 
 

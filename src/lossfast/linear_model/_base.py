@@ -8,6 +8,7 @@ scikit-learn through ``__sklearn_tags__``, the only place scikit-learn is
 imported (scikit-learn calls it itself, so it is already loaded).
 """
 import inspect
+import numbers
 import sys
 import warnings
 
@@ -357,3 +358,58 @@ def weighted_mean(values, sample_weight):
     if sample_weight is None:
         return float(np.mean(values, dtype=np.float64))
     return float(np.average(values, weights=sample_weight))
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def check_int(value, name, minimum):
+    """`value` as an int >= minimum, else a ValueError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_float(value, name, *, minimum=0.0, strict=False, allow_none=False):
+    """`value` as a finite float >= minimum (> with strict), else a ValueError."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    bad = (value <= minimum) if strict else (value < minimum)
+    if bad or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number {'>' if strict else '>='} "
+                         f"{minimum}, got {value}")
+    return value
+
+
+def batch_size_for(batch_size, n):
+    """"auto" -> min(200, n); an int >= 1 is capped at n."""
+    if isinstance(batch_size, str) and batch_size == "auto":
+        return min(200, n)
+    return min(check_int(batch_size, "batch_size", 1), n)
+
+
+# --------------------------------------------------------------------------- iterative fits
+
+
+def run_solver(est, solver, objective, theta0, *, max_iter, tol):
+    """Run the registry's iterative `solver` on `objective` from theta0 with
+    the estimator's options; a ConvergenceWarning when it stops away from
+    the optimum.  Returns the SolverResult."""
+    options = {"solver": solver.name, "max_iter": max_iter, "tol": tol,
+               "verbose": est.verbose, "name": f"{type(est).__name__}:{solver.name}"}
+    if solver.minibatch:
+        options.update(
+            learning_rate=check_float(est.learning_rate, "learning_rate", strict=True,
+                                      allow_none=True),
+            batch_size=batch_size_for(est.batch_size, objective.X.shape[0]),
+            n_iter_no_change=check_int(est.n_iter_no_change, "n_iter_no_change", 1),
+            rng=check_random_state(est.random_state))
+    res = solver.run(objective, theta0, options)
+    if not res.converged:
+        warnings.warn(f"{options['name']} did not converge after {res.n_iter} iterations "
+                      f"({res.message}); increase max_iter, or adjust tol or the learning "
+                      "rate.", sk_compatible(ConvergenceWarning), stacklevel=3)
+    return res

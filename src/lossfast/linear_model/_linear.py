@@ -1,18 +1,17 @@
 """LinearRegression and Ridge: least squares by the normal equation, and any
-regression loss of ``lossfast.losses`` by L-BFGS or a mini-batch optimizer.
+regression loss of ``lossfast.losses`` by L-BFGS, Newton or a mini-batch
+optimizer (solvers from the registry in ``_solvers.py``).
 """
-import numbers
 import warnings
 
 import numpy as np
 
-from .. import _lossfast as _core
-from ._base import (ConvergenceWarning, LinAlgWarning, _as_float_array, _Estimator,
-                    check_consistent_length, check_finite, check_finite_after, check_is_fitted,
-                    check_random_state, check_y_present, sk_compatible,
-                    validate_sample_weight, validate_X)
+from ._base import (LinAlgWarning, _as_float_array, _Estimator, check_consistent_length,
+                    check_finite, check_float, check_int, check_is_fitted, check_y_present,
+                    run_solver, validate_sample_weight, validate_X)
+from ._matrix import as_matrix, shift_estimate
 from ._objective import KIND_ELEMENTWISE, LinearObjective, LossSpec
-from ._solvers import cholesky_solve, get_optimizer, lbfgs, minibatch
+from ._solvers import cholesky_solve, resolve_solver
 
 _LOSS_ALIASES = {"squared_error": "mse", "absolute_error": "mae"}
 # Normal equations whose estimated reciprocal condition number (after scaling
@@ -20,21 +19,10 @@ _LOSS_ALIASES = {"squared_error": "mse", "absolute_error": "mae"}
 _RCOND_MIN = 1e-10
 
 
-def check_solver_name(solver, builtin):
-    """`solver` if it is a built-in solver or an optimizer ``lossfast.optim.get``
-    knows, else a ValueError listing the choices."""
-    if solver in builtin:
-        return solver
-    from .. import optim
-    optimizers = tuple(optim.available())
-    if solver.replace("-", "").replace("_", "") in optimizers:
-        return solver
-    raise ValueError(f"solver must be one of {builtin + optimizers}, got {solver!r}")
-
-
 def _resolve_loss(loss):
-    """The lossfast loss object and its kernel spec for `loss` (a name, an
-    alias such as "squared_error", a Loss class or instance)."""
+    """The lossfast loss object, its kernel spec and its registry loss kind
+    ("squared_error" or "regression") for `loss` (a name, an alias such as
+    "squared_error", a Loss class or instance)."""
     from .. import losses as L
     if isinstance(loss, str):
         loss = _LOSS_ALIASES.get(loss.lower(), loss)
@@ -44,45 +32,8 @@ def _resolve_loss(loss):
                          "which has the same minimiser")
     if not isinstance(obj, L.ElementwiseLoss) or obj._family != 0:
         raise ValueError(f"LinearRegression needs an elementwise regression loss, got {obj!r}")
-    return obj, LossSpec(KIND_ELEMENTWISE, obj._family, obj._kernel, obj._params())
-
-
-def _is_squared_error(loss_obj):
-    from .. import losses as L
-    return type(loss_obj) is L.MeanSquaredError
-
-
-def _check_int(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_float(value, name, *, minimum=0.0, strict=False, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
-    bad = (value <= minimum) if strict else (value < minimum)
-    if bad or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite number {'>' if strict else '>='} "
-                         f"{minimum}, got {value!r}")
-    return value
-
-
-def objective_ftol(dtype):
-    """Relative decrease of the objective below which L-BFGS / Newton stop:
-    64 float64 epsilons (SciPy's L-BFGS-B setting in scikit-learn) for either
-    dtype -- the kernel computes per-sample losses in float64 for float32
-    data too, so the objective is accurate to float64 rounding."""
-    return 64.0 * float(np.finfo(np.float64).eps)
-
-
-def _batch_size(batch_size, n):
-    if isinstance(batch_size, str) and batch_size == "auto":
-        return min(200, n)
-    return min(_check_int(batch_size, "batch_size", 1), n)
+    kind = "squared_error" if type(obj) is L.MeanSquaredError else "regression"
+    return obj, LossSpec(KIND_ELEMENTWISE, obj._family, obj._kernel, obj._params()), kind
 
 
 def fit_normal_equation(X, Y, sample_weight, alpha, fit_intercept):
@@ -99,26 +50,18 @@ def fit_normal_equation(X, Y, sample_weight, alpha, fit_intercept):
     1e-10, a LinAlgWarning is emitted and numpy.linalg.lstsq solves the
     centred, weighted problem (with sqrt(alpha) I rows) instead.
 
-    Returns coef (k, d) float64, intercept (k,) float64 and the rank.
+    X is a matrix-layer object.  Returns coef (k, d) float64, intercept (k,)
+    float64 and the rank.
     """
     n, d = X.shape
     k = Y.shape[1]
     shift = None
     if fit_intercept:
-        rows = np.unique(np.linspace(0, n - 1, min(n, 1024)).astype(np.intp))
-        sample = np.hstack([X[rows], Y[rows]]).astype(np.float64)
-        ws = None if sample_weight is None else sample_weight[rows].astype(np.float64)
-        if ws is not None and ws.sum() > 0:
-            shift = ws @ sample / ws.sum()
-        else:
-            shift = sample.mean(axis=0)
-        shift = np.ascontiguousarray(shift)
-    D = d + k + (1 if fit_intercept else 0)
-    G = np.empty((1, D, D))
-    _core.lm_gram(X, Y, None if sample_weight is None else sample_weight.reshape(n, 1),
-                  shift, fit_intercept, G)
-    G = G[0]
-    check_finite_after(X, G)
+        shift = np.concatenate([shift_estimate(X.X, sample_weight),
+                                shift_estimate(Y, sample_weight)])
+    weights = None if sample_weight is None else sample_weight.reshape(n, 1)
+    G = X.gram(weights, shift=shift, ones=fit_intercept, Y=Y)[0]
+    X.check_finite_after(G)
     if fit_intercept:
         sw_total = G[-1, -1]
         delta = G[:d + k, -1] / sw_total
@@ -134,7 +77,7 @@ def fit_normal_equation(X, Y, sample_weight, alpha, fit_intercept):
     rank = d
     if coef is None or rcond < _RCOND_MIN:
         what = "singular" if coef is None else f"ill-conditioned (rcond ~ {rcond:.1e})"
-        coef, rank = _lstsq(X, Y, sample_weight, alpha, x_mean, y_mean, fit_intercept)
+        coef, rank = _lstsq(X.X, Y, sample_weight, alpha, x_mean, y_mean, fit_intercept)
         warnings.warn(f"The normal equations are {what}: solved by least squares "
                       f"(numpy.linalg.lstsq) instead; rank_ = {rank}.", LinAlgWarning, stacklevel=3)
     intercept = y_mean - x_mean @ coef
@@ -241,31 +184,17 @@ class LinearRegression(_Estimator):
 
     # ----------------------------------------------------------------- fit
 
-    def _resolve_solver(self, loss_obj):
-        solver = self.solver
-        if not isinstance(solver, str):
-            raise ValueError(f"solver must be a string, got {solver!r}")
-        solver = solver.lower()
-        if solver == "auto":
-            return "normal" if _is_squared_error(loss_obj) else "lbfgs"
-        if solver == "normal":
-            if not _is_squared_error(loss_obj):
-                raise ValueError(f"solver='normal' needs loss='squared_error', got "
-                                 f"loss={self.loss!r}; use solver='lbfgs' or an optimizer")
-            return solver
-        return check_solver_name(solver, ("auto", "normal", "lbfgs"))
-
     def fit(self, X, y, sample_weight=None):
         """Fit the model; returns self."""
-        alpha = _check_float(self.alpha, "alpha")
-        tol = _check_float(self.tol, "tol")
-        max_iter = _check_int(self.max_iter, "max_iter", 1)
-        loss_obj, spec = _resolve_loss(self.loss)
-        solver = self._resolve_solver(loss_obj)
+        alpha = check_float(self.alpha, "alpha")
+        tol = check_float(self.tol, "tol")
+        max_iter = check_int(self.max_iter, "max_iter", 1)
+        _, spec, loss_kind = _resolve_loss(self.loss)
+        solver = resolve_solver(self.solver, loss=loss_kind, auto=("normal", "lbfgs"))
         fit_intercept = bool(self.fit_intercept)
         check_y_present(self, y)
         # the NaN/inf check of X rides on the first pass over X (check_finite_after)
-        deferred = solver in ("normal", "lbfgs")
+        deferred = not solver.minibatch
         X = validate_X(self, X, reset=True, finite=not deferred)
         n, d = X.shape
         y = _as_float_array(y, "y", type(self).__name__, dtype=X.dtype)
@@ -276,41 +205,27 @@ class LinearRegression(_Estimator):
         Y = np.ascontiguousarray(y.reshape(n, -1))
         k = Y.shape[1]
         sw = validate_sample_weight(sample_weight, n, X.dtype)
+        Xm = as_matrix(X)
         for attr in ("loss_curve_", "rank_"):
             if hasattr(self, attr):
                 delattr(self, attr)
 
-        if solver == "normal":
-            coef, intercept, rank = fit_normal_equation(X, Y, sw, alpha, fit_intercept)
+        if solver.name == "normal":
+            coef, intercept, rank = fit_normal_equation(Xm, Y, sw, alpha, fit_intercept)
             self.rank_ = rank
             self.n_iter_ = 1
         else:
-            objective = LinearObjective(X, Y, sw, k, spec, fit_intercept, 2.0 * alpha)
+            objective = LinearObjective(Xm, Y, sw, k, spec, fit_intercept, 2.0 * alpha)
             objective.check_X_on_first_gradient = deferred
-            theta0 = np.zeros(objective.n_params)
-            if fit_intercept:
-                theta0[k * d:] = (np.average(Y, axis=0, weights=sw) if sw is not None
-                                  else Y.mean(axis=0, dtype=np.float64))
-            name = f"{type(self).__name__}:{solver}"
-            if solver == "lbfgs":
-                res = lbfgs(objective.loss_grad, theta0, max_iter=max_iter, gtol=tol,
-                            ftol=objective_ftol(X.dtype), verbose=self.verbose, name=name)
-            else:
-                res = _run_minibatch(self, objective, X, Y, sw, spec, theta0, solver, tol,
-                                     max_iter, name)
-            if not res.converged:
-                warnings.warn(f"{name} did not converge after {res.n_iter} iterations "
-                              f"({res.message}); increase max_iter, scale the data or adjust "
-                              "tol.", sk_compatible(ConvergenceWarning), stacklevel=2)
-            coef, intercept = objective.split(res.x)
-            if intercept is None:
-                intercept = np.zeros(k)
+            y_mean = (np.average(Y, axis=0, weights=sw) if sw is not None
+                      else Y.mean(axis=0, dtype=np.float64))
+            theta0 = objective.from_model(np.zeros((k, d)), y_mean if fit_intercept else None)
+            res = run_solver(self, solver, objective, theta0, max_iter=max_iter, tol=tol)
+            coef, intercept = objective.to_model(res.x)
             self.n_iter_ = int(res.n_iter)
             self.loss_curve_ = list(res.curve)
 
         dtype = X.dtype
-        if not fit_intercept:
-            intercept = np.zeros(k)
         # shapes as scikit-learn: 1-D y -> coef_ (d,), intercept_ scalar; 2-D y ->
         # coef_ (k, d), intercept_ (k,); intercept_ = 0.0 without intercept
         self.coef_ = np.asarray(coef[0] if y.ndim == 1 else coef, dtype=dtype)
@@ -356,42 +271,6 @@ def r2_score(y_true, y_pred, sample_weight=None):
     scores[ok] = 1.0 - num[ok] / den[ok]
     scores[(num != 0) & ~ok] = 0.0
     return float(scores.mean())
-
-
-def _run_minibatch(est, objective, X, Y, sw, spec, theta0, solver, tol, max_iter, name):
-    """Mini-batch training of (coef, intercept) with a lossfast.optim optimizer."""
-    n, d = X.shape
-    k = objective.k
-    dtype = X.dtype
-    kd = k * d
-    coef = np.ascontiguousarray(theta0[:kd].reshape(k, d), dtype=dtype)
-    params = [coef]
-    if objective.fit_intercept:
-        intercept = np.ascontiguousarray(theta0[kd:], dtype=dtype)
-        params.append(intercept)
-    opt = get_optimizer(solver, params, est.learning_rate)
-    bs = _batch_size(est.batch_size, n)
-    rng = check_random_state(est.random_state)
-    n_no_change = _check_int(est.n_iter_no_change, "n_iter_no_change", 1)
-
-    def to_theta():
-        return np.concatenate([p.reshape(-1).astype(np.float64) for p in params])
-
-    def batch_objective(idx):
-        swb = None if sw is None else sw[idx]
-        if swb is not None and not np.any(swb > 0):
-            return None
-        ob = LinearObjective(X[idx], Y[idx], swb, k, spec, objective.fit_intercept,
-                             objective.l2, total_weight=objective.sw_sum)
-        f, g = ob.loss_grad(to_theta())
-        grads = [g[:kd].reshape(k, d).astype(dtype)]
-        if objective.fit_intercept:
-            grads.append(g[kd:].astype(dtype))
-        return f, grads
-
-    return minibatch(batch_objective, params, to_theta, opt, n_samples=n, batch_size=bs,
-                     max_iter=max_iter, tol=tol, n_iter_no_change=n_no_change, rng=rng,
-                     verbose=est.verbose, name=name)
 
 
 class Ridge(LinearRegression):

@@ -6,14 +6,13 @@ import warnings
 
 import numpy as np
 
-from .. import _lossfast as _core
-from ._base import (ConvergenceWarning, DataConversionWarning, _Estimator, _is_sparse,
-                    check_consistent_length, check_finite, check_is_fitted, check_y_present,
-                    sk_compatible, validate_sample_weight, validate_X)
-from ._linear import (_check_float, _check_int, _run_minibatch, check_solver_name,
-                      objective_ftol)
+from ..activations import log_softmax, softmax
+from ._base import (DataConversionWarning, _Estimator, _is_sparse, check_consistent_length,
+                    check_finite, check_float, check_int, check_is_fitted, check_y_present,
+                    run_solver, sk_compatible, validate_sample_weight, validate_X)
+from ._matrix import as_matrix
 from ._objective import KIND_ELEMENTWISE, KIND_ROWWISE, LinearObjective, LossSpec
-from ._solvers import lbfgs, newton
+from ._solvers import resolve_solver
 
 
 def _check_classification_targets(y, n):
@@ -56,21 +55,12 @@ def _encode_labels(y):
     return classes, idx.reshape(-1)
 
 
-def _sigmoid(z):
-    """1 / (1 + exp(-z)) without overflow."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _log_sigmoid(z):
-    """log(sigmoid(z)) = -softplus(-z), stable."""
-    return np.minimum(z, 0) - np.log1p(np.exp(-np.abs(z)))
-
-
-def _log_softmax(Z):
-    m = Z.max(axis=1, keepdims=True)
-    S = Z - m
-    return S - np.log(np.exp(S).sum(axis=1, keepdims=True))
+def _two_class_logits(s):
+    """Binary decision values s as the logits [0, s] of a 2-class softmax
+    (softmax([0, s]) = [sigmoid(-s), sigmoid(s)]); (n, C) scores unchanged."""
+    if s.ndim == 2:
+        return s
+    return np.column_stack([np.zeros_like(s), s])
 
 
 class LogisticRegression(_Estimator):
@@ -147,17 +137,6 @@ class LogisticRegression(_Estimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _resolve_solver(self):
-        solver = self.solver
-        if not isinstance(solver, str):
-            raise ValueError(f"solver must be a string, got {solver!r}")
-        solver = solver.lower()
-        if solver == "auto":
-            return "lbfgs"
-        if solver in ("newton", "newton-cholesky"):
-            return "newton"
-        return check_solver_name(solver, ("auto", "lbfgs", "newton", "newton-cholesky"))
-
     def _l2(self):
         C = self.C
         if not (isinstance(C, (int, float, np.integer, np.floating)) and not isinstance(C, bool)
@@ -175,13 +154,13 @@ class LogisticRegression(_Estimator):
     def fit(self, X, y, sample_weight=None):
         """Fit the model; returns self."""
         l2 = self._l2()
-        tol = _check_float(self.tol, "tol")
-        max_iter = _check_int(self.max_iter, "max_iter", 1)
-        solver = self._resolve_solver()
+        tol = check_float(self.tol, "tol")
+        max_iter = check_int(self.max_iter, "max_iter", 1)
+        solver = resolve_solver(self.solver, loss="logistic", auto=("lbfgs",))
         fit_intercept = bool(self.fit_intercept)
         check_y_present(self, y)
         # lbfgs / newton check X for NaN/inf on their first pass (check_finite_after)
-        deferred = solver in ("lbfgs", "newton")
+        deferred = not solver.minibatch
         X = validate_X(self, X, reset=True, finite=not deferred)
         n, d = X.shape
         y = _check_classification_targets(y, n)
@@ -205,23 +184,11 @@ class LogisticRegression(_Estimator):
             k = n_classes
             y_kernel = np.ascontiguousarray(y_idx, dtype=np.int64)
             spec = LossSpec(KIND_ROWWISE, 0, "softmax_xent_sparse")
-        objective = LinearObjective(X, y_kernel, sw, k, spec, fit_intercept, l2)
+        objective = LinearObjective(as_matrix(X), y_kernel, sw, k, spec, fit_intercept, l2)
         objective.check_X_on_first_gradient = deferred
         theta0 = np.zeros(objective.n_params)
-        name = f"{type(self).__name__}:{solver}"
-        if solver == "lbfgs":
-            res = lbfgs(objective.loss_grad, theta0, max_iter=max_iter, gtol=tol,
-                        ftol=objective_ftol(X.dtype), verbose=self.verbose, name=name)
-        elif solver == "newton":
-            res = self._newton(objective, theta0, max_iter, tol, name)
-        else:
-            res = _run_minibatch(self, objective, X, y_kernel, sw, spec, theta0, solver, tol,
-                                 max_iter, name)
-        if not res.converged:
-            warnings.warn(f"{name} did not converge after {res.n_iter} iterations "
-                          f"({res.message}); increase max_iter or scale the data.",
-                          sk_compatible(ConvergenceWarning), stacklevel=2)
-        coef, intercept = objective.split(res.x)
+        res = run_solver(self, solver, objective, theta0, max_iter=max_iter, tol=tol)
+        coef, intercept = objective.to_model(res.x)
         if intercept is None:
             intercept = np.zeros(k)
         self.classes_ = classes
@@ -230,72 +197,6 @@ class LogisticRegression(_Estimator):
         self.intercept_ = np.asarray(intercept, dtype=X.dtype).copy()
         self.coef_ = np.asarray(coef, dtype=X.dtype).copy()
         return self
-
-    # ----------------------------------------------------------------- Newton
-
-    def _newton(self, objective, theta0, max_iter, tol, name):
-        X, sw = objective.X, objective.sw
-        n, d = X.shape
-        k = objective.k
-        fi = objective.fit_intercept
-        d1 = d + (1 if fi else 0)
-        norm = objective.sw_sum
-        ridge = objective.l2 / objective.total_weight
-
-        def fg_z(theta):
-            Z = np.empty((n, k), dtype=X.dtype)
-            f, g = objective.loss_grad(theta, z_out=Z)
-            return f, g, Z
-
-        def hess(theta, Z):
-            w = np.ones(n) if sw is None else sw.astype(np.float64)
-            if k == 1:
-                z = Z[:, 0].astype(np.float64)
-                e = np.exp(-np.abs(z))
-                D = (w * e / (1.0 + e) ** 2 / norm).astype(X.dtype).reshape(n, 1)
-                G = np.empty((1, d1, d1))
-                _core.lm_gram(X, None, np.ascontiguousarray(D), None, fi, G)
-                H = G[0]
-                H[np.arange(d), np.arange(d)] += ridge
-                return H
-            P = np.exp(_log_softmax(Z.astype(np.float64)))
-            pairs = [(a, b) for a in range(k) for b in range(a, k)]
-            Wm = np.empty((n, len(pairs)), dtype=X.dtype)
-            for m, (a, b) in enumerate(pairs):
-                v = -P[:, a] * P[:, b]
-                if a == b:
-                    v += P[:, a]
-                Wm[:, m] = w * v / norm
-            G = np.empty((len(pairs), d1, d1))
-            _core.lm_gram(X, None, Wm, None, fi, G)
-            size = k * d + (k if fi else 0)
-            H = np.zeros((size, size))
-            kd = k * d
-            for m, (a, b) in enumerate(pairs):
-                Gm = G[m]
-                H[a * d:(a + 1) * d, b * d:(b + 1) * d] = Gm[:d, :d]
-                H[b * d:(b + 1) * d, a * d:(a + 1) * d] = Gm[:d, :d]
-                if fi:
-                    H[a * d:(a + 1) * d, kd + b] = Gm[:d, d]
-                    H[b * d:(b + 1) * d, kd + a] = Gm[:d, d]
-                    H[kd + b, a * d:(a + 1) * d] = Gm[:d, d]
-                    H[kd + a, b * d:(b + 1) * d] = Gm[:d, d]
-                    H[kd + a, kd + b] = H[kd + b, kd + a] = Gm[d, d]
-            idx = np.arange(kd)
-            H[idx, idx] += ridge
-            # The softmax is invariant to adding the same vector to every
-            # class (coef rows, intercepts): H is singular along those
-            # directions, and the gradient has no component along them.  Adding
-            # s/k * 1 1^T (x) I there makes H positive definite without
-            # changing the Newton step.
-            s = float(np.mean(np.diag(H))) or 1.0
-            for j in range(d1):
-                cols = (np.arange(k) * d + j) if j < d else (kd + np.arange(k))
-                H[np.ix_(cols, cols)] += s / k
-            return H
-
-        return newton(fg_z, hess, theta0, max_iter=max_iter, gtol=tol,
-                      ftol=objective_ftol(X.dtype), verbose=self.verbose, name=name)
 
     # ----------------------------------------------------------------- predict
 
@@ -309,16 +210,12 @@ class LogisticRegression(_Estimator):
     def predict_proba(self, X):
         """Class probabilities (n, n_classes): sigmoid / softmax of the logits."""
         s = self.decision_function(X)
-        if s.ndim == 1:
-            return np.column_stack([_sigmoid(-s), _sigmoid(s)])
-        return np.exp(_log_softmax(s))
+        return softmax(_two_class_logits(s), axis=1)
 
     def predict_log_proba(self, X):
         """Log of predict_proba, computed stably."""
         s = self.decision_function(X)
-        if s.ndim == 1:
-            return np.column_stack([_log_sigmoid(-s), _log_sigmoid(s)])
-        return _log_softmax(s)
+        return log_softmax(_two_class_logits(s), axis=1)
 
     def predict(self, X):
         """The class of largest probability."""

@@ -1,22 +1,38 @@
-"""The objective of a linear model, evaluated by the fused C kernel.
+"""The objective of a linear model, on the matrix layer (``_matrix.py``).
 
 For coefficients W (k x d), intercept b (k) and decision values
-z_i = W x_i + b, the kernel returns sum_i w_i l(y_i, z_i) and its gradient
-R^T X, sum_i R_i (R_i = w_i dl/dz_i) in one pass over X
-(csrc/linear_model.c).  The solvers minimise the normalised objective
+z_i = W x_i + b, the fused pass returns sum_i w_i l(y_i, z_i) and its
+gradient R^T X, sum_i R_i (R_i = w_i dl/dz_i) in one pass over X.  The
+solvers minimise the normalised objective
 
-    F(theta) = (sum_i w_i l(y_i, z_i) + 0.5 * l2 * ||W||^2) / sum_i w_i
+    F = (sum_i w_i l(y_i, z_i) + 0.5 * l2 * ||W||^2) / sum_i w_i
 
-with theta = [W.ravel(), b] (float64): the intercept is not penalised.
-LinearRegression uses l2 = 2 * alpha (sum w r^2 + alpha ||W||^2), and
-LogisticRegression l2 = 1 / C (scikit-learn's C sum w l + 0.5 ||W||^2
-divided by C).  Dividing by sum(w) keeps gradients O(1) whatever n, so one
-tolerance fits all data sizes (scikit-learn does the same).
+(the intercept is not penalised).  LinearRegression uses l2 = 2 * alpha
+(sum w r^2 + alpha ||W||^2), LogisticRegression l2 = 1 / C (scikit-learn's
+C sum w l + 0.5 ||W||^2 divided by C).  Dividing by sum(w) keeps gradients
+O(1) whatever n, so one tolerance fits all data sizes (scikit-learn does the
+same).
+
+Preconditioning.  Offsets and scales of the columns make the problem badly
+conditioned for a first-order method (80 rows with mean 100 already stall
+L-BFGS).  So the solvers work in standardised coordinates theta = [W', b']:
+
+    W = W' / s        (column j divided by s_j)
+    b = b' - W m      (m the weighted column means; m = 0 without intercept)
+
+i.e. z = ((x - m) / s) . W' + b', the model on centred, scaled columns --
+without copying X: the map is folded into the (W, b) the kernel sees, and
+the gradient is mapped back, dF/dW' = (dF/dW - m dF/db) / s, dF/db' = dF/db.
+The penalty stays on the original coefficients, 0.5 l2 ||W' / s||^2, so the
+minimiser is exactly the one of the original problem.  The scale is
+s_j = sqrt(var_j + l2 / sum(w)): the square root of the diagonal of the
+Hessian of F for a loss of unit curvature (Jacobi preconditioning), so
+neither a tiny column nor a strong penalty makes a coordinate stiff; a
+constant column without penalty gets s_j = 1.
 """
 import numpy as np
 
 from .. import _lossfast as _core
-from ._base import check_finite_after
 
 KIND_ELEMENTWISE = _core.LM_KIND_ELEMENTWISE
 KIND_ROWWISE = _core.LM_KIND_ROWWISE
@@ -38,27 +54,42 @@ def kernel_index(kind, family, name):
 
 class LossSpec:
     """Which loss-engine entry a model uses, with its parameters p0..p3."""
-    __slots__ = ("kind", "family", "index", "params")
+    __slots__ = ("kind", "family", "name", "index", "params")
 
     def __init__(self, kind, family, name, params=(0.0, 0.0, 0.0, 0.0)):
         self.kind = kind
         self.family = family
+        self.name = name
         self.index = kernel_index(kind, family, name)
         p = tuple(float(v) for v in params) + (0.0,) * (4 - len(params))
         self.params = p[:4]
 
 
-class LinearObjective:
-    """F(theta) and its gradient over (X, y, sample_weight) for k outputs.
+def _softmax(Z):
+    from ..activations import softmax
+    return softmax(np.asarray(Z, dtype=np.float64), axis=1)
 
-    ``y_kernel`` is what the loss kernel takes: an (n, k) array of X's dtype
-    (elementwise losses) or an int64 (n,) label vector (row-wise losses).
-    ``total_weight`` normalises F (sum of the weights of the full data set:
-    for mini-batches it stays the full one for the penalty).
+
+def _sigmoid(z):
+    from ..activations import sigmoid
+    return sigmoid(np.asarray(z, dtype=np.float64))
+
+
+class LinearObjective:
+    """F(theta) and its gradient over (X, y, sample_weight) for k outputs, in
+    the standardised coordinates of the module docstring.
+
+    ``X`` is a matrix-layer object (``_matrix.as_matrix``).  ``y_kernel`` is
+    what the loss kernel takes: an (n, k) array of X's dtype (elementwise
+    losses) or an int64 (n,) label vector (row-wise losses).
+    ``total_weight`` normalises the penalty (sum of the weights of the full
+    data set: for mini-batches it stays the full one).  ``center`` /
+    ``scale`` are m and s (None: computed from X; pass ``scale=False`` for
+    the plain, unpreconditioned coordinates).
     """
 
-    def __init__(self, X, y_kernel, sample_weight, n_outputs, spec, fit_intercept, l2,
-                 total_weight=None):
+    def __init__(self, X, y_kernel, sample_weight, n_outputs, spec, fit_intercept, l2, *,
+                 total_weight=None, center=None, scale=None):
         self.X = X
         self.y = y_kernel
         self.sw = sample_weight
@@ -72,53 +103,171 @@ class LinearObjective:
         self.sw_sum = sw_sum
         self.total_weight = sw_sum if total_weight is None else float(total_weight)
         self.n_params = self.k * self.d + (self.k if self.fit_intercept else 0)
-        self._gc = np.empty((self.k, self.d))
-        self._gb = np.empty(self.k)
+        if center is None or scale is None:
+            mean, var = X.column_moments(sample_weight)
+            if center is None:
+                center = mean if self.fit_intercept else np.zeros(self.d)
+            if scale is None:
+                # around the mean with an intercept, around 0 without one
+                second = var if self.fit_intercept else var + mean * mean
+                scale = np.sqrt(second + self.l2 / self.total_weight)
+        if scale is False:
+            scale = np.ones(self.d)
+        scale = np.asarray(scale, dtype=np.float64).copy()
+        scale[~(scale > 0) | ~np.isfinite(scale)] = 1.0
+        self.center = np.asarray(center, dtype=np.float64)
+        self.scale = scale
         self.n_evals = 0
         # fit() may defer the NaN/inf check of X to the first gradient
         # evaluation (validate_X(finite=False)): see check_finite_after.
         self.check_X_on_first_gradient = False
 
-    def split(self, theta):
+    # ----------------------------------------------------------------- coordinates
+
+    def to_model(self, theta):
+        """(coef (k, d), intercept (k,) or None) of the original model."""
+        theta = np.asarray(theta, dtype=np.float64)
         kd = self.k * self.d
-        coef = theta[:kd].reshape(self.k, self.d)
-        b = theta[kd:] if self.fit_intercept else None
-        return coef, b
+        coef = theta[:kd].reshape(self.k, self.d) / self.scale
+        if not self.fit_intercept:
+            return coef, None
+        return coef, theta[kd:] - coef @ self.center
+
+    def from_model(self, coef, intercept=None):
+        """theta of the original model (coef (k, d), intercept (k,))."""
+        coef = np.asarray(coef, dtype=np.float64).reshape(self.k, self.d)
+        parts = [(coef * self.scale).reshape(-1)]
+        if self.fit_intercept:
+            b = np.zeros(self.k) if intercept is None else np.asarray(intercept, np.float64)
+            parts.append(b + coef @ self.center)
+        return np.concatenate(parts)
+
+    def rows(self, idx):
+        """The objective of the rows `idx` (a mini-batch), in the same
+        coordinates and with the full data set's penalty normalisation."""
+        sw = None if self.sw is None else self.sw[idx]
+        return LinearObjective(self.X.take_rows(idx), self.y[idx], sw, self.k, self.spec,
+                               self.fit_intercept, self.l2, total_weight=self.total_weight,
+                               center=self.center, scale=self.scale)
+
+    # ----------------------------------------------------------------- evaluation
 
     def raw(self, theta, *, grad=True, z_out=None):
-        """(sum_i w_i l_i, grad_coef, grad_intercept) without the penalty or
-        the normalisation."""
-        coef, b = self.split(np.ascontiguousarray(theta, dtype=np.float64))
-        s = self.spec
+        """(sum_i w_i l_i, dF/dW', dF/db') without the penalty or the
+        normalisation (the gradients in standardised coordinates)."""
+        coef, b = self.to_model(theta)
         self.n_evals += 1
-        val = _core.lm_loss_gradient(
-            self.X, self.y, self.sw, np.ascontiguousarray(coef),
-            None if b is None else np.ascontiguousarray(b), s.kind, s.family, s.index,
-            *s.params, self._gc if grad else None,
-            self._gb if grad and self.fit_intercept else None, z_out)
-        if grad and self.check_X_on_first_gradient:
+        val, gc, gb = self.X.loss_gradient(self.y, self.sw, coef, b, self.spec, grad=grad,
+                                           z_out=z_out)
+        if not grad:
+            return val, None, None
+        if self.check_X_on_first_gradient:
             self.check_X_on_first_gradient = False
-            check_finite_after(self.X, self._gc)
-        return val, self._gc, self._gb
+            self.X.check_finite_after(gc)
+        g_coef = gc
+        if self.fit_intercept:
+            g_coef = gc - np.outer(gb, self.center)
+        return val, g_coef / self.scale, gb
 
     def _penalised(self, theta, val, gc, gb, grad):
         kd = self.k * self.d
-        coef = theta[:kd]
+        w = theta[:kd].reshape(self.k, self.d) / self.scale     # original coefficients
         norm = self.sw_sum
-        f = val / norm + 0.5 * self.l2 * float(coef @ coef) / self.total_weight
+        ridge = self.l2 / self.total_weight
+        f = val / norm + 0.5 * ridge * float(np.sum(w * w))
         if not grad:
             return f
         g = np.empty(self.n_params)
-        g[:kd] = gc.reshape(-1) / norm + (self.l2 / self.total_weight) * coef
+        g[:kd] = (gc / norm + ridge * w / self.scale).reshape(-1)
         if self.fit_intercept:
             g[kd:] = gb / norm
         return f, g
 
     def loss_grad(self, theta, z_out=None):
         """F(theta) and its gradient (float64)."""
+        theta = np.asarray(theta, dtype=np.float64)
         val, gc, gb = self.raw(theta, grad=True, z_out=z_out)
         return self._penalised(theta, val, gc, gb, True)
 
     def loss(self, theta):
+        theta = np.asarray(theta, dtype=np.float64)
         val, _, _ = self.raw(theta, grad=False)
         return self._penalised(theta, val, None, None, False)
+
+    def max_abs_gradient(self, theta):
+        """max_i |dF/dtheta_i| (the stationarity measure of the solvers)."""
+        _, g = self.loss_grad(theta)
+        return float(np.max(np.abs(g))) if g.size else 0.0
+
+    # ----------------------------------------------------------------- Hessian
+
+    def _curvature_weights(self, Z):
+        """Per-sample second derivatives of the loss at Z, as the (n, M)
+        weight columns of the Gram kernel (M = 1, or k (k + 1) / 2 pairs of
+        classes for the softmax), divided by sum(w)."""
+        n = Z.shape[0]
+        w = np.ones(n) if self.sw is None else self.sw.astype(np.float64)
+        w = w / self.sw_sum
+        name = self.spec.name
+        if name == "mse":
+            return (2.0 * w).reshape(n, 1), None
+        if name == "bce_logits":
+            p = _sigmoid(Z[:, 0])
+            return (w * p * (1.0 - p)).reshape(n, 1), None
+        if name == "softmax_xent_sparse":
+            P = _softmax(Z)
+            k = self.k
+            pairs = [(a, c) for a in range(k) for c in range(a, k)]
+            Wm = np.empty((n, len(pairs)))
+            for m, (a, c) in enumerate(pairs):
+                v = -P[:, a] * P[:, c]
+                if a == c:
+                    v += P[:, a]
+                Wm[:, m] = w * v
+            return Wm, pairs
+        raise NotImplementedError(f"no Hessian for the loss {name!r}")
+
+    def hessian(self, theta, Z):
+        """The Hessian of F in the standardised coordinates at the decision
+        values Z (n, k): A^T D A with A = [(X - m) / s, 1] from the weighted
+        Gram kernel (the centring by the kernel's shift, per element in
+        float64), plus the penalty l2 / sum(w) / s^2 on the coefficients.
+        For the softmax, the k (k + 1) / 2 class-pair Grams fill the blocks,
+        and the directions the softmax cannot see (one vector added to every
+        class) get a positive curvature, so the Hessian is positive definite;
+        the gradient has no component along them, so the Newton step is
+        unchanged."""
+        d, k = self.d, self.k
+        fi = self.fit_intercept
+        d1 = d + (1 if fi else 0)
+        weights, pairs = self._curvature_weights(Z)
+        G = self.X.gram(weights, shift=self.center if fi else None, ones=fi)
+        self.X.check_finite_after(G)
+        inv = np.ones(d1)
+        inv[:d] = 1.0 / self.scale
+        G *= inv[None, :, None] * inv[None, None, :]
+        ridge = self.l2 / self.total_weight / (self.scale * self.scale)
+        if pairs is None:
+            H = G[0]
+            H[np.arange(d), np.arange(d)] += ridge
+            return H
+        size = self.n_params
+        kd = k * d
+        H = np.zeros((size, size))
+        for m, (a, c) in enumerate(pairs):
+            Gm = G[m]
+            H[a * d:(a + 1) * d, c * d:(c + 1) * d] = Gm[:d, :d]
+            H[c * d:(c + 1) * d, a * d:(a + 1) * d] = Gm[:d, :d]
+            if fi:
+                H[a * d:(a + 1) * d, kd + c] = Gm[:d, d]
+                H[c * d:(c + 1) * d, kd + a] = Gm[:d, d]
+                H[kd + c, a * d:(a + 1) * d] = Gm[:d, d]
+                H[kd + a, c * d:(c + 1) * d] = Gm[:d, d]
+                H[kd + a, kd + c] = H[kd + c, kd + a] = Gm[d, d]
+        idx = np.arange(kd)
+        H[idx, idx] += np.tile(ridge, k)
+        shift = float(np.mean(np.diag(H))) or 1.0
+        for j in range(d1):
+            cols = (np.arange(k) * d + j) if j < d else (kd + np.arange(k))
+            H[np.ix_(cols, cols)] += shift / k
+        return H

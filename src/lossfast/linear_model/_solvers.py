@@ -121,6 +121,18 @@ def _stop_reason(f_old, f, gmax, gtol, ftol):
     return None
 
 
+ROUNDING_MESSAGE = ("the objective cannot be decreased further at float64 precision "
+                    "(the predicted decrease is at its rounding level)")
+
+
+def at_rounding_level(f, g, p):
+    """True when a line search along p cannot decrease f because the
+    decrease a full step predicts, |g . p|, is within a few hundred float64
+    roundings of f: the iterate is as stationary as f can tell.  A solver
+    whose line search fails there has converged, not failed."""
+    return abs(float(g @ p)) <= 256.0 * _EPS * max(abs(f), 1.0)
+
+
 def lbfgs(fg, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, m=10, max_ls=50, verbose=0,
           name="lbfgs"):
     """Minimise f with gradient; fg(x) -> (f, g).  See the module docstring."""
@@ -163,7 +175,9 @@ def lbfgs(fg, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, m=10, max_ls=50, v
                 S.clear(), Y.clear(), rho.clear()
                 retried = True
                 continue
-            message = "line search failed (the objective cannot be decreased further)"
+            converged = at_rounding_level(f, g, p)
+            message = (ROUNDING_MESSAGE if converged else
+                       "line search failed (the objective cannot be decreased further)")
             break
         retried = False
         alpha, f_new, g_new = ls
@@ -268,7 +282,9 @@ def newton(fg_z, hess, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, verbose=0
                 break
             t *= 0.5
         if not accepted:
-            message = "line search failed (the objective cannot be decreased further)"
+            converged = at_rounding_level(f, g, step)
+            message = (ROUNDING_MESSAGE if converged else
+                       "line search failed (the objective cannot be decreased further)")
             break
         x = x + t * step
         f_old, f, g, aux = f, float(f_new), g_new, aux_new
@@ -285,58 +301,276 @@ def newton(fg_z, hess, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, verbose=0
 
 # --------------------------------------------------------------------------- mini-batch optimizers
 
+# optimizers whose step is lr * (a gradient normalised per coordinate) rather
+# than lr * gradient: their learning rate is a distance, not an inverse curvature
+_ADAPTIVE = ("adam", "adamw", "rmsprop", "adagrad", "adamax", "nadam", "radam", "adadelta",
+             "rprop", "lion")
+_MOMENTUM = ("momentum", "nesterov")
+# the learning rate is divided by this on a plateau, down to _LR_FLOOR times its start
+_LR_DECAY = 5.0
+_LR_FLOOR = 1e-6
 
-def get_optimizer(name, params, learning_rate):
-    """``lossfast.optim.get(name, params, lr=learning_rate)`` (the optimizer's
-    default learning rate when learning_rate is None)."""
+
+def _canonical(name):
+    return name.lower().replace("-", "").replace("_", "")
+
+
+def curvature(objective, theta, rng, *, rows=2048, n_power=10):
+    """(L, max|g|): an estimate of the largest eigenvalue of the Hessian of
+    the objective at theta, by power iteration on gradient differences over
+    a random sample of at most `rows` rows, and the largest entry of the
+    sample's gradient at theta."""
+    n = objective.X.shape[0]
+    ob = objective if n <= rows else objective.rows(np.sort(rng.choice(n, rows, replace=False)))
+    _, g0 = ob.loss_grad(theta)
+    v = rng.standard_normal(theta.size)
+    v /= np.linalg.norm(v)
+    lam = 0.0
+    h = 1e-4 * max(1.0, float(np.linalg.norm(theta)))
+    for _ in range(n_power):
+        _, g1 = ob.loss_grad(theta + h * v)
+        hv = (g1 - g0) / h
+        lam = float(np.linalg.norm(hv))
+        if not (lam > 0 and math.isfinite(lam)):
+            break
+        v = hv / lam
+    return max(lam, 1e-12), float(np.max(np.abs(g0))) if g0.size else 0.0
+
+
+def default_learning_rate(optimizer, L, gmax):
+    """The estimators' default initial learning rate in their standardised
+    coordinates, from the curvature L and the initial gradient gmax:
+    1 / L for SGD (the step of gradient descent on a quadratic of curvature
+    L), 0.5 / L with momentum 0.9 (inside heavy-ball's stability limit
+    3.8 / L, with room for mini-batch noise), and
+    0.1 * gmax / L -- a tenth of the distance a Newton step along the
+    stiffest direction would go -- for the per-coordinate normalised
+    optimizers (Adam, RMSprop, ...), whose step is lr per coordinate, and
+    gmax / L for Adagrad, whose steps shrink from the first one on."""
+    key = _canonical(optimizer)
+    if key == "adagrad":
+        # its steps shrink as 1 / sqrt(accumulated g^2) from the first one on
+        return max(gmax / L, 1e-8)
+    if key in _ADAPTIVE:
+        return max(0.1 * gmax / L, 1e-8)
+    if key in _MOMENTUM:
+        return 0.5 / L
+    return 1.0 / L
+
+
+def minibatch(objective, theta0, optimizer, *, learning_rate, batch_size, max_iter, tol,
+              n_iter_no_change, rng, dtype, verbose=0, name="sgd"):
+    """Epochs of shuffled mini-batches with a ``lossfast.optim`` optimizer.
+
+    The parameters are the objective's standardised coordinates (arrays of
+    X's dtype updated in place by the optimizer's fused step); each
+    mini-batch step uses the gradient of the batch's objective (its mean
+    loss plus the full penalty).  After every epoch the full objective and
+    its gradient are evaluated (one fused pass over X): that objective is the
+    epoch's entry of the loss curve, and training has converged when
+    max |gradient| <= tol, the stopping rule of L-BFGS and Newton.
+    Learning rate: `learning_rate`, or by default one from the curvature of
+    a sample of rows (``default_learning_rate``); it is divided by 5 each
+    time the objective has not decreased for ``n_iter_no_change``
+    consecutive epochs (scikit-learn SGD's "adaptive" schedule), and training
+    stops when it has fallen below 1e-6 of its start.  Not converged (a
+    ConvergenceWarning from the estimator) when it stops that way or after
+    max_iter epochs with the gradient above tol."""
     from .. import optim
-    kwargs = {} if learning_rate is None else {"lr": float(learning_rate)}
-    return optim.get(name, params, **kwargs)
+    theta = np.asarray(theta0, dtype=np.float64)
+    n = objective.X.shape[0]
+    k, d = objective.k, objective.d
+    kd = k * d
+    params = [np.ascontiguousarray(theta[:kd].reshape(k, d), dtype=dtype)]
+    if objective.fit_intercept:
+        params.append(np.ascontiguousarray(theta[kd:], dtype=dtype))
+    if learning_rate is None:
+        L, gmax0 = curvature(objective, theta, rng)
+        lr0 = default_learning_rate(optimizer, L, gmax0)
+    else:
+        lr0 = float(learning_rate)
+    extra = {}
+    if _canonical(optimizer) == "adamw":
+        # the objective's L2 penalty is in the gradient already; a decoupled
+        # decay on top would move the minimiser
+        extra["weight_decay"] = 0.0
+    opt = optim.get(optimizer, params, lr=lr0, **extra)
+    lr = lr0
 
+    def current():
+        return np.concatenate([p.reshape(-1).astype(np.float64) for p in params])
 
-def minibatch(batch_objective, params, to_theta, optimizer, *, n_samples, batch_size,
-              max_iter, tol, n_iter_no_change, rng, verbose=0, name="sgd"):
-    """Epochs of shuffled mini-batches.
-
-    batch_objective(idx) -> (f, grads) gives the mini-batch objective and the
-    gradients of `params` (arrays updated in place by `optimizer.step`), or
-    None for a batch to skip (all its sample weights are zero).  The
-    epoch's objective is the average of its mini-batch objectives (as
-    scikit-learn's MLP / SGD report it); training stops when it has not
-    improved by more than tol for n_iter_no_change consecutive epochs, or after
-    max_iter epochs."""
     curve = []
     best = math.inf
     no_improve = 0
     converged, message = False, "max_iter reached"
     epoch = 0
     for epoch in range(1, max_iter + 1):
-        perm = rng.permutation(n_samples)
-        total, count = 0.0, 0
-        for start in range(0, n_samples, batch_size):
-            idx = np.sort(perm[start:start + batch_size])
-            out = batch_objective(idx)
-            if out is None:
+        perm = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = objective.rows(np.sort(perm[start:start + batch_size]))
+            if batch.sw is not None and not np.any(batch.sw > 0):
                 continue
-            f, grads = out
+            f, g = batch.loss_grad(current())
             if not math.isfinite(f):
                 raise FloatingPointError(
                     f"the objective became {f} during {name} training: the learning rate "
-                    "is probably too large")
-            optimizer.step(grads)
-            total += f * len(idx)
-            count += len(idx)
-        f_epoch = total / count if count else math.nan
-        curve.append(f_epoch)
-        _report(verbose, name, epoch, f_epoch)
-        if f_epoch > best - tol:
-            no_improve += 1
-        else:
-            no_improve = 0
-        best = min(best, f_epoch)
-        if no_improve >= n_iter_no_change:
-            converged, message = True, (f"objective did not improve by more than tol for "
-                                        f"{n_iter_no_change} epochs")
+                    f"({lr:g}) is probably too large")
+            grads = [g[:kd].reshape(k, d).astype(dtype)]
+            if objective.fit_intercept:
+                grads.append(g[kd:].astype(dtype))
+            opt.step(grads)
+        f, g = objective.loss_grad(current())
+        gmax = float(np.max(np.abs(g))) if g.size else 0.0
+        curve.append(float(f))
+        _report(verbose, name, epoch, f, gmax, f"  lr {lr:.3g}")
+        if not math.isfinite(f):
+            raise FloatingPointError(
+                f"the objective became {f} during {name} training: the learning rate "
+                f"({lr:g}) is probably too large")
+        if gmax <= tol:
+            converged, message = True, "max|grad| <= tol"
             break
-    return SolverResult(to_theta(), curve[-1] if curve else math.nan, epoch, converged, curve,
+        if not math.isfinite(best) or f < best - 1e-12 * max(abs(best), 1.0):
+            best, no_improve = f, 0
+        else:
+            no_improve += 1
+        if no_improve >= n_iter_no_change:
+            lr /= _LR_DECAY
+            no_improve = 0
+            if lr < _LR_FLOOR * lr0:
+                message = (f"the learning rate fell below {_LR_FLOOR:g} of its start without "
+                           "the gradient reaching tol")
+                break
+            opt.lr = lr
+    theta = current()
+    if not converged and curve:
+        converged, message = _certify(objective, theta, curve[-1], tol, message)
+    return SolverResult(theta, curve[-1] if curve else math.nan, epoch, converged, curve,
                         message)
+
+
+# a stochastic fit that stopped with the gradient above tol is accepted when its
+# objective is within GAP_PER_TOL * tol (relative) of the optimum: 1 % at the
+# default tol = 1e-4, proportionally tighter for a tighter tol
+GAP_PER_TOL = 100.0
+
+
+def _certify(objective, theta, f, tol, message, probe_iter=25):
+    """(converged, message) for a stochastic fit that stopped (plateau or
+    max_iter) with max |gradient| above tol: a short full-batch L-BFGS run
+    from its end point measures how far above the optimum the objective
+    still is (only measured: the fit keeps its own iterate).  Within
+    GAP_PER_TOL * tol (relative; 1 % at tol = 1e-4) of what L-BFGS reaches,
+    the fit has converged; else the message gives the gap."""
+    probe = lbfgs(objective.loss_grad, theta, max_iter=probe_iter, gtol=tol)
+    gap = (f - probe.f) / max(abs(probe.f), 1e-300)
+    rtol = GAP_PER_TOL * tol
+    if gap <= rtol:
+        return True, f"objective within {rtol:.2g} (relative) of the optimum"
+    return False, (f"{message}; the objective is {gap:.2%} above the optimum, as measured by "
+                   f"{probe.n_iter} full-batch L-BFGS iterations from the end point")
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+class Solver:
+    """What a solver supports, declared once: the losses ("squared_error",
+    "regression" for any other elementwise regression loss, "logistic"), the
+    penalties ("l2", which includes none) and the data kinds ("dense") it
+    handles.  ``run(objective, theta0, options)`` minimises a
+    ``LinearObjective`` and returns a ``SolverResult``; the closed-form
+    "normal" solver has no run (LinearRegression calls the normal equation
+    itself)."""
+
+    def __init__(self, name, run, *, losses, penalties=("l2",), kinds=("dense",), aliases=(),
+                 minibatch=False):
+        self.name = name
+        self.run = run
+        self.losses = frozenset(losses)
+        self.penalties = frozenset(penalties)
+        self.kinds = frozenset(kinds)
+        self.aliases = tuple(aliases)
+        self.minibatch = minibatch
+
+    def supports(self, loss, penalty, kind):
+        return loss in self.losses and penalty in self.penalties and kind in self.kinds
+
+    def __repr__(self):
+        return f"Solver({self.name!r})"
+
+
+_ALL_LOSSES = ("squared_error", "regression", "logistic")
+
+
+def _run_lbfgs(objective, theta0, o):
+    return lbfgs(objective.loss_grad, theta0, max_iter=o["max_iter"], gtol=o["tol"],
+                 verbose=o["verbose"], name=o["name"])
+
+
+def _run_newton(objective, theta0, o):
+    n, k = objective.X.shape[0], objective.k
+
+    def fg_z(theta):
+        Z = np.empty((n, k), dtype=objective.X.dtype)
+        f, g = objective.loss_grad(theta, z_out=Z)
+        return f, g, Z
+
+    return newton(fg_z, objective.hessian, theta0, max_iter=o["max_iter"], gtol=o["tol"],
+                  verbose=o["verbose"], name=o["name"])
+
+
+def _run_optimizer(objective, theta0, o):
+    return minibatch(objective, theta0, o["solver"], learning_rate=o["learning_rate"],
+                     batch_size=o["batch_size"], max_iter=o["max_iter"], tol=o["tol"],
+                     n_iter_no_change=o["n_iter_no_change"], rng=o["rng"],
+                     dtype=objective.X.dtype, verbose=o["verbose"], name=o["name"])
+
+
+SOLVERS = {
+    "normal": Solver("normal", None, losses=("squared_error",)),
+    "lbfgs": Solver("lbfgs", _run_lbfgs, losses=_ALL_LOSSES),
+    "newton": Solver("newton", _run_newton, losses=("squared_error", "logistic"),
+                     aliases=("newton-cholesky",)),
+}
+
+
+def _optimizer_solver(key):
+    from .. import optim
+    if key not in optim.available():
+        return None
+    return Solver(key, _run_optimizer, losses=_ALL_LOSSES, minibatch=True)
+
+
+def resolve_solver(requested, *, loss, penalty="l2", kind="dense", auto):
+    """The registry's Solver for the name `requested` ("auto": the first of
+    the names `auto` that supports the problem), or a ValueError naming the
+    choices: an unknown name, or a solver that does not support this loss,
+    penalty or kind of data."""
+    from .. import optim
+    if not isinstance(requested, str):
+        raise ValueError(f"solver must be a string, got {requested!r}")
+    name = requested.lower()
+    if name == "auto":
+        for candidate in auto:
+            solver = SOLVERS[candidate]
+            if solver.supports(loss, penalty, kind):
+                return solver
+        raise ValueError(f"no solver supports loss={loss!r}, penalty={penalty!r} on {kind} X")
+    solver = None
+    for s in SOLVERS.values():
+        if name == s.name or name in s.aliases:
+            solver = s
+    if solver is None:
+        solver = _optimizer_solver(_canonical(name))
+    if solver is None:
+        choices = ["auto"] + sorted(SOLVERS) + sorted(optim.available())
+        raise ValueError(f"solver must be one of {choices}, got {requested!r}")
+    if not solver.supports(loss, penalty, kind):
+        what = {"squared_error": "loss='squared_error'", "logistic": "the log loss",
+                "regression": "a loss other than loss='squared_error'"}[loss]
+        able = sorted(s.name for s in SOLVERS.values() if s.supports(loss, penalty, kind))
+        raise ValueError(f"solver={requested!r} does not support {what} with penalty "
+                         f"{penalty!r} on {kind} X; use one of {able} or an optimizer")
+    return solver

@@ -1,0 +1,163 @@
+"""The data layer under every linear-model solver.
+
+Solvers and objectives never look at how X is stored: they call the few
+operations a linear model needs, on an object of one of the matrix kinds
+below (glum's ``tabmat`` is the model).  A new kind of storage (CSR
+sparse, chunked row blocks) is one new class with the same methods; a new
+solver written against these methods runs on every kind.
+
+The operations (all results float64 unless stated; ``coef`` is (k, d)
+float64, ``intercept`` (k,) float64 or None):
+
+``loss_gradient(y, sample_weight, coef, intercept, spec, grad, z_out)``
+    the fused pass: z = X coef^T + intercept, the per-sample loss of
+    ``spec`` and its derivative R = w * dl/dz, and (when ``grad``)
+    R^T X and sum_i R_i -- one pass over X.  Returns
+    (sum_i w_i l_i, grad_coef (k, d), grad_intercept (k,)); the gradient
+    arrays are buffers owned by the matrix (overwritten by the next call).
+``matvec(coef, intercept)``
+    Z = X coef^T + intercept, (n, k) in X's dtype.
+``rmatvec(R)``
+    R^T X, (k, d) float64, for R (n, k).
+``gram(weights, shift, ones, Y)``
+    G_m = A^T diag(weights[:, m]) A with A = [X - shift, Y - shift_Y, 1]
+    (Y, the shift and the ones column optional), (M, D, D): X^T W X and
+    X^T W y for the normal equation, X^T D X for Newton.  Centring is by
+    the shift inside the kernel (float64 per element), never by a centred
+    copy of X.
+``column_moments(sample_weight)``
+    weighted column means and variances, float64, accurate whatever the
+    offset of the columns (accumulated around a sample of rows).
+``take_rows(idx)``
+    the rows ``idx`` as a matrix of the same kind (mini-batches).
+``check_finite()``
+    scikit-learn's ValueError if X holds NaN or inf.
+"""
+import numpy as np
+
+from .. import _lossfast as _core
+from ._base import check_finite, check_finite_after
+
+# rows per block of the NumPy passes (column moments): a few MB of float64
+_BLOCK_ROWS = 4096
+
+
+def shift_estimate(X, sample_weight, rows=1024):
+    """The weighted mean of up to `rows` rows spread evenly over X (float64):
+    a shift close enough to the column means that sums of squares around it
+    do not cancel."""
+    n = X.shape[0]
+    idx = np.unique(np.linspace(0, n - 1, min(n, rows)).astype(np.intp))
+    sample = np.asarray(X[idx], dtype=np.float64)
+    ws = None if sample_weight is None else np.asarray(sample_weight[idx], dtype=np.float64)
+    if ws is not None and ws.sum() > 0:
+        return ws @ sample / ws.sum()
+    return sample.mean(axis=0)
+
+
+class DenseMatrix:
+    """A C-contiguous float32 / float64 (n, d) NumPy array, on lossfast's
+    fused C kernels (csrc/linear_model.c)."""
+
+    kind = "dense"
+
+    def __init__(self, X):
+        X = np.asarray(X)
+        if X.ndim != 2 or X.dtype not in (np.float32, np.float64) or not X.flags.c_contiguous:
+            raise ValueError("DenseMatrix needs a C-contiguous 2-D float32/float64 array")
+        self.X = X
+        self.shape = X.shape
+        self.dtype = X.dtype
+        self._gc = None
+        self._gb = None
+
+    def __len__(self):
+        return self.shape[0]
+
+    def _buffers(self, k):
+        if self._gc is None or self._gc.shape[0] != k:
+            self._gc = np.empty((k, self.shape[1]))
+            self._gb = np.empty(k)
+        return self._gc, self._gb
+
+    def loss_gradient(self, y, sample_weight, coef, intercept, spec, *, grad=True, z_out=None):
+        coef = np.ascontiguousarray(coef, dtype=np.float64)
+        k = coef.shape[0]
+        gc, gb = self._buffers(k)
+        intercept = None if intercept is None else np.ascontiguousarray(intercept,
+                                                                        dtype=np.float64)
+        val = _core.lm_loss_gradient(
+            self.X, y, sample_weight, coef, intercept, spec.kind, spec.family, spec.index,
+            *spec.params, gc if grad else None,
+            gb if grad and intercept is not None else None, z_out)
+        if grad and intercept is None:
+            gb[:] = 0.0
+        return val, gc, gb
+
+    def matvec(self, coef, intercept=None):
+        coef = np.asarray(coef)
+        Z = self.X @ coef.T.astype(self.dtype, copy=False)
+        if intercept is not None:
+            Z += np.asarray(intercept, dtype=self.dtype)
+        return Z
+
+    def rmatvec(self, R):
+        return np.asarray(R, dtype=np.float64).T @ self.X
+
+    def gram(self, weights=None, *, shift=None, ones=False, Y=None):
+        n, d = self.shape
+        ky = 0 if Y is None else Y.shape[1]
+        M = 1 if weights is None else weights.shape[1]
+        D = d + ky + (1 if ones else 0)
+        G = np.empty((M, D, D))
+        if weights is not None:
+            weights = np.ascontiguousarray(weights, dtype=self.dtype)
+        if shift is not None:
+            shift = np.ascontiguousarray(shift, dtype=np.float64)
+        _core.lm_gram(self.X, None if Y is None else np.ascontiguousarray(Y, dtype=self.dtype),
+                      weights, shift, bool(ones), G)
+        return G
+
+    def column_moments(self, sample_weight=None):
+        """(mean, var) of the columns, weighted, float64: one blocked pass of
+        sums around a shift from a row sample (no cancellation for offset
+        columns)."""
+        X = self.X
+        n, d = X.shape
+        s = shift_estimate(X, sample_weight)
+        s1 = np.zeros(d)
+        s2 = np.zeros(d)
+        wsum = float(n) if sample_weight is None else float(np.sum(sample_weight,
+                                                                 dtype=np.float64))
+        # non-finite X gives non-finite moments (no warning): the caller's
+        # deferred check reports it (check_finite_after)
+        with np.errstate(invalid="ignore", over="ignore"):
+            for i0 in range(0, n, _BLOCK_ROWS):
+                B = X[i0:i0 + _BLOCK_ROWS].astype(np.float64) - s
+                if sample_weight is None:
+                    s1 += B.sum(axis=0)
+                    s2 += np.einsum("ij,ij->j", B, B)
+                else:
+                    w = np.asarray(sample_weight[i0:i0 + _BLOCK_ROWS], dtype=np.float64)
+                    wB = w[:, None] * B
+                    s1 += wB.sum(axis=0)
+                    s2 += np.einsum("ij,ij->j", wB, B)
+            delta = s1 / wsum
+            var = np.maximum(s2 / wsum - delta * delta, 0.0)
+            return s + delta, var
+
+    def take_rows(self, idx):
+        return DenseMatrix(np.ascontiguousarray(self.X[idx]))
+
+    def check_finite(self):
+        check_finite(self.X, "X")
+
+    def check_finite_after(self, *results):
+        check_finite_after(self.X, *results)
+
+
+def as_matrix(X):
+    """The matrix-layer object for validated data X."""
+    if isinstance(X, DenseMatrix):
+        return X
+    return DenseMatrix(X)
