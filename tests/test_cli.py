@@ -116,3 +116,12 @@ def test_demo_helpers():
     np.testing.assert_allclose(Xtr.mean(axis=0), 0, atol=1e-12)
     np.testing.assert_allclose(Xtr.std(axis=0), 1)
     assert sorted(np.concatenate([ytr, yte]).tolist()) == list(range(20))
+
+
+@pytest.mark.parametrize("where", ["missing_dir", "a_directory"])
+def test_demo_plot_to_an_unwritable_path_fails_before_fitting(tmp_path, where):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "no" / "such" / "dir" / "x.png" if where == "missing_dir" else tmp_path
+    code, out, err = run(["demo", "--quiet", "--plot", str(path)])
+    assert code == 1 and out == ""
+    assert err.startswith("error: cannot write the plot") and err.count("\n") == 1

@@ -82,6 +82,19 @@ def _cmd_bench(args, out, err):
     return 0
 
 
+def _unwritable(path):
+    """Why `path` cannot be written (checked before the fits start), or None."""
+    import os
+    folder = os.path.dirname(os.path.abspath(path)) or "."
+    if os.path.isdir(path):
+        return "it is a directory"
+    if not os.path.isdir(folder):
+        return f"no directory {folder!r}"
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        return "permission denied"
+    return None
+
+
 def _cmd_demo(args, out, err):
     from ._demo import run_demo
     if args.plot:
@@ -89,6 +102,10 @@ def _cmd_demo(args, out, err):
             import matplotlib  # noqa: F401
         except ImportError:
             print("error: --plot needs matplotlib: pip install 'lossfast[plot]'", file=err)
+            return 1
+        problem = _unwritable(args.plot)
+        if problem:
+            print(f"error: cannot write the plot to {args.plot!r}: {problem}", file=err)
             return 1
     run_demo(plot=args.plot, max_iter=args.max_iter, file=out,
              progress_file=None if args.quiet else err)

@@ -133,12 +133,26 @@ class LinearRegression(_Estimator):
     max_iter : int, default 200
         Iterations of L-BFGS, or epochs of a mini-batch optimizer.
     tol : float, default 1e-4
-        L-BFGS stops when max |gradient| of the objective divided by sum(w) is
-        <= tol, or when an iteration decreases it by less than 64 float64
-        epsilons relative (SciPy's L-BFGS-B rule as scikit-learn uses it); a
-        mini-batch optimizer stops when the epoch objective has not improved
-        by more than tol for ``n_iter_no_change`` epochs.
-    learning_rate : float or None, default None (the optimizer's default)
+        Every iterative solver has converged when max |gradient| of the
+        objective divided by sum(w), in the standardised coordinates (see
+        below), is <= tol.  L-BFGS and Newton also stop when an iteration
+        decreases it by less than 64 float64 epsilons relative (SciPy's
+        L-BFGS-B rule as scikit-learn uses it) or when the line search cannot
+        decrease it at float64 precision.  A mini-batch optimizer that stops
+        on its schedule or at max_iter has converged when its objective is
+        within 100 * tol (relative) of what a short full-batch L-BFGS run
+        reaches from its end point; otherwise a ConvergenceWarning says how
+        far above the optimum it is.
+    learning_rate : float or None, default None
+        The initial learning rate of a mini-batch optimizer.  None: from the
+        curvature L of the objective on a sample of rows, 1 / L for "sgd",
+        0.5 / L for "momentum" / "nesterov", 0.1 max|g| / L for the
+        per-coordinate optimizers ("adam", "rmsprop", ...; max|g| / L for
+        "adagrad").  Either way it is divided by 5 whenever the objective has
+        not decreased for ``n_iter_no_change`` epochs (scikit-learn SGD's
+        "adaptive" schedule); training stops when it is below 1e-6 of its
+        start.  "adamw" runs with weight_decay=0 (the L2 penalty is in the
+        objective already).
     batch_size : int or "auto" (min(200, n_samples))
     n_iter_no_change : int, default 5
     random_state : None, int, RandomState or Generator (mini-batch shuffling)
@@ -152,8 +166,20 @@ class LinearRegression(_Estimator):
     n_iter_ : int -- solver iterations (1 for the normal equation)
     rank_ : int -- rank of the centred X (normal equation only; n_features
         when Cholesky succeeded)
-    loss_curve_ : list of float -- objective (divided by sum(w)) after each
-        iteration (iterative solvers only)
+    loss_curve_ : list of float -- the objective per unit weight,
+        (sum_i w_i l_i + alpha ||coef||^2) / sum(w), after each iteration
+        (each epoch for a mini-batch optimizer; iterative solvers only)
+
+    Offsets and scales of the columns do not matter to the iterative
+    solvers: they minimise the same objective in standardised coordinates,
+    coef' = coef * s and intercept' = intercept + coef . m (m the weighted
+    column means, s = sqrt(var + 2 alpha / sum(w))), folded into the fused
+    kernel's z = X coef + intercept without a copy of X.
+
+    X is used without a copy when it is a C-contiguous float32 / float64
+    array; other layouts (Fortran order, strided views, DataFrames, other
+    dtypes) are copied once into a C-contiguous array of their float type
+    (float64 for integers), since the kernels stream rows.
 
     float32 X is kept float32 (no copy) and gives float32 coef_ / predictions;
     inside, the kernels compute each block's decision values, losses and

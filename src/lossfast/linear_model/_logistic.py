@@ -111,13 +111,17 @@ class LogisticRegression(_Estimator):
     coef_ : (1, n_features) for two classes, else (n_classes, n_features); X's dtype
     intercept_ : (1,) or (n_classes,); zeros without intercept
     n_iter_ : ndarray of shape (1,) -- iterations of the solver
-    loss_curve_ : list of float -- normalised objective after each iteration
+    loss_curve_ : list of float -- the objective per unit weight,
+        (C sum_i w_i l_i + 0.5 ||coef||^2) / (C sum(w)), after each iteration
+        (epoch)
     n_features_in_, feature_names_in_
 
     float32 X stays float32 (coef_, probabilities); the kernels compute the
-    losses and derivatives of each block in float64.  With the same C, tol and
-    data, solver="lbfgs" takes the same iterates as scikit-learn's lbfgs (same
-    first step and stopping rules), with one pass over X per evaluation.
+    losses and derivatives of each block in float64.  The solvers work in
+    standardised coordinates (columns centred and scaled implicitly, see
+    LinearRegression), so offsets and scales of the columns do not slow
+    them; tol applies to the gradient in those coordinates.  X is used
+    without a copy when it is C-contiguous float32 / float64.
     """
 
     _estimator_type = "classifier"
