@@ -8,8 +8,8 @@ import numpy as np
 
 from ._base import (LinAlgWarning, _as_float_array, _Estimator, check_consistent_length,
                     check_finite, check_float, check_int, check_is_fitted, check_y_present,
-                    run_solver, validate_sample_weight, validate_X)
-from ._matrix import as_matrix, shift_estimate
+                    run_solver, validate_sample_weight)
+from ._matrix import design_matrix, shift_estimate
 from ._objective import KIND_ELEMENTWISE, LinearObjective, LossSpec
 from ._solvers import cholesky_solve, resolve_solver
 
@@ -57,7 +57,7 @@ def fit_normal_equation(X, Y, sample_weight, alpha, fit_intercept):
     k = Y.shape[1]
     shift = None
     if fit_intercept:
-        shift = np.concatenate([shift_estimate(X.X, sample_weight),
+        shift = np.concatenate([X.centre_estimate(sample_weight),
                                 shift_estimate(Y, sample_weight)])
     weights = None if sample_weight is None else sample_weight.reshape(n, 1)
     G = X.gram(weights, shift=shift, ones=fit_intercept, Y=Y)[0]
@@ -221,17 +221,16 @@ class LinearRegression(_Estimator):
         check_y_present(self, y)
         # the NaN/inf check of X rides on the first pass over X (check_finite_after)
         deferred = not solver.minibatch
-        X = validate_X(self, X, reset=True, finite=not deferred)
-        n, d = X.shape
-        y = _as_float_array(y, "y", type(self).__name__, dtype=X.dtype)
+        Xm = design_matrix(self, X, reset=True, finite=not deferred)
+        n, d = Xm.shape
+        y = _as_float_array(y, "y", type(self).__name__, dtype=Xm.dtype)
         if y.ndim not in (1, 2):
             raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}")
         check_consistent_length(n, y.shape[0])
         check_finite(y, "y")
         Y = np.ascontiguousarray(y.reshape(n, -1))
         k = Y.shape[1]
-        sw = validate_sample_weight(sample_weight, n, X.dtype)
-        Xm = as_matrix(X)
+        sw = validate_sample_weight(sample_weight, n, Xm.dtype)
         for attr in ("loss_curve_", "rank_"):
             if hasattr(self, attr):
                 delattr(self, attr)
@@ -251,7 +250,7 @@ class LinearRegression(_Estimator):
             self.n_iter_ = int(res.n_iter)
             self.loss_curve_ = list(res.curve)
 
-        dtype = X.dtype
+        dtype = Xm.dtype
         # shapes as scikit-learn: 1-D y -> coef_ (d,), intercept_ scalar; 2-D y ->
         # coef_ (k, d), intercept_ (k,); intercept_ = 0.0 without intercept
         self.coef_ = np.asarray(coef[0] if y.ndim == 1 else coef, dtype=dtype)
@@ -268,8 +267,9 @@ class LinearRegression(_Estimator):
     def predict(self, X):
         """X @ coef_.T + intercept_."""
         check_is_fitted(self)
-        X = validate_X(self, X, reset=False)
-        return X @ self.coef_.T + self.intercept_
+        Xm = design_matrix(self, X, reset=False)
+        Z = Xm.matvec(np.atleast_2d(self.coef_), np.atleast_1d(self.intercept_))
+        return Z[:, 0] if np.ndim(self.coef_) == 1 else Z
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R^2 (weighted; averaged over outputs)."""

@@ -9,8 +9,8 @@ import numpy as np
 from ..activations import log_softmax, softmax
 from ._base import (DataConversionWarning, _Estimator, _is_sparse, check_consistent_length,
                     check_finite, check_float, check_int, check_is_fitted, check_y_present,
-                    run_solver, sk_compatible, validate_sample_weight, validate_X)
-from ._matrix import as_matrix
+                    run_solver, sk_compatible, validate_sample_weight)
+from ._matrix import design_matrix
 from ._objective import KIND_ELEMENTWISE, KIND_ROWWISE, LinearObjective, LossSpec
 from ._solvers import resolve_solver
 
@@ -165,10 +165,10 @@ class LogisticRegression(_Estimator):
         check_y_present(self, y)
         # lbfgs / newton check X for NaN/inf on their first pass (check_finite_after)
         deferred = not solver.minibatch
-        X = validate_X(self, X, reset=True, finite=not deferred)
-        n, d = X.shape
+        Xm = design_matrix(self, X, reset=True, finite=not deferred)
+        n, d = Xm.shape
         y = _check_classification_targets(y, n)
-        sw = validate_sample_weight(sample_weight, n, X.dtype)
+        sw = validate_sample_weight(sample_weight, n, Xm.dtype)
         classes, y_idx = _encode_labels(y)
         if len(classes) < 2:
             raise ValueError("This solver needs samples of at least 2 classes in the data, but "
@@ -182,13 +182,13 @@ class LogisticRegression(_Estimator):
         n_classes = len(classes)
         if n_classes == 2:
             k = 1
-            y_kernel = (y_idx == 1).astype(X.dtype).reshape(n, 1)
+            y_kernel = (y_idx == 1).astype(Xm.dtype).reshape(n, 1)
             spec = LossSpec(KIND_ELEMENTWISE, 1, "bce_logits", (1.0, 1.0, 0.0, 0.0))
         else:
             k = n_classes
             y_kernel = np.ascontiguousarray(y_idx, dtype=np.int64)
             spec = LossSpec(KIND_ROWWISE, 0, "softmax_xent_sparse")
-        objective = LinearObjective(as_matrix(X), y_kernel, sw, k, spec, fit_intercept, l2)
+        objective = LinearObjective(Xm, y_kernel, sw, k, spec, fit_intercept, l2)
         objective.check_X_on_first_gradient = deferred
         theta0 = np.zeros(objective.n_params)
         res = run_solver(self, solver, objective, theta0, max_iter=max_iter, tol=tol)
@@ -198,8 +198,8 @@ class LogisticRegression(_Estimator):
         self.classes_ = classes
         self.n_iter_ = np.array([res.n_iter], dtype=np.int32)
         self.loss_curve_ = list(res.curve)
-        self.intercept_ = np.asarray(intercept, dtype=X.dtype).copy()
-        self.coef_ = np.asarray(coef, dtype=X.dtype).copy()
+        self.intercept_ = np.asarray(intercept, dtype=Xm.dtype).copy()
+        self.coef_ = np.asarray(coef, dtype=Xm.dtype).copy()
         return self
 
     # ----------------------------------------------------------------- predict
@@ -207,8 +207,8 @@ class LogisticRegression(_Estimator):
     def decision_function(self, X):
         """Logits: (n,) for two classes (of classes_[1]), else (n, n_classes)."""
         check_is_fitted(self)
-        X = validate_X(self, X, reset=False)
-        scores = X @ self.coef_.T + self.intercept_
+        Xm = design_matrix(self, X, reset=False)
+        scores = Xm.matvec(self.coef_, self.intercept_)
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def predict_proba(self, X):

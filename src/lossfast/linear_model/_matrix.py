@@ -28,15 +28,26 @@ float64, ``intercept`` (k,) float64 or None):
 ``column_moments(sample_weight)``
     weighted column means and variances, float64, accurate whatever the
     offset of the columns (accumulated around a sample of rows).
+``centre_estimate(sample_weight)``
+    a shift close to the column means (float64, d), subtracted inside the
+    Gram kernel so that sums of squares do not cancel (zeros for kinds that
+    cannot shift without densifying; the rank-one correction is exact).
 ``take_rows(idx)``
     the rows ``idx`` as a matrix of the same kind (mini-batches).
-``check_finite()``
-    scikit-learn's ValueError if X holds NaN or inf.
+``check_finite()`` / ``check_finite_after(*results)``
+    scikit-learn's ValueError if X holds NaN or inf (the second only scans X
+    when one of `results`, computed from X, is not finite).
+
+``design_matrix(est, X, reset=...)`` turns what a user passes to ``fit`` /
+``predict`` into one of these objects: each kind registers a predicate and a
+factory (``register_kind``); dense NumPy-like data is the default.  The
+factory validates X with scikit-learn's messages and sets / checks
+``n_features_in_``.
 """
 import numpy as np
 
 from .. import _lossfast as _core
-from ._base import check_finite, check_finite_after
+from ._base import check_finite, check_finite_after, validate_X
 
 # rows per block of the NumPy passes (column moments): a few MB of float64
 _BLOCK_ROWS = 4096
@@ -146,6 +157,9 @@ class DenseMatrix:
             var = np.maximum(s2 / wsum - delta * delta, 0.0)
             return s + delta, var
 
+    def centre_estimate(self, sample_weight=None):
+        return shift_estimate(self.X, sample_weight)
+
     def take_rows(self, idx):
         return DenseMatrix(np.ascontiguousarray(self.X[idx]))
 
@@ -157,7 +171,30 @@ class DenseMatrix:
 
 
 def as_matrix(X):
-    """The matrix-layer object for validated data X."""
-    if isinstance(X, DenseMatrix):
+    """The matrix-layer object for validated data X (a DenseMatrix for a
+    C-contiguous float array; matrix objects pass through)."""
+    if hasattr(X, "loss_gradient") and hasattr(X, "gram"):
         return X
     return DenseMatrix(X)
+
+
+# kind name -> (predicate(X) -> bool, factory(est, X, reset, finite) -> matrix)
+_KINDS = {}
+
+
+def register_kind(name, predicate, factory):
+    """Make design_matrix build `factory(est, X, reset=..., finite=...)` for
+    every X with `predicate(X)` true (checked in registration order)."""
+    _KINDS[name] = (predicate, factory)
+
+
+def design_matrix(est, X, *, reset, finite=True):
+    """The matrix-layer object for the X a user passed to `est` (see the
+    module docstring); ``finite=False`` defers the NaN/inf check to the
+    first pass over X (``check_finite_after``)."""
+    if hasattr(X, "loss_gradient") and hasattr(X, "gram"):
+        return X
+    for predicate, factory in _KINDS.values():
+        if predicate(X):
+            return factory(est, X, reset=reset, finite=finite)
+    return DenseMatrix(validate_X(est, X, reset=reset, finite=finite))
