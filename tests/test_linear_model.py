@@ -390,9 +390,6 @@ def test_input_errors():
     m.fit(X, y)
     with pytest.raises(ValueError, match="X has 2 features, but LinearRegression is expecting"):
         m.predict(X[:, :2])
-    sparse = pytest.importorskip("scipy.sparse")
-    with pytest.raises(TypeError, match="[Ss]parse"):
-        lf.LinearRegression().fit(sparse.csr_matrix(X), y)
 
 
 @pytest.mark.parametrize("make,match", [

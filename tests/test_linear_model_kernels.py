@@ -167,6 +167,14 @@ def test_objective_gradient_finite_differences(loss, spec_args, make_y):
                 P -= np.outer(v, v)
             H, fdH = P @ H @ P, P @ fdH @ P
         np.testing.assert_allclose(H, fdH, rtol=1e-5, atol=1e-7)
+        # Hessian-vector products (Newton-CG) equal H v off the invisible directions
+        hv = obj.hessp(theta, Z)
+        for v in rng.standard_normal((3, obj.n_params)):
+            want = obj.hessian(theta, Z) @ v
+            got = hv(v)
+            if loss == "softmax":
+                want, got = P @ want, P @ got
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("kind", ["bce", "softmax", "mse"])

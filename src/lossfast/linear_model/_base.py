@@ -139,7 +139,7 @@ class _Estimator:
                                    single_output=True),
             classifier_tags=ClassifierTags(multi_class=True) if is_clf else None,
             regressor_tags=None if is_clf else RegressorTags(),
-            input_tags=InputTags(two_d_array=True, sparse=False, allow_nan=False),
+            input_tags=InputTags(two_d_array=True, sparse=True, allow_nan=False),
         )
 
 
@@ -256,16 +256,25 @@ def validate_X(est, X, *, reset, finite=True):
             "data has a single feature or array.reshape(1, -1) if it contains a single sample.")
     if arr.ndim > 2:
         raise ValueError(f"Found array with dim {arr.ndim}. {name} expected <= 2.")
-    n, d = arr.shape
-    if n < 1:
-        raise ValueError(f"Found array with 0 sample(s) (shape={arr.shape}) while a minimum "
-                         f"of 1 is required by {name}.")
-    if d < 1:
-        raise ValueError(f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum "
-                         f"of 1 is required by {name}.")
     arr = np.ascontiguousarray(arr)
     if finite:
         check_finite(arr, "X")
+    record_features(est, arr.shape, names, reset=reset)
+    return arr
+
+
+def record_features(est, shape, names, *, reset):
+    """The shape checks every kind of X shares (at least one sample and one
+    feature, scikit-learn's messages), then n_features_in_ /
+    feature_names_in_ set (reset) or checked against the fitted ones."""
+    name = type(est).__name__
+    n, d = shape
+    if n < 1:
+        raise ValueError(f"Found array with 0 sample(s) (shape={tuple(shape)}) while a "
+                         f"minimum of 1 is required by {name}.")
+    if d < 1:
+        raise ValueError(f"Found array with 0 feature(s) (shape={tuple(shape)}) while a "
+                         f"minimum of 1 is required by {name}.")
     if reset:
         est.n_features_in_ = d
         if names is not None:
@@ -277,7 +286,6 @@ def validate_X(est, X, *, reset, finite=True):
         if d != est.n_features_in_:
             raise ValueError(f"X has {d} features, but {name} is expecting "
                              f"{est.n_features_in_} features as input.")
-    return arr
 
 
 def _check_feature_names(est, names):

@@ -77,11 +77,27 @@ def fit_normal_equation(X, Y, sample_weight, alpha, fit_intercept):
     rank = d
     if coef is None or rcond < _RCOND_MIN:
         what = "singular" if coef is None else f"ill-conditioned (rcond ~ {rcond:.1e})"
-        coef, rank = _lstsq(X.X, Y, sample_weight, alpha, x_mean, y_mean, fit_intercept)
-        warnings.warn(f"The normal equations are {what}: solved by least squares "
-                      f"(numpy.linalg.lstsq) instead; rank_ = {rank}.", LinAlgWarning, stacklevel=3)
+        if X.kind == "dense":
+            coef, rank = _lstsq(X.X, Y, sample_weight, alpha, x_mean, y_mean, fit_intercept)
+            how = "least squares (numpy.linalg.lstsq)"
+        else:
+            coef, rank = _gram_pinv(A, Gc[:d, d:])
+            how = "the pseudo-inverse of the Gram matrix (its eigendecomposition)"
+        warnings.warn(f"The normal equations are {what}: solved by {how} instead; "
+                      f"rank_ = {rank}.", LinAlgWarning, stacklevel=3)
     intercept = y_mean - x_mean @ coef
     return np.ascontiguousarray(coef.T), intercept, rank
+
+
+def _gram_pinv(A, B):
+    """The minimum-norm solution of A coef = B for the symmetric positive
+    semi-definite A (the centred Gram plus alpha I) by its
+    eigendecomposition, eigenvalues below n * eps * max dropped: the
+    fallback for kinds of X that are not copied densely (sparse, chunked)."""
+    vals, vecs = np.linalg.eigh(A)
+    keep = vals > A.shape[0] * np.finfo(np.float64).eps * max(float(vals.max()), 0.0)
+    inv = np.where(keep, 1.0 / np.where(keep, vals, 1.0), 0.0)
+    return vecs @ (inv[:, None] * (vecs.T @ B)), int(keep.sum())
 
 
 def _lstsq(X, Y, sample_weight, alpha, x_mean, y_mean, fit_intercept):
@@ -216,13 +232,16 @@ class LinearRegression(_Estimator):
         tol = check_float(self.tol, "tol")
         max_iter = check_int(self.max_iter, "max_iter", 1)
         _, spec, loss_kind = _resolve_loss(self.loss)
-        solver = resolve_solver(self.solver, loss=loss_kind, auto=("normal", "lbfgs"))
         fit_intercept = bool(self.fit_intercept)
         check_y_present(self, y)
         # the NaN/inf check of X rides on the first pass over X (check_finite_after)
-        deferred = not solver.minibatch
-        Xm = design_matrix(self, X, reset=True, finite=not deferred)
+        Xm = design_matrix(self, X, reset=True, finite=False)
         n, d = Xm.shape
+        solver = resolve_solver(self.solver, loss=loss_kind, kind=Xm.kind, n_features=d,
+                                auto=("normal", "cg", "lbfgs"))
+        deferred = not solver.minibatch
+        if not deferred:
+            Xm.check_finite()
         y = _as_float_array(y, "y", type(self).__name__, dtype=Xm.dtype)
         if y.ndim not in (1, 2):
             raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}")

@@ -160,13 +160,16 @@ class LogisticRegression(_Estimator):
         l2 = self._l2()
         tol = check_float(self.tol, "tol")
         max_iter = check_int(self.max_iter, "max_iter", 1)
-        solver = resolve_solver(self.solver, loss="logistic", auto=("lbfgs",))
         fit_intercept = bool(self.fit_intercept)
         check_y_present(self, y)
         # lbfgs / newton check X for NaN/inf on their first pass (check_finite_after)
-        deferred = not solver.minibatch
-        Xm = design_matrix(self, X, reset=True, finite=not deferred)
+        Xm = design_matrix(self, X, reset=True, finite=False)
         n, d = Xm.shape
+        solver = resolve_solver(self.solver, loss="logistic", kind=Xm.kind, n_features=d,
+                                auto=("lbfgs",))
+        deferred = not solver.minibatch
+        if not deferred:
+            Xm.check_finite()
         y = _check_classification_targets(y, n)
         sw = validate_sample_weight(sample_weight, n, Xm.dtype)
         classes, y_idx = _encode_labels(y)

@@ -198,3 +198,11 @@ def design_matrix(est, X, *, reset, finite=True):
         if predicate(X):
             return factory(est, X, reset=reset, finite=finite)
     return DenseMatrix(validate_X(est, X, reset=reset, finite=finite))
+
+
+def _register_builtin_kinds():
+    from ._sparse import design_csr, is_sparse
+    register_kind("csr", is_sparse, design_csr)
+
+
+_register_builtin_kinds()

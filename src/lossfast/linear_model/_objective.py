@@ -271,3 +271,47 @@ class LinearObjective:
             cols = (np.arange(k) * d + j) if j < d else (kd + np.arange(k))
             H[np.ix_(cols, cols)] += shift / k
         return H
+
+    def hessp(self, theta, Z):
+        """v -> H v for the Hessian of F in the standardised coordinates at the
+        decision values Z (n, k), without forming H: one matvec and one
+        rmatvec of the matrix layer per product (Newton-CG)."""
+        d, k = self.d, self.k
+        fi = self.fit_intercept
+        kd = k * d
+        n = Z.shape[0]
+        w = np.ones(n) if self.sw is None else self.sw.astype(np.float64)
+        w = w / self.sw_sum
+        name = self.spec.name
+        if name == "mse":
+            curv = (2.0 * w)[:, None]
+            P = None
+        elif name == "bce_logits":
+            p = _sigmoid(Z[:, 0])
+            curv = (w * p * (1.0 - p))[:, None]
+            P = None
+        elif name == "softmax_xent_sparse":
+            P = _softmax(Z)
+        else:
+            raise NotImplementedError(f"no Hessian for the loss {name!r}")
+        ridge = self.l2 / self.total_weight / (self.scale * self.scale)
+
+        def product(v):
+            V = v[:kd].reshape(k, d)
+            Vw = V / self.scale                               # direction of the original coef
+            vb = v[kd:] - Vw @ self.center if fi else None
+            U = np.asarray(self.X.matvec(Vw, vb), dtype=np.float64)   # A v, (n, k)
+            if P is None:
+                Q = curv * U
+            else:
+                Q = w[:, None] * (P * U - P * np.sum(P * U, axis=1, keepdims=True))
+            G = self.X.rmatvec(Q)                             # (k, d) original coordinates
+            out = np.empty_like(v)
+            qb = Q.sum(axis=0)
+            if fi:
+                G = G - np.outer(qb, self.center)
+                out[kd:] = qb
+            out[:kd] = (G / self.scale + ridge * V).reshape(-1)
+            return out
+
+        return product

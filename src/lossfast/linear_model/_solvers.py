@@ -248,15 +248,62 @@ def solve_triangular(T, B, *, lower, block=64):
     return X
 
 
-def newton(fg_z, hess, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, verbose=0,
+def dense_newton_step(hess):
+    """The Newton step from the dense Hessian: H s = -g by Cholesky; a
+    Hessian that is not numerically positive definite (no penalty and
+    separable or collinear data) gives the minimum-norm least-squares step."""
+    def step(x, aux, g):
+        H = hess(x, aux)
+        s, rcond = cholesky_solve(H, -g)
+        if s is None or rcond < 1e-14:
+            s = np.linalg.lstsq(H, -g, rcond=None)[0]
+        return s
+    return step
+
+
+def truncated_cg(hessp, g, *, max_iter=100):
+    """An approximate solution of H s = -g by conjugate gradients on the
+    Hessian-vector product hessp(v) = H v, stopped when the residual is below
+    min(0.5, sqrt(||g||)) ||g|| (the forcing sequence of Nocedal & Wright,
+    Algorithm 7.1) or at negative curvature."""
+    gnorm = float(np.linalg.norm(g))
+    eta = min(0.5, math.sqrt(gnorm)) * gnorm
+    s = np.zeros_like(g)
+    r = -g.copy()
+    p = r.copy()
+    rr = float(r @ r)
+    for _ in range(max_iter):
+        Hp = hessp(p)
+        pHp = float(p @ Hp)
+        if not pHp > 0:
+            return s if s.any() else -g
+        alpha = rr / pHp
+        s += alpha * p
+        r -= alpha * Hp
+        rr_new = float(r @ r)
+        if math.sqrt(rr_new) <= eta:
+            break
+        p = r + (rr_new / rr) * p
+        rr = rr_new
+    return s
+
+
+def cg_newton_step(hessp_at):
+    """The Newton-CG step: truncated CG on hessp_at(x, aux) -> (v -> H v),
+    never forming the Hessian (for many parameters or sparse X)."""
+    def step(x, aux, g):
+        return truncated_cg(hessp_at(x, aux), g)
+    return step
+
+
+def newton(fg_z, step_fn, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, verbose=0,
            name="newton"):
     """Newton's method with a backtracking (Armijo) line search.
 
     fg_z(x) -> (f, g, aux) evaluates the objective, its gradient and whatever
-    hess needs (the decision values); hess(x, aux) -> H.  The step solves
-    H s = -g by Cholesky; a Hessian that is not numerically positive definite
-    (no penalty and separable or collinear data) falls back to the
-    minimum-norm least-squares step.  Stops as lbfgs does."""
+    the step needs (the decision values); step_fn(x, aux, g) -> the Newton
+    step (``dense_newton_step`` or ``cg_newton_step``).  Stops as lbfgs
+    does."""
     x = np.array(x0, dtype=np.float64)
     f, g, aux = fg_z(x)
     curve = []
@@ -266,10 +313,7 @@ def newton(fg_z, hess, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, verbose=0
     it = 0
     converged, message = False, "max_iter reached"
     while it < max_iter:
-        H = hess(x, aux)
-        step, rcond = cholesky_solve(H, -g)
-        if step is None or rcond < 1e-14:
-            step = np.linalg.lstsq(H, -g, rcond=None)[0]
+        step = step_fn(x, aux, g)
         gs = float(g @ step)
         if not gs < 0:
             step, gs = -g, -float(g @ g)
@@ -296,6 +340,60 @@ def newton(fg_z, hess, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, verbose=0
         if reason:
             converged, message = True, reason
             break
+    return SolverResult(x, f, it, converged, curve, message)
+
+
+# --------------------------------------------------------------------------- conjugate gradients
+
+
+def conjugate_gradient(fg, x0, *, max_iter=1000, gtol=1e-4, verbose=0, name="cg",
+                       refresh=10):
+    """Minimise a convex quadratic f (squared error with an L2 penalty) by
+    linear conjugate gradients on its gradient g(x) = H x - c.
+
+    One pass over X per iteration: the Hessian-vector product is the exact
+    difference H p = g(x + p) - g(x), the step along p is exact, and f and g
+    at the new point follow from the quadratic (recomputed from X every
+    `refresh` iterations and before stopping, so rounding cannot drift).
+    Stops when max |g| <= gtol (the stopping rule of the other solvers)."""
+    x = np.array(x0, dtype=np.float64)
+    f, g = fg(x)
+    curve = []
+    gmax = float(np.max(np.abs(g))) if g.size else 0.0
+    if gmax <= gtol:
+        return SolverResult(x, f, 0, True, curve, "gradient below tol at the start")
+    p = -g
+    rr = float(g @ g)
+    converged, message = False, "max_iter reached"
+    it = 0
+    while it < max_iter:
+        _, gp = fg(x + p)
+        Hp = gp - g
+        pHp = float(p @ Hp)
+        if not pHp > 0:
+            converged = at_rounding_level(f, g, p)
+            message = (ROUNDING_MESSAGE if converged else
+                       "non-positive curvature: the objective is not a convex quadratic")
+            break
+        alpha = rr / pHp
+        x = x + alpha * p
+        f = f + alpha * float(g @ p) + 0.5 * alpha * alpha * pHp
+        g = g + alpha * Hp
+        it += 1
+        if it % refresh == 0:
+            f, g = fg(x)
+        gmax = float(np.max(np.abs(g)))
+        if gmax <= gtol and it % refresh:
+            f, g = fg(x)                      # confirm on the exact gradient
+            gmax = float(np.max(np.abs(g)))
+        curve.append(float(f))
+        _report(verbose, name, it, f, gmax)
+        if gmax <= gtol:
+            converged, message = True, "max|grad| <= tol"
+            break
+        rr_new = float(g @ g)
+        p = -g + (rr_new / rr) * p
+        rr = rr_new
     return SolverResult(x, f, it, converged, curve, message)
 
 
@@ -475,17 +573,20 @@ def _certify(objective, theta, f, tol, message, probe_iter=25):
 # --------------------------------------------------------------------------- the registry
 
 
+_ALL_KINDS = ("dense", "csr", "chunked", "dask")
+
+
 class Solver:
     """What a solver supports, declared once: the losses ("squared_error",
     "regression" for any other elementwise regression loss, "logistic"), the
-    penalties ("l2", which includes none) and the data kinds ("dense") it
-    handles.  ``run(objective, theta0, options)`` minimises a
+    penalties ("l2", which includes none) and the data kinds ("dense",
+    "csr", ...) it handles, and when "auto" may choose it.  ``run(objective, theta0, options)`` minimises a
     ``LinearObjective`` and returns a ``SolverResult``; the closed-form
     "normal" solver has no run (LinearRegression calls the normal equation
     itself)."""
 
-    def __init__(self, name, run, *, losses, penalties=("l2",), kinds=("dense",), aliases=(),
-                 minibatch=False):
+    def __init__(self, name, run, *, losses, penalties=("l2",), kinds=_ALL_KINDS, aliases=(),
+                 minibatch=False, auto_if=None):
         self.name = name
         self.run = run
         self.losses = frozenset(losses)
@@ -493,6 +594,8 @@ class Solver:
         self.kinds = frozenset(kinds)
         self.aliases = tuple(aliases)
         self.minibatch = minibatch
+        # auto_if(kind, n_features) -> whether "auto" may pick it (default: always)
+        self.auto_if = auto_if
 
     def supports(self, loss, penalty, kind):
         return loss in self.losses and penalty in self.penalties and kind in self.kinds
@@ -509,6 +612,21 @@ def _run_lbfgs(objective, theta0, o):
                  verbose=o["verbose"], name=o["name"])
 
 
+# Newton forms the dense Hessian up to this many parameters (and for dense X:
+# its k (k + 1) / 2 Grams cost O(n d^2) each); beyond it, or on CSR X with
+# more than DENSE_HESSIAN_CSR features, it runs Newton-CG on Hessian-vector
+# products (two passes over X per inner iteration, no Hessian in memory)
+DENSE_HESSIAN_MAX_PARAMS = 4096
+DENSE_HESSIAN_CSR = 1024
+
+
+def newton_uses_cg(objective):
+    """Whether Newton runs as Newton-CG for this objective (see above)."""
+    if objective.n_params > DENSE_HESSIAN_MAX_PARAMS:
+        return True
+    return objective.X.kind != "dense" and objective.d > DENSE_HESSIAN_CSR
+
+
 def _run_newton(objective, theta0, o):
     n, k = objective.X.shape[0], objective.k
 
@@ -517,8 +635,15 @@ def _run_newton(objective, theta0, o):
         f, g = objective.loss_grad(theta, z_out=Z)
         return f, g, Z
 
-    return newton(fg_z, objective.hessian, theta0, max_iter=o["max_iter"], gtol=o["tol"],
+    step = (cg_newton_step(objective.hessp) if newton_uses_cg(objective)
+            else dense_newton_step(objective.hessian))
+    return newton(fg_z, step, theta0, max_iter=o["max_iter"], gtol=o["tol"],
                   verbose=o["verbose"], name=o["name"])
+
+
+def _run_cg(objective, theta0, o):
+    return conjugate_gradient(objective.loss_grad, theta0, max_iter=o["max_iter"],
+                              gtol=o["tol"], verbose=o["verbose"], name=o["name"])
 
 
 def _run_optimizer(objective, theta0, o):
@@ -528,11 +653,21 @@ def _run_optimizer(objective, theta0, o):
                      dtype=objective.X.dtype, verbose=o["verbose"], name=o["name"])
 
 
+# "auto" solves the normal equation on sparse X only while its dense d x d
+# Gram is cheap (4096^2 doubles = 128 MB); beyond, conjugate gradients
+NORMAL_CSR_MAX_FEATURES = 4096
+
+
+def _normal_is_cheap(kind, n_features):
+    return kind != "csr" or n_features <= NORMAL_CSR_MAX_FEATURES
+
+
 SOLVERS = {
-    "normal": Solver("normal", None, losses=("squared_error",)),
+    "normal": Solver("normal", None, losses=("squared_error",), auto_if=_normal_is_cheap),
+    "cg": Solver("cg", _run_cg, losses=("squared_error",), aliases=("sparse_cg",)),
     "lbfgs": Solver("lbfgs", _run_lbfgs, losses=_ALL_LOSSES),
     "newton": Solver("newton", _run_newton, losses=("squared_error", "logistic"),
-                     aliases=("newton-cholesky",)),
+                     aliases=("newton-cholesky", "newton-cg")),
 }
 
 
@@ -543,11 +678,11 @@ def _optimizer_solver(key):
     return Solver(key, _run_optimizer, losses=_ALL_LOSSES, minibatch=True)
 
 
-def resolve_solver(requested, *, loss, penalty="l2", kind="dense", auto):
+def resolve_solver(requested, *, loss, penalty="l2", kind="dense", n_features=0, auto):
     """The registry's Solver for the name `requested` ("auto": the first of
-    the names `auto` that supports the problem), or a ValueError naming the
-    choices: an unknown name, or a solver that does not support this loss,
-    penalty or kind of data."""
+    the names `auto` that supports the problem and whose auto_if allows it),
+    or a ValueError naming the choices: an unknown name, or a solver that
+    does not support this loss, penalty or kind of data."""
     from .. import optim
     if not isinstance(requested, str):
         raise ValueError(f"solver must be a string, got {requested!r}")
@@ -555,7 +690,8 @@ def resolve_solver(requested, *, loss, penalty="l2", kind="dense", auto):
     if name == "auto":
         for candidate in auto:
             solver = SOLVERS[candidate]
-            if solver.supports(loss, penalty, kind):
+            if solver.supports(loss, penalty, kind) and (
+                    solver.auto_if is None or solver.auto_if(kind, n_features)):
                 return solver
         raise ValueError(f"no solver supports loss={loss!r}, penalty={penalty!r} on {kind} X")
     solver = None
