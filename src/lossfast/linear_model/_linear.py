@@ -50,9 +50,44 @@ def fit_normal_equation(X, Y, sample_weight, alpha, fit_intercept):
     1e-10, a LinAlgWarning is emitted and numpy.linalg.lstsq solves the
     centred, weighted problem (with sqrt(alpha) I rows) instead.
 
-    X is a matrix-layer object.  Returns coef (k, d) float64, intercept (k,)
-    float64 and the rank.
+    X is a matrix-layer object; alpha a number or one value per target (each
+    target then has its own system).  Returns coef (k, d) float64,
+    intercept (k,) float64 and the rank.
     """
+    Gc, x_mean, y_mean = centred_moments(X, Y, sample_weight, fit_intercept)
+    d, k = X.shape[1], Y.shape[1]
+    alphas = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (k,))
+    groups = ([np.arange(k)] if np.all(alphas == alphas[0])
+              else [np.array([t]) for t in range(k)])
+    coef = np.empty((d, k))
+    rank = d
+    for cols in groups:
+        a = float(alphas[cols[0]])
+        A = Gc[:d, :d].copy()
+        A[np.diag_indices(d)] += a
+        B = Gc[:d, d + cols]
+        sol, rcond = cholesky_solve(A, B)
+        if sol is None or rcond < _RCOND_MIN:
+            what = "singular" if sol is None else f"ill-conditioned (rcond ~ {rcond:.1e})"
+            if X.kind == "dense":
+                sol, rank = _lstsq(X.X, Y[:, cols], sample_weight, a, x_mean, y_mean[cols],
+                                   fit_intercept)
+                how = "least squares (numpy.linalg.lstsq)"
+            else:
+                sol, rank = _gram_pinv(A, B)
+                how = "the pseudo-inverse of the Gram matrix (its eigendecomposition)"
+            warnings.warn(f"The normal equations are {what}: solved by {how} instead; "
+                          f"rank_ = {rank}.", LinAlgWarning, stacklevel=3)
+        coef[:, cols] = sol
+    intercept = y_mean - x_mean @ coef
+    return np.ascontiguousarray(coef.T), intercept, rank
+
+
+def centred_moments(X, Y, sample_weight, fit_intercept):
+    """(Gc, x_mean, y_mean): the weighted Gram of [X, Y] centred by the
+    weighted means (when fit_intercept; uncentred otherwise) from one pass
+    of the Gram kernel over X, the centring as a rank-one correction around
+    a shift close to the means (see fit_normal_equation)."""
     n, d = X.shape
     k = Y.shape[1]
     shift = None
@@ -62,31 +97,27 @@ def fit_normal_equation(X, Y, sample_weight, alpha, fit_intercept):
     weights = None if sample_weight is None else sample_weight.reshape(n, 1)
     G = X.gram(weights, shift=shift, ones=fit_intercept, Y=Y)[0]
     X.check_finite_after(G)
-    if fit_intercept:
-        sw_total = G[-1, -1]
-        delta = G[:d + k, -1] / sw_total
-        Gc = G[:d + k, :d + k] - sw_total * np.outer(delta, delta)
-        means = shift + delta
-        x_mean, y_mean = means[:d], means[d:]
-    else:
-        Gc = G
-        x_mean, y_mean = np.zeros(d), np.zeros(k)
-    A = Gc[:d, :d].copy()
-    A[np.diag_indices(d)] += alpha
-    coef, rcond = cholesky_solve(A, Gc[:d, d:])
-    rank = d
-    if coef is None or rcond < _RCOND_MIN:
-        what = "singular" if coef is None else f"ill-conditioned (rcond ~ {rcond:.1e})"
-        if X.kind == "dense":
-            coef, rank = _lstsq(X.X, Y, sample_weight, alpha, x_mean, y_mean, fit_intercept)
-            how = "least squares (numpy.linalg.lstsq)"
-        else:
-            coef, rank = _gram_pinv(A, Gc[:d, d:])
-            how = "the pseudo-inverse of the Gram matrix (its eigendecomposition)"
-        warnings.warn(f"The normal equations are {what}: solved by {how} instead; "
-                      f"rank_ = {rank}.", LinAlgWarning, stacklevel=3)
-    intercept = y_mean - x_mean @ coef
-    return np.ascontiguousarray(coef.T), intercept, rank
+    if not fit_intercept:
+        return G, np.zeros(d), np.zeros(k)
+    sw_total = G[-1, -1]
+    delta = G[:d + k, -1] / sw_total
+    Gc = G[:d + k, :d + k] - sw_total * np.outer(delta, delta)
+    means = shift + delta
+    return Gc, means[:d], means[d:]
+
+
+def _check_alphas(alpha, k):
+    """alpha as a float, or as a (k,) float64 array (one per target) of
+    finite values >= 0."""
+    if np.ndim(alpha) == 0:
+        return float(alpha)
+    a = np.asarray(alpha, dtype=np.float64).reshape(-1)
+    if a.shape != (k,):
+        raise ValueError(f"Number of targets and number of penalties do not correspond: "
+                         f"{k} != {a.shape[0]}")
+    if not np.all(np.isfinite(a)) or np.any(a < 0):
+        raise ValueError(f"alpha must be finite and >= 0, got {a.tolist()}")
+    return a
 
 
 def _gram_pinv(A, B):
@@ -144,8 +175,9 @@ class LinearRegression(_Estimator):
         "squared_error" (= "mse"), "absolute_error" (= "mae"), "huber",
         "smooth_l1", "log_cosh", "gaussian", "quantile", ... or a Loss instance
         (``lossfast.losses.get`` resolves names).
-    alpha : float >= 0, default 0.0
-        L2 penalty strength.
+    alpha : float >= 0 or array of shape (n_targets,), default 0.0
+        L2 penalty strength; an array gives each target its own (as
+        scikit-learn's Ridge).
     max_iter : int, default 200
         Iterations of L-BFGS, or epochs of a mini-batch optimizer.
     tol : float, default 1e-4
@@ -172,6 +204,10 @@ class LinearRegression(_Estimator):
     batch_size : int or "auto" (min(200, n_samples))
     n_iter_no_change : int, default 5
     random_state : None, int, RandomState or Generator (mini-batch shuffling)
+    warm_start : bool, default False
+        Iterative solvers start from the previous fit's coef_ / intercept_
+        (when their shapes match) instead of zero; the normal equation has no
+        starting point and ignores it.
     verbose : int, default 0 (> 0 prints one line per iteration)
 
     Attributes
@@ -211,7 +247,7 @@ class LinearRegression(_Estimator):
 
     def __init__(self, fit_intercept=True, solver="auto", loss="squared_error", alpha=0.0, *,
                  max_iter=200, tol=1e-4, learning_rate=None, batch_size="auto",
-                 n_iter_no_change=5, random_state=None, verbose=0):
+                 n_iter_no_change=5, random_state=None, warm_start=False, verbose=0):
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.loss = loss
@@ -222,13 +258,14 @@ class LinearRegression(_Estimator):
         self.batch_size = batch_size
         self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
+        self.warm_start = warm_start
         self.verbose = verbose
 
     # ----------------------------------------------------------------- fit
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model; returns self."""
-        alpha = check_float(self.alpha, "alpha")
+        alpha = self.alpha if np.ndim(self.alpha) else check_float(self.alpha, "alpha")
         tol = check_float(self.tol, "tol")
         max_iter = check_int(self.max_iter, "max_iter", 1)
         _, spec, loss_kind = _resolve_loss(self.loss)
@@ -249,6 +286,7 @@ class LinearRegression(_Estimator):
         check_finite(y, "y")
         Y = np.ascontiguousarray(y.reshape(n, -1))
         k = Y.shape[1]
+        alpha = _check_alphas(alpha, k)
         sw = validate_sample_weight(sample_weight, n, Xm.dtype)
         for attr in ("loss_curve_", "rank_"):
             if hasattr(self, attr):
@@ -264,6 +302,9 @@ class LinearRegression(_Estimator):
             y_mean = (np.average(Y, axis=0, weights=sw) if sw is not None
                       else Y.mean(axis=0, dtype=np.float64))
             theta0 = objective.from_model(np.zeros((k, d)), y_mean if fit_intercept else None)
+            previous = self._warm_start_coef(k, d) if self.warm_start else None
+            if previous is not None:
+                theta0 = objective.from_model(*previous)
             res = run_solver(self, solver, objective, theta0, max_iter=max_iter, tol=tol)
             coef, intercept = objective.to_model(res.x)
             self.n_iter_ = int(res.n_iter)
@@ -280,6 +321,15 @@ class LinearRegression(_Estimator):
         else:
             self.intercept_ = np.asarray(intercept, dtype=dtype)
         return self
+
+    def _warm_start_coef(self, k, d):
+        """(coef (k, d), intercept (k,)) of the previous fit when its shapes
+        match, else None."""
+        coef = getattr(self, "coef_", None)
+        if coef is None or np.size(coef) != k * d:
+            return None
+        intercept = np.broadcast_to(np.asarray(self.intercept_, dtype=np.float64), (k,))
+        return np.asarray(coef, dtype=np.float64).reshape(k, d), intercept
 
     # ----------------------------------------------------------------- predict
 
@@ -326,8 +376,8 @@ class Ridge(LinearRegression):
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, solver="auto", loss="squared_error",
                  max_iter=200, tol=1e-4, learning_rate=None, batch_size="auto",
-                 n_iter_no_change=5, random_state=None, verbose=0):
+                 n_iter_no_change=5, random_state=None, warm_start=False, verbose=0):
         super().__init__(fit_intercept=fit_intercept, solver=solver, loss=loss, alpha=alpha,
                          max_iter=max_iter, tol=tol, learning_rate=learning_rate,
                          batch_size=batch_size, n_iter_no_change=n_iter_no_change,
-                         random_state=random_state, verbose=verbose)
+                         random_state=random_state, warm_start=warm_start, verbose=verbose)

@@ -63,14 +63,18 @@ def _two_class_logits(s):
     return np.column_stack([np.zeros_like(s), s])
 
 
+# "auto": Newton with coordinate descent for L1 / elastic net, else L-BFGS
+_AUTO = ("newton-cd", "lbfgs")
+
+
 class LogisticRegression(_Estimator):
     """Logistic regression, binary (sigmoid) and multinomial (softmax).
 
     Minimises scikit-learn's objective
 
-        C * sum_i w_i loss_i + 0.5 * ||coef||^2      (penalty="l2")
-        sum_i w_i loss_i                               (penalty=None)
+        C * sum_i w_i loss_i + l1_ratio ||coef||_1 + 0.5 (1 - l1_ratio) ||coef||^2
 
+    (no penalty for C = np.inf)
     with loss_i the log loss of sample i (binary cross-entropy from the logit
     z_i = x_i . coef + intercept for two classes; softmax cross-entropy of
     z_i = coef x_i + intercept for more) and the intercept not penalised, so
@@ -82,9 +86,21 @@ class LogisticRegression(_Estimator):
 
     Parameters
     ----------
-    penalty : {"l2", None}, default "l2"
+    penalty : deprecated, as in scikit-learn 1.8: "l2" is l1_ratio=0, "l1"
+        l1_ratio=1, "elasticnet" the given l1_ratio, None C=np.inf; passing
+        it gives a FutureWarning.
     C : float > 0, default 1.0 -- inverse regularisation strength (np.inf: no
-        penalty, as penalty=None; scikit-learn >= 1.8 spells it that way)
+        penalty)
+    l1_ratio : float in [0, 1], default 0.0 -- 0 is L2, 1 is L1, in between
+        the elastic net (scikit-learn >= 1.8); l1_ratio > 0 needs
+        solver="newton-cd" (the default then): L-BFGS and Newton are for
+        smooth objectives and refuse it with a ValueError.
+    class_weight : None, "balanced" or dict, default None -- multiplies
+        sample_weight per class (scikit-learn's semantics: "balanced" gives
+        class c the weight sum(w) / (n_classes * sum of w over class c); a
+        dict maps labels to weights, missing labels weigh 1).
+    warm_start : bool, default False -- start from the previous fit's coef_ /
+        intercept_ when the classes and shapes match.
     fit_intercept : bool, default True
     solver : {"auto", "lbfgs", "newton"} or an optimizer name of ``lossfast.optim``
         "lbfgs": L-BFGS over the fused loss/gradient kernel (one pass over X per
@@ -126,38 +142,87 @@ class LogisticRegression(_Estimator):
 
     _estimator_type = "classifier"
 
-    def __init__(self, penalty="l2", C=1.0, fit_intercept=True, solver="auto", max_iter=100,
-                 tol=1e-4, *, learning_rate=None, batch_size="auto", n_iter_no_change=5,
-                 random_state=None, verbose=0):
+    def __init__(self, penalty="deprecated", C=1.0, fit_intercept=True, solver="auto",
+                 max_iter=100, tol=1e-4, *, l1_ratio=0.0, class_weight=None, warm_start=False,
+                 learning_rate=None, batch_size="auto", n_iter_no_change=5, random_state=None,
+                 verbose=0):
         self.penalty = penalty
         self.C = C
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.max_iter = max_iter
         self.tol = tol
+        self.l1_ratio = l1_ratio
+        self.class_weight = class_weight
+        self.warm_start = warm_start
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
         self.verbose = verbose
 
-    def _l2(self):
+    def _penalty(self):
+        """(l1, l2): the penalty l1 ||coef||_1 + 0.5 l2 ||coef||^2 of the
+        objective divided by C (l1 = l1_ratio / C, l2 = (1 - l1_ratio) / C;
+        both 0 for C = np.inf), and the registry's penalty name."""
         C = self.C
         if not (isinstance(C, (int, float, np.integer, np.floating)) and not isinstance(C, bool)
                 and C > 0):
             raise ValueError(f"C must be a number > 0 (np.inf: no penalty), got {C!r}")
-        if self.penalty is None or C == np.inf:
-            return 0.0
-        if self.penalty == "l2":
-            return 1.0 / float(C)
-        if self.penalty in ("l1", "elasticnet"):
-            raise NotImplementedError(f"penalty={self.penalty!r} is not implemented; use "
-                                      "'l2' or None")
-        raise ValueError(f"penalty must be 'l2' or None, got {self.penalty!r}")
+        l1_ratio = self.l1_ratio
+        if not (isinstance(l1_ratio, (int, float, np.integer, np.floating))
+                and not isinstance(l1_ratio, bool) and 0.0 <= l1_ratio <= 1.0):
+            raise ValueError(f"l1_ratio must be a number in [0, 1], got {l1_ratio!r}")
+        l1_ratio = float(l1_ratio)
+        penalty = self.penalty
+        if penalty != "deprecated":
+            if penalty not in ("l2", "l1", "elasticnet", None):
+                raise ValueError(f"penalty must be 'l2', 'l1', 'elasticnet' or None, got "
+                                 f"{penalty!r}")
+            warnings.warn("'penalty' is deprecated (as in scikit-learn 1.8): use l1_ratio=0 "
+                          "for 'l2', l1_ratio=1 for 'l1', 0 < l1_ratio < 1 for 'elasticnet' "
+                          "and C=np.inf for None.", FutureWarning, stacklevel=3)
+            if penalty is None:
+                C = np.inf
+            elif penalty != "elasticnet":
+                l1_ratio = 1.0 if penalty == "l1" else 0.0
+        if C == np.inf:
+            return 0.0, 0.0, "l2"
+        C = float(C)
+        return l1_ratio / C, (1.0 - l1_ratio) / C, ("l1" if l1_ratio > 0 else "l2")
+
+    def _sample_weights(self, sw, classes, y_idx, dtype):
+        """sample_weight times the class weights (scikit-learn's class_weight:
+        a dict label -> weight, missing labels weigh 1, or "balanced":
+        sum(w) / (n_classes * the weighted count of the class)); None when
+        both are absent."""
+        cw = self.class_weight
+        if cw is None:
+            return sw
+        if isinstance(cw, str) and cw == "balanced":
+            counts = np.bincount(y_idx, weights=sw, minlength=len(classes)).astype(np.float64)
+            per_class = counts.sum() / (len(classes) * np.where(counts > 0, counts, 1.0))
+        elif isinstance(cw, dict):
+            unknown = [key for key in cw if key not in set(classes.tolist())]
+            if unknown:
+                raise ValueError(f"The given class_weight dict must have the class labels as "
+                                 f"keys; {unknown} are not among the classes "
+                                 f"{classes.tolist()}")
+            per_class = np.array([float(cw.get(c, 1.0)) for c in classes.tolist()])
+            if not np.all(np.isfinite(per_class)) or np.any(per_class < 0):
+                raise ValueError(f"class weights must be finite and >= 0, got {cw}")
+        else:
+            raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {cw!r}")
+        w = per_class[y_idx]
+        if sw is not None:
+            w = w * sw
+        if not np.any(w > 0):
+            raise ValueError("The class weights times sample_weight are all zero.")
+        return np.ascontiguousarray(w, dtype=dtype)
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model; returns self."""
-        l2 = self._l2()
+        l1, l2, penalty = self._penalty()
         tol = check_float(self.tol, "tol")
         max_iter = check_int(self.max_iter, "max_iter", 1)
         fit_intercept = bool(self.fit_intercept)
@@ -165,8 +230,8 @@ class LogisticRegression(_Estimator):
         # lbfgs / newton check X for NaN/inf on their first pass (check_finite_after)
         Xm = design_matrix(self, X, reset=True, finite=False)
         n, d = Xm.shape
-        solver = resolve_solver(self.solver, loss="logistic", kind=Xm.kind, n_features=d,
-                                auto=("lbfgs",))
+        solver = resolve_solver(self.solver, loss="logistic", penalty=penalty, kind=Xm.kind,
+                                n_features=d, auto=_AUTO)
         deferred = not solver.minibatch
         if not deferred:
             Xm.check_finite()
@@ -182,6 +247,7 @@ class LogisticRegression(_Estimator):
                 raise ValueError("This solver needs samples of at least 2 classes with a "
                                  "positive sample_weight, but the data contains only one "
                                  f"such class: {classes[present][0]!r}")
+        sw = self._sample_weights(sw, classes, y_idx, Xm.dtype)
         n_classes = len(classes)
         if n_classes == 2:
             k = 1
@@ -194,6 +260,11 @@ class LogisticRegression(_Estimator):
         objective = LinearObjective(Xm, y_kernel, sw, k, spec, fit_intercept, l2)
         objective.check_X_on_first_gradient = deferred
         theta0 = np.zeros(objective.n_params)
+        previous = getattr(self, "coef_", None)
+        if (self.warm_start and previous is not None and previous.shape == (k, d)
+                and np.array_equal(getattr(self, "classes_", None), classes)):
+            theta0 = objective.from_model(previous, self.intercept_ if fit_intercept else None)
+        objective.l1 = l1
         res = run_solver(self, solver, objective, theta0, max_iter=max_iter, tol=tol)
         coef, intercept = objective.to_model(res.x)
         if intercept is None:

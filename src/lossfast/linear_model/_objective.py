@@ -7,7 +7,8 @@ solvers minimise the normalised objective
 
     F = (sum_i w_i l(y_i, z_i) + 0.5 * l2 * ||W||^2) / sum_i w_i
 
-(the intercept is not penalised).  LinearRegression uses l2 = 2 * alpha
+(the intercept is not penalised; l2 may also be one value per output, the
+penalty then being 0.5 sum_c l2_c ||W_c||^2).  LinearRegression uses l2 = 2 * alpha
 (sum w r^2 + alpha ||W||^2), LogisticRegression l2 = 1 / C (scikit-learn's
 C sum w l + 0.5 ||W||^2 divided by C).  Dividing by sum(w) keeps gradients
 O(1) whatever n, so one tolerance fits all data sizes (scikit-learn does the
@@ -97,11 +98,13 @@ class LinearObjective:
         self.d = X.shape[1]
         self.spec = spec
         self.fit_intercept = bool(fit_intercept)
-        self.l2 = float(l2)
         sw_sum = float(X.shape[0]) if sample_weight is None else float(
             np.sum(sample_weight, dtype=np.float64))
         self.sw_sum = sw_sum
         self.total_weight = sw_sum if total_weight is None else float(total_weight)
+        self.l2 = l2 = np.asarray(l2, dtype=np.float64)
+        # the penalty per unit weight, one row per output: (k, 1)
+        self._ridge = np.broadcast_to(l2, (self.k,)).reshape(self.k, 1) / self.total_weight
         self.n_params = self.k * self.d + (self.k if self.fit_intercept else 0)
         if center is None or scale is None:
             mean, var = X.column_moments(sample_weight)
@@ -110,7 +113,7 @@ class LinearObjective:
             if scale is None:
                 # around the mean with an intercept, around 0 without one
                 second = var if self.fit_intercept else var + mean * mean
-                scale = np.sqrt(second + self.l2 / self.total_weight)
+                scale = np.sqrt(second + float(np.mean(self._ridge)))
         if scale is False:
             scale = np.ones(self.d)
         scale = np.asarray(scale, dtype=np.float64).copy()
@@ -173,8 +176,8 @@ class LinearObjective:
         kd = self.k * self.d
         w = theta[:kd].reshape(self.k, self.d) / self.scale     # original coefficients
         norm = self.sw_sum
-        ridge = self.l2 / self.total_weight
-        f = val / norm + 0.5 * ridge * float(np.sum(w * w))
+        ridge = self._ridge
+        f = val / norm + 0.5 * float(np.sum(ridge * w * w))
         if not grad:
             return f
         g = np.empty(self.n_params)
@@ -246,10 +249,10 @@ class LinearObjective:
         inv = np.ones(d1)
         inv[:d] = 1.0 / self.scale
         G *= inv[None, :, None] * inv[None, None, :]
-        ridge = self.l2 / self.total_weight / (self.scale * self.scale)
+        ridge = self._ridge / (self.scale * self.scale)          # (k, d)
         if pairs is None:
             H = G[0]
-            H[np.arange(d), np.arange(d)] += ridge
+            H[np.arange(d), np.arange(d)] += ridge[0]
             return H
         size = self.n_params
         kd = k * d
@@ -265,7 +268,7 @@ class LinearObjective:
                 H[kd + a, c * d:(c + 1) * d] = Gm[:d, d]
                 H[kd + a, kd + c] = H[kd + c, kd + a] = Gm[d, d]
         idx = np.arange(kd)
-        H[idx, idx] += np.tile(ridge, k)
+        H[idx, idx] += ridge.reshape(-1)
         shift = float(np.mean(np.diag(H))) or 1.0
         for j in range(d1):
             cols = (np.arange(k) * d + j) if j < d else (kd + np.arange(k))
@@ -294,7 +297,7 @@ class LinearObjective:
             P = _softmax(Z)
         else:
             raise NotImplementedError(f"no Hessian for the loss {name!r}")
-        ridge = self.l2 / self.total_weight / (self.scale * self.scale)
+        ridge = self._ridge / (self.scale * self.scale)          # (k, d)
 
         def product(v):
             V = v[:kd].reshape(k, d)

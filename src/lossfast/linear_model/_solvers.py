@@ -689,8 +689,8 @@ def resolve_solver(requested, *, loss, penalty="l2", kind="dense", n_features=0,
     name = requested.lower()
     if name == "auto":
         for candidate in auto:
-            solver = SOLVERS[candidate]
-            if solver.supports(loss, penalty, kind) and (
+            solver = SOLVERS.get(candidate)
+            if solver is not None and solver.supports(loss, penalty, kind) and (
                     solver.auto_if is None or solver.auto_if(kind, n_features)):
                 return solver
         raise ValueError(f"no solver supports loss={loss!r}, penalty={penalty!r} on {kind} X")
