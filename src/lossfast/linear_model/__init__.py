@@ -8,6 +8,7 @@ module imports neither scikit-learn nor SciPy.
 from ._base import ConvergenceWarning, DataConversionWarning, LinAlgWarning, NotFittedError
 from ._linear import LinearRegression, Ridge
 from ._logistic import LogisticRegression
+from ._ridge_cv import RidgeCV
 
-__all__ = ["LinearRegression", "Ridge", "LogisticRegression", "LinAlgWarning",
+__all__ = ["LinearRegression", "Ridge", "RidgeCV", "LogisticRegression", "LinAlgWarning",
            "ConvergenceWarning", "DataConversionWarning", "NotFittedError"]

@@ -1,0 +1,368 @@
+"""RidgeCV: ridge regression with the penalty chosen by cross-validation.
+
+``cv=None`` is scikit-learn's efficient leave-one-out (generalised
+cross-validation): with Xc = sqrt(W) (X - m) and yc = sqrt(W) (y - y_mean)
+(weighted means m, y_mean; the intercept unpenalised), the hat matrix of
+the ridge fit with penalty alpha is
+
+    H(alpha) = s s^T / sum(w) + Xc (Xc^T Xc + alpha I)^-1 Xc^T,   s = sqrt(w),
+
+and the leave-one-out residual of sample i is
+e_i = (yc_i - (H yc)_i) / (1 - H_ii)  -- the same numbers scikit-learn's
+RidgeCV computes, from which its score is -mean(e^2).  lossfast computes
+them for every alpha at once:
+
+- n > d ("cov" mode): ONE pass of the Gram kernel over X gives Xc^T Xc and
+  Xc^T yc (centred by the rank-one correction), its eigendecomposition
+  V diag(lam) V^T; then one blocked pass computes B = Xc V block by block
+  and, for all alphas, H_ii = w_i / sum(w) + sum_j B_ij^2 / (lam_j + alpha)
+  and H yc = B diag(1 / (lam + alpha)) V^T Xc^T yc -- nothing of the size of
+  X is kept, and the cost is about two passes of a Ridge fit however many
+  alphas there are (scikit-learn passes over X once per alpha);
+- n <= d ("gram" mode, dense X): the eigendecomposition of the n x n kernel
+  Xc Xc^T = U diag(lam) U^T (the SVD of Xc), with
+  H_ii = w_i / sum(w) + sum_j U_ij^2 lam_j / (lam_j + alpha).
+
+``cv`` = an int or any object with ``split`` (a scikit-learn splitter) runs
+k-fold cross-validation reusing Grams: one pass of the Gram kernel per fold
+gives the fold's Gram G_f, the training Gram of a fold is G - G_f, and every
+alpha is a d x d solve; the fold's predictions for all alphas are one
+product.  Scores: R^2 on the held-out fold (scikit-learn's default, as
+GridSearchCV scores a Ridge), or ``scoring(estimator, X_fold, y_fold)``;
+``alpha_`` maximises the mean over folds, and the model is refitted on all
+rows with it.
+"""
+import numbers
+
+import numpy as np
+
+from ._base import (_as_float_array, _Estimator, check_consistent_length, check_finite,
+                    check_is_fitted, check_y_present, validate_sample_weight)
+from ._linear import Ridge, _gram_pinv, centred_moments, r2_score
+from ._matrix import design_matrix, shift_estimate
+from ._solvers import cholesky_solve
+
+# rows per block of the second pass of the "cov" mode
+_BLOCK_ROWS = 8192
+
+
+def _kfold_indices(n, k):
+    """scikit-learn's KFold(k) without shuffling: contiguous folds, the first
+    n % k of size n // k + 1."""
+    sizes = np.full(k, n // k)
+    sizes[: n % k] += 1
+    stops = np.cumsum(sizes)
+    return [np.arange(stop - size, stop) for size, stop in zip(sizes, stops)]
+
+
+def check_cv_splits(cv, n, X=None, y=None):
+    """(train, test) index pairs for an int (KFold without shuffling, as
+    scikit-learn's cv=int for a regressor, without importing it), any
+    object with ``split(X, y)`` or an iterable of (train, test) pairs."""
+    if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+        if cv < 2:
+            raise ValueError(f"cv must be >= 2 folds, got {cv}")
+        if cv > n:
+            raise ValueError(f"Cannot have number of splits n_splits={cv} greater than the "
+                             f"number of samples: n_samples={n}.")
+        everything = np.arange(n)
+        return [(np.setdiff1d(everything, test), test) for test in _kfold_indices(n, cv)]
+    if hasattr(cv, "split"):
+        return [(np.asarray(tr), np.asarray(te)) for tr, te in cv.split(X, y)]
+    if hasattr(cv, "__iter__") and not isinstance(cv, str):
+        splits = [(np.asarray(tr), np.asarray(te)) for tr, te in cv]
+        if splits:
+            return splits
+    raise ValueError("cv must be None, an int, an object with a split method or an iterable "
+                     f"of (train, test) index arrays, got {cv!r}")
+
+
+class RidgeCV(_Estimator):
+    """Ridge regression with built-in cross-validation over `alphas`.
+
+    Minimises ||y - X coef - intercept||^2_W + alpha ||coef||^2 (scikit-learn's
+    Ridge objective) for the alpha of ``alphas`` that cross-validates best;
+    see the module docstring for how every alpha is evaluated from one
+    decomposition (``cv=None``) or from per-fold Grams (``cv=k``).
+
+    Parameters
+    ----------
+    alphas : array-like of floats > 0, default (0.1, 1.0, 10.0)
+    fit_intercept : bool, default True
+    scoring : None or callable(estimator, X, y) -> float (greater is better)
+        None: the negative mean squared leave-one-out error (cv=None, as
+        scikit-learn) or R^2 (k-fold).  With cv=None a scorer is called on
+        the leave-one-out predictions through an identity estimator, as
+        scikit-learn does.
+    cv : None, int or splitter, default None
+    gcv_mode : None / "auto", "eigen", "cov" or "gram" -- "cov" (n > d) or "gram"
+        (n <= d, dense X) as in the module docstring; None/"auto"/"eigen"
+        choose by shape as scikit-learn.
+    alpha_per_target : bool, default False -- one alpha per target (cv=None)
+    store_cv_results : bool, default False -- keep the leave-one-out squared
+        errors (scoring None) or predictions in ``cv_results_``
+        ((n_samples, n_alphas) or (n_samples, n_targets, n_alphas)).
+
+    Attributes
+    ----------
+    alpha_ : float (or (n_targets,) with alpha_per_target)
+    best_score_ : float (or (n_targets,))
+    coef_, intercept_, n_features_in_, cv_results_ (store_cv_results)
+    """
+
+    _estimator_type = "regressor"
+
+    def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None, cv=None,
+                 gcv_mode=None, alpha_per_target=False, store_cv_results=False):
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.scoring = scoring
+        self.cv = cv
+        self.gcv_mode = gcv_mode
+        self.alpha_per_target = alpha_per_target
+        self.store_cv_results = store_cv_results
+
+    def _alphas(self):
+        a = np.atleast_1d(np.asarray(self.alphas, dtype=np.float64))
+        if a.ndim != 1 or a.size == 0 or not np.all(np.isfinite(a)) or np.any(a <= 0):
+            raise ValueError(f"alphas must be positive finite numbers, got {self.alphas!r}")
+        return a
+
+    def fit(self, X, y, sample_weight=None):
+        """Choose alpha and fit; returns self."""
+        alphas = self._alphas()
+        check_y_present(self, y)
+        Xm = design_matrix(self, X, reset=True, finite=True)
+        n, d = Xm.shape
+        y = _as_float_array(y, "y", type(self).__name__, dtype=np.float64)
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}")
+        check_consistent_length(n, y.shape[0])
+        check_finite(y, "y")
+        Y = np.ascontiguousarray(y.reshape(n, -1), dtype=Xm.dtype)
+        sw = validate_sample_weight(sample_weight, n, Xm.dtype)
+        if self.cv is not None:
+            if self.alpha_per_target:
+                raise ValueError("cv!=None and alpha_per_target=True are incompatible")
+            if self.store_cv_results:
+                raise ValueError("cv!=None and store_cv_results=True are incompatible")
+            coef, intercept = self._fit_kfold(Xm, X, Y, y, sw, alphas)
+        else:
+            coef, intercept = self._fit_loo(Xm, Y, y, sw, alphas)
+        dtype = Xm.dtype
+        self.coef_ = np.asarray(coef[0] if y.ndim == 1 else coef, dtype=dtype)
+        if not self.fit_intercept:
+            self.intercept_ = 0.0
+        elif y.ndim == 1:
+            self.intercept_ = dtype.type(intercept[0])
+        else:
+            self.intercept_ = np.asarray(intercept, dtype=dtype)
+        return self
+
+    # ----------------------------------------------------------------- leave-one-out
+
+    def _mode(self, Xm):
+        mode = self.gcv_mode
+        if mode not in (None, "auto", "eigen", "cov", "gram", "svd"):
+            raise ValueError(f"gcv_mode must be None, 'auto', 'eigen', 'cov', 'gram' or 'svd', "
+                             f"got {mode!r}")
+        n, d = Xm.shape
+        if mode in (None, "auto", "eigen"):
+            mode = "gram" if n <= d else "cov"
+        if mode == "svd":                  # the SVD of Xc is the eigendecomposition of Xc Xc^T
+            mode = "gram" if n <= d else "cov"
+        if mode == "gram" and Xm.kind != "dense":
+            if d > 4096:
+                raise NotImplementedError(
+                    "RidgeCV(cv=None) on sparse X with n_samples <= n_features needs the "
+                    "n x n kernel of X, which lossfast does not compute for sparse X; use "
+                    "cv=5 (k-fold) or gcv_mode='cov' with fewer features")
+            mode = "cov"
+        return mode
+
+    def _fit_loo(self, Xm, Y, y, sw, alphas):
+        n, d = Xm.shape
+        k = Y.shape[1]
+        fi = bool(self.fit_intercept)
+        w = np.ones(n) if sw is None else sw.astype(np.float64)
+        s = np.sqrt(w)
+        sw_sum = float(w.sum())
+        Gc, x_mean, y_mean = centred_moments(Xm, Y, sw, fi)
+        Yc = (Y.astype(np.float64) - y_mean) * s[:, None]           # sqrt(W) (y - y_mean)
+        base = w / sw_sum if fi else np.zeros(n)                    # intercept's hat diagonal
+        A = len(alphas)
+        hat = None
+        if self._mode(Xm) == "cov":
+            lam, V = np.linalg.eigh(Gc[:d, :d])
+            lam = np.maximum(lam, 0.0)
+            c = V.T @ Gc[:d, d:]                                    # V^T Xc^T yc, (d, k)
+            inv = 1.0 / (lam[:, None] + alphas[None, :])            # (d, A)
+            hat = np.empty((n, A))
+            HY = np.empty((n, k, A))
+            for i0 in range(0, n, _BLOCK_ROWS):
+                i1 = min(i0 + _BLOCK_ROWS, n)
+                B = self._centred_block(Xm, i0, i1, x_mean, s) @ V   # (b, d)
+                hat[i0:i1] = base[i0:i1, None] + (B * B) @ inv
+                HY[i0:i1] = np.einsum("bj,jk,ja->bka", B, c, inv, optimize=True)
+            coefs = np.einsum("dj,jk,ja->akd", V, c, inv, optimize=True)    # (A, k, d)
+        else:
+            Xc = (Xm.X.astype(np.float64) - x_mean) * s[:, None]
+            K = Xc @ Xc.T
+            if fi:
+                # s is in the null space of K (the columns of Xc are centred);
+                # adding s s^T makes it an eigenvector of eigenvalue sum(w), well
+                # apart, so the intercept's direction is found exactly (not as a
+                # rounding-level eigenvalue, whose error grows as 1 / alpha)
+                K += np.outer(s, s)
+            lam, U = np.linalg.eigh(K)
+            lam = np.maximum(lam, 0.0)
+            # I - H = alpha (K + alpha I)^-1 on the penalised directions and 0 on
+            # the intercept's: the leave-one-out numerator and denominator without
+            # the cancellation of 1 - H_ii when H_ii is close to 1 (n < d)
+            inv = 1.0 / (lam[:, None] + alphas[None, :])            # (n, A)
+            keep = inv * alphas
+            if fi:
+                j = int(np.argmax(np.abs(U.T @ (s / np.linalg.norm(s)))))
+                keep[j] = 0.0
+                inv = inv.copy()
+                inv[j] = 0.0
+            c = U.T @ Yc                                            # (n, k)
+            num = np.einsum("ij,jk,ja->ika", U, c, keep, optimize=True)
+            den = (U * U) @ keep
+            looe = num / den[:, None, :]
+            # coef(alpha) = Xc^T (K + alpha I)^-1 yc
+            coefs = np.einsum("id,ij,jk,ja->akd", Xc, U, c, inv, optimize=True)
+        if hat is not None:
+            looe = (Yc[:, :, None] - HY) / (1.0 - hat)[:, None, :]  # (n, k, A)
+        if self.scoring is None:
+            sq = looe * looe
+            scores = -sq.mean(axis=0)                              # (k, A)
+            cv_values = sq
+        else:
+            pred = (Yc[:, :, None] - looe) / s[:, None, None] + y_mean[None, :, None]
+            cv_values = pred
+            scores = np.array([[self._identity_score(pred[:, t, a], y, t, k)
+                                for a in range(A)] for t in range(k)])
+        if self.alpha_per_target and k > 1:
+            best = np.argmax(scores, axis=1)
+            self.alpha_ = alphas[best]
+            self.best_score_ = scores[np.arange(k), best]
+            coef = np.stack([coefs[best[t], t] for t in range(k)])
+        else:
+            total = scores.mean(axis=0) if self.scoring is None else (
+                scores.mean(axis=0) if k == 1 else self._joint_scores(cv_values, y, A))
+            best = int(np.argmax(total))
+            self.alpha_ = float(alphas[best])
+            self.best_score_ = float(total[best])
+            coef = coefs[best]
+        if self.store_cv_results:
+            self.cv_results_ = cv_values[:, 0, :] if y.ndim == 1 else cv_values
+        intercept = y_mean - coef @ x_mean if self.fit_intercept else np.zeros(k)
+        return coef, intercept
+
+    @staticmethod
+    def _centred_block(Xm, i0, i1, x_mean, s):
+        """sqrt(w) (X[i0:i1] - m) as a dense float64 block."""
+        if Xm.kind == "dense":
+            B = Xm.X[i0:i1].astype(np.float64)
+        else:
+            B = Xm.take_rows(np.arange(i0, i1)).toarray().astype(np.float64)
+        B -= x_mean
+        B *= s[i0:i1, None]
+        return B
+
+    def _identity_score(self, pred, y, t, k):
+        target = y if y.ndim == 1 else y[:, t]
+        return float(self.scoring(_Identity(), pred, target))
+
+    def _joint_scores(self, pred, y, A):
+        return np.array([float(self.scoring(_Identity(), pred[:, :, a], y)) for a in range(A)])
+
+    # ----------------------------------------------------------------- k-fold
+
+    def _fit_kfold(self, Xm, X, Y, y, sw, alphas):
+        n, d = Xm.shape
+        k = Y.shape[1]
+        fi = bool(self.fit_intercept)
+        splits = check_cv_splits(self.cv, n, X, y)
+        w = np.ones(n, dtype=Xm.dtype) if sw is None else sw
+        D = d + k + (1 if fi else 0)
+        # the weighted Gram of [X, Y, 1] of every test fold: one weight column each
+        weights = np.zeros((n, len(splits)), dtype=Xm.dtype)
+        for f, (_, test) in enumerate(splits):
+            weights[test, f] = w[test]
+        # Grams around a shift close to the means, so the centring does not cancel
+        shift = (np.concatenate([Xm.centre_estimate(sw), shift_estimate(Y, sw)])
+                 if fi else None)
+        total = Xm.gram(w.reshape(n, 1), shift=shift, ones=fi, Y=Y)[0]
+        folds = Xm.gram(weights, shift=shift, ones=fi, Y=Y)
+        scores = np.empty((len(splits), len(alphas)))
+        for f, (_, test) in enumerate(splits):
+            G = total - folds[f]
+            Xt = Xm.take_rows(test)
+            for a, alpha in enumerate(alphas):
+                coef, intercept = _solve_from_gram(G, d, k, fi, alpha, shift)
+                scores[f, a] = self._fold_score(Xt, y[test], None if sw is None else sw[test],
+                                                coef, intercept, alpha, y.ndim)
+        mean = scores.mean(axis=0)
+        best = int(np.argmax(mean))
+        self.alpha_ = float(alphas[best])
+        self.best_score_ = float(mean[best])
+        return _solve_from_gram(total, d, k, fi, self.alpha_, shift)
+
+    def _fold_score(self, Xt, yt, swt, coef, intercept, alpha, y_ndim):
+        """R^2 of the fold's predictions, or the scorer on a Ridge holding the
+        fold's coefficients (X of the fold as a matrix-layer object, which
+        every lossfast estimator accepts)."""
+        if self.scoring is None:
+            pred = Xt.matvec(coef, intercept).astype(np.float64)
+            return r2_score(yt, pred[:, 0] if y_ndim == 1 else pred, swt)
+        est = Ridge(alpha=alpha, fit_intercept=self.fit_intercept)
+        est.coef_ = coef[0] if y_ndim == 1 else coef
+        est.intercept_ = float(intercept[0]) if y_ndim == 1 else intercept
+        est.n_features_in_ = coef.shape[1]
+        return float(self.scoring(est, Xt.X if Xt.kind == "dense" else Xt, yt))
+
+    # ----------------------------------------------------------------- predict
+
+    def predict(self, X):
+        """X @ coef_.T + intercept_."""
+        check_is_fitted(self)
+        Xm = design_matrix(self, X, reset=False)
+        Z = Xm.matvec(np.atleast_2d(self.coef_), np.atleast_1d(self.intercept_))
+        return Z[:, 0] if np.ndim(self.coef_) == 1 else Z
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 (weighted; averaged over outputs)."""
+        return r2_score(y, self.predict(X), sample_weight)
+
+
+class _Identity(_Estimator):
+    """An 'estimator' whose predictions are its input (scikit-learn's
+    _IdentityRegressor), to call a scorer on leave-one-out predictions."""
+
+    _estimator_type = "regressor"
+
+    def predict(self, X):
+        return X
+
+
+def _solve_from_gram(G, d, k, fit_intercept, alpha, shift=None):
+    """(coef (k, d), intercept (k,)) of the ridge fit whose weighted Gram of
+    [X - shift, Y - shift_Y, 1] is G (the centring from its ones column)."""
+    if fit_intercept:
+        t = G[-1, -1]
+        u = G[:d + k, -1] / t
+        Gc = G[:d + k, :d + k] - t * np.outer(u, u)
+        means = u if shift is None else shift + u
+        x_mean, y_mean = means[:d], means[d:]
+    else:
+        Gc = G
+        x_mean, y_mean = np.zeros(d), np.zeros(k)
+    A = Gc[:d, :d].copy()
+    A[np.diag_indices(d)] += alpha
+    sol, rcond = cholesky_solve(A, Gc[:d, d:d + k])
+    if sol is None or rcond < 1e-12:
+        sol, _ = _gram_pinv(A, Gc[:d, d:d + k])
+    coef = sol.T
+    return coef, y_mean - coef @ x_mean

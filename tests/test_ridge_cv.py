@@ -1,0 +1,113 @@
+"""RidgeCV against scikit-learn and brute-force leave-one-out."""
+import warnings
+
+import numpy as np
+import pytest
+
+import lossfast as lf
+
+sk_linear = pytest.importorskip("sklearn.linear_model")
+
+
+def data(n=120, d=6, k=None, seed=0, offset=5.0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * rng.uniform(0.5, 3.0, d) + offset
+    coef = rng.standard_normal((d,) if k is None else (d, k))
+    y = X @ coef + 1.0 + rng.standard_normal((n,) if k is None else (n, k))
+    return X, y, rng.uniform(0.3, 2.0, n)
+
+
+ALPHAS = np.logspace(-3, 3, 13)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("shape", ["tall", "wide"])
+@pytest.mark.parametrize("multi", [False, True])
+def test_loo_matches_sklearn(weighted, fit_intercept, shape, multi):
+    n, d = (120, 6) if shape == "tall" else (25, 40)
+    X, y, sw = data(n=n, d=d, k=3 if multi else None)
+    sw = sw if weighted else None
+    ours = lf.RidgeCV(alphas=ALPHAS, fit_intercept=fit_intercept, store_cv_results=True).fit(
+        X, y, sample_weight=sw)
+    ref = sk_linear.RidgeCV(alphas=ALPHAS, fit_intercept=fit_intercept,
+                            store_cv_results=True).fit(X, y, sample_weight=sw)
+    assert ours.alpha_ == ref.alpha_
+    assert ours.best_score_ == pytest.approx(ref.best_score_, rel=1e-8)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(ours.cv_results_, ref.cv_results_, rtol=1e-7, atol=1e-10)
+
+
+def test_loo_equals_brute_force_leave_one_out():
+    X, y, sw = data(n=40, d=4, seed=3)
+    est = lf.RidgeCV(alphas=ALPHAS, store_cv_results=True).fit(X, y, sample_weight=sw)
+    for a, alpha in enumerate(ALPHAS[::4]):
+        errs = []
+        for i in range(len(y)):
+            keep = np.arange(len(y)) != i
+            m = lf.Ridge(alpha=alpha).fit(X[keep], y[keep], sample_weight=sw[keep])
+            errs.append(sw[i] * (y[i] - m.predict(X[i:i + 1])[0]) ** 2)
+        np.testing.assert_allclose(est.cv_results_[:, 4 * a], errs, rtol=1e-8)
+
+
+def test_alpha_per_target_and_scoring():
+    X, Y, _ = data(k=3)
+    Y[:, 2] += 5 * np.random.default_rng(1).standard_normal(len(Y))     # a noisy target
+    ours = lf.RidgeCV(alphas=ALPHAS, alpha_per_target=True).fit(X, Y)
+    ref = sk_linear.RidgeCV(alphas=ALPHAS, alpha_per_target=True).fit(X, Y)
+    np.testing.assert_array_equal(ours.alpha_, ref.alpha_)
+    np.testing.assert_allclose(ours.best_score_, ref.best_score_, rtol=1e-8)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-8)
+    metrics = pytest.importorskip("sklearn.metrics")
+    scorer = metrics.get_scorer("neg_mean_absolute_error")
+    X1, y1, _ = data()
+    ours = lf.RidgeCV(alphas=ALPHAS, scoring=scorer).fit(X1, y1)
+    ref = sk_linear.RidgeCV(alphas=ALPHAS, scoring=scorer).fit(X1, y1)
+    assert ours.alpha_ == ref.alpha_
+    assert ours.best_score_ == pytest.approx(ref.best_score_, rel=1e-8)
+
+
+@pytest.mark.parametrize("cv", [5, "splitter"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_kfold_matches_sklearn(cv, weighted):
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    X, y, sw = data(n=150, d=5, seed=4)
+    sw = sw if weighted else None
+    if cv == "splitter":
+        cv = model_selection.KFold(4, shuffle=True, random_state=0)
+    ours = lf.RidgeCV(alphas=ALPHAS, cv=cv).fit(X, y, sample_weight=sw)
+    ref = sk_linear.RidgeCV(alphas=ALPHAS, cv=cv).fit(X, y, sample_weight=sw)
+    assert ours.alpha_ == ref.alpha_
+    assert ours.best_score_ == pytest.approx(ref.best_score_, rel=1e-8)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-8)
+
+
+def test_sparse_equals_dense():
+    sp = pytest.importorskip("scipy.sparse")
+    X, y, sw = data(n=200, d=8, offset=0.0)
+    X[np.abs(X) < 1.0] = 0.0
+    for cv in (None, 4):
+        a = lf.RidgeCV(alphas=ALPHAS, cv=cv).fit(sp.csr_matrix(X), y, sample_weight=sw)
+        b = lf.RidgeCV(alphas=ALPHAS, cv=cv).fit(X, y, sample_weight=sw)
+        assert a.alpha_ == b.alpha_
+        np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-9, atol=1e-12)
+
+
+def test_check_estimator_and_errors():
+    estimator_checks = pytest.importorskip("sklearn.utils.estimator_checks")
+    from sklearn.exceptions import SkipTestWarning
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*does not inherit from `sklearn.base",
+                                category=UserWarning)
+        warnings.simplefilter("ignore", SkipTestWarning)
+        results = estimator_checks.check_estimator(lf.RidgeCV(), on_fail=None)
+    failed = [f"{r['check_name']}: {r['exception']!r}" for r in results
+              if r["status"] == "failed"]
+    assert not failed, "\n".join(failed)
+    X, y, _ = data()
+    with pytest.raises(ValueError, match="alphas"):
+        lf.RidgeCV(alphas=[0.0, 1.0]).fit(X, y)
+    with pytest.raises(ValueError, match="incompatible"):
+        lf.RidgeCV(cv=3, store_cv_results=True).fit(X, y)
