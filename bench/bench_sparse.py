@@ -99,7 +99,7 @@ def logistic(request, text):
 
 # tolerances (the loosest of 1e-4, 3e-5, 1e-5, ... at which each library's lbfgs
 # reaches the optimum's objective to 1e-6 relative on these data)
-LOGISTIC_TOL = {"lossfast": 1e-4, "sklearn": 1e-5}
+LOGISTIC_TOL = {"lossfast": 1e-4, "sklearn": 1e-6}
 
 
 @pytest.mark.parametrize("role", ["lossfast", "sklearn"])

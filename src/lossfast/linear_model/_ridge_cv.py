@@ -46,6 +46,13 @@ from ._solvers import cholesky_solve
 _BLOCK_ROWS = 8192
 
 
+def _rows(Xm, i0, i1):
+    """Rows i0:i1 of X as a dense float64 block (a view for float64 dense X)."""
+    if Xm.kind == "dense":
+        return np.asarray(Xm.X[i0:i1], dtype=np.float64)
+    return Xm.take_rows(np.arange(i0, i1)).toarray().astype(np.float64)
+
+
 def _kfold_indices(n, k):
     """scikit-learn's KFold(k) without shuffling: contiguous folds, the first
     n % k of size n // k + 1."""
@@ -183,65 +190,35 @@ class RidgeCV(_Estimator):
     def _fit_loo(self, Xm, Y, y, sw, alphas):
         n, d = Xm.shape
         k = Y.shape[1]
+        A = len(alphas)
         fi = bool(self.fit_intercept)
         w = np.ones(n) if sw is None else sw.astype(np.float64)
         s = np.sqrt(w)
-        sw_sum = float(w.sum())
         Gc, x_mean, y_mean = centred_moments(Xm, Y, sw, fi)
-        Yc = (Y.astype(np.float64) - y_mean) * s[:, None]           # sqrt(W) (y - y_mean)
-        base = w / sw_sum if fi else np.zeros(n)                    # intercept's hat diagonal
-        A = len(alphas)
-        hat = None
         if self._mode(Xm) == "cov":
-            lam, V = np.linalg.eigh(Gc[:d, :d])
-            lam = np.maximum(lam, 0.0)
-            c = V.T @ Gc[:d, d:]                                    # V^T Xc^T yc, (d, k)
-            inv = 1.0 / (lam[:, None] + alphas[None, :])            # (d, A)
-            hat = np.empty((n, A))
-            HY = np.empty((n, k, A))
-            for i0 in range(0, n, _BLOCK_ROWS):
-                i1 = min(i0 + _BLOCK_ROWS, n)
-                B = self._centred_block(Xm, i0, i1, x_mean, s) @ V   # (b, d)
-                hat[i0:i1] = base[i0:i1, None] + (B * B) @ inv
-                HY[i0:i1] = np.einsum("bj,jk,ja->bka", B, c, inv, optimize=True)
-            coefs = np.einsum("dj,jk,ja->akd", V, c, inv, optimize=True)    # (A, k, d)
+            coefs, blocks = self._loo_cov(Xm, Y, Gc, x_mean, y_mean, s, fi, alphas)
         else:
-            Xc = (Xm.X.astype(np.float64) - x_mean) * s[:, None]
-            K = Xc @ Xc.T
-            if fi:
-                # s is in the null space of K (the columns of Xc are centred);
-                # adding s s^T makes it an eigenvector of eigenvalue sum(w), well
-                # apart, so the intercept's direction is found exactly (not as a
-                # rounding-level eigenvalue, whose error grows as 1 / alpha)
-                K += np.outer(s, s)
-            lam, U = np.linalg.eigh(K)
-            lam = np.maximum(lam, 0.0)
-            # I - H = alpha (K + alpha I)^-1 on the penalised directions and 0 on
-            # the intercept's: the leave-one-out numerator and denominator without
-            # the cancellation of 1 - H_ii when H_ii is close to 1 (n < d)
-            inv = 1.0 / (lam[:, None] + alphas[None, :])            # (n, A)
-            keep = inv * alphas
-            if fi:
-                j = int(np.argmax(np.abs(U.T @ (s / np.linalg.norm(s)))))
-                keep[j] = 0.0
-                inv = inv.copy()
-                inv[j] = 0.0
-            c = U.T @ Yc                                            # (n, k)
-            num = np.einsum("ij,jk,ja->ika", U, c, keep, optimize=True)
-            den = (U * U) @ keep
-            looe = num / den[:, None, :]
-            # coef(alpha) = Xc^T (K + alpha I)^-1 yc
-            coefs = np.einsum("id,ij,jk,ja->akd", Xc, U, c, inv, optimize=True)
-        if hat is not None:
-            looe = (Yc[:, :, None] - HY) / (1.0 - hat)[:, None, :]  # (n, k, A)
+            coefs, blocks = self._loo_gram(Xm, Y, x_mean, y_mean, s, fi, alphas)
+        # the leave-one-out residuals come by blocks of rows: kept whole only when
+        # asked for (store_cv_results) or needed (a scorer); else only the sums of
+        # their squares per (target, alpha)
+        keep_all = self.store_cv_results or self.scoring is not None
+        cv_values = np.empty((n, k, A)) if keep_all else None
+        sq_sum = np.zeros((k, A))
+        for i0, i1, looe in blocks:
+            if self.scoring is None:
+                sq = looe * looe
+                sq_sum += sq.sum(axis=0)
+                if keep_all:
+                    cv_values[i0:i1] = sq
+            else:
+                sb = s[i0:i1, None, None]
+                yc = (Y[i0:i1, :, None] - y_mean[None, :, None]) * sb
+                cv_values[i0:i1] = (yc - looe) / sb + y_mean[None, :, None]
         if self.scoring is None:
-            sq = looe * looe
-            scores = -sq.mean(axis=0)                              # (k, A)
-            cv_values = sq
+            scores = -sq_sum / n                                   # (k, A)
         else:
-            pred = (Yc[:, :, None] - looe) / s[:, None, None] + y_mean[None, :, None]
-            cv_values = pred
-            scores = np.array([[self._identity_score(pred[:, t, a], y, t, k)
+            scores = np.array([[self._identity_score(cv_values[:, t, a], y, t, k)
                                 for a in range(A)] for t in range(k)])
         if self.alpha_per_target and k > 1:
             best = np.argmax(scores, axis=1)
@@ -249,27 +226,78 @@ class RidgeCV(_Estimator):
             self.best_score_ = scores[np.arange(k), best]
             coef = np.stack([coefs[best[t], t] for t in range(k)])
         else:
-            total = scores.mean(axis=0) if self.scoring is None else (
-                scores.mean(axis=0) if k == 1 else self._joint_scores(cv_values, y, A))
+            if self.scoring is None or k == 1:
+                total = scores.mean(axis=0)
+            else:
+                total = self._joint_scores(cv_values, y, A)
             best = int(np.argmax(total))
             self.alpha_ = float(alphas[best])
             self.best_score_ = float(total[best])
             coef = coefs[best]
         if self.store_cv_results:
             self.cv_results_ = cv_values[:, 0, :] if y.ndim == 1 else cv_values
-        intercept = y_mean - coef @ x_mean if self.fit_intercept else np.zeros(k)
+        intercept = y_mean - coef @ x_mean if fi else np.zeros(k)
         return coef, intercept
 
     @staticmethod
-    def _centred_block(Xm, i0, i1, x_mean, s):
-        """sqrt(w) (X[i0:i1] - m) as a dense float64 block."""
-        if Xm.kind == "dense":
-            B = Xm.X[i0:i1].astype(np.float64)
-        else:
-            B = Xm.take_rows(np.arange(i0, i1)).toarray().astype(np.float64)
-        B -= x_mean
-        B *= s[i0:i1, None]
-        return B
+    def _loo_cov(Xm, Y, Gc, x_mean, y_mean, s, fi, alphas):
+        """n > d: the eigendecomposition of the centred Gram, then one blocked
+        pass over X (see the module docstring).  Returns the coefficients for
+        every alpha (A, k, d) and a generator of (i0, i1, looe block)."""
+        n, d = Xm.shape
+        k, A = Y.shape[1], len(alphas)
+        lam, V = np.linalg.eigh(Gc[:d, :d])
+        lam = np.maximum(lam, 0.0)
+        c = V.T @ Gc[:d, d:]                                        # V^T Xc^T yc, (d, k)
+        inv = 1.0 / (lam[:, None] + alphas[None, :])                # (d, A)
+        CI = (c[:, :, None] * inv[:, None, :]).reshape(d, k * A)
+        coefs = np.einsum("dj,jka->akd", V, CI.reshape(d, k, A))    # (A, k, d)
+        mV = x_mean @ V
+        sw_sum = float(s @ s)
+
+        def blocks():
+            for i0 in range(0, n, _BLOCK_ROWS):
+                i1 = min(i0 + _BLOCK_ROWS, n)
+                sb = s[i0:i1, None]
+                # B = sqrt(w) (X - m) V: centring and weights folded into the product
+                B = (_rows(Xm, i0, i1) @ V - mV) * sb
+                hat = (B * B) @ inv                                 # (b, A)
+                if fi:
+                    hat += (sb * sb) / sw_sum
+                HY = (B @ CI).reshape(i1 - i0, k, A)
+                Yc = (Y[i0:i1].astype(np.float64) - y_mean) * sb
+                yield i0, i1, (Yc[:, :, None] - HY) / (1.0 - hat)[:, None, :]
+
+        return coefs, blocks()
+
+    @staticmethod
+    def _loo_gram(Xm, Y, x_mean, y_mean, s, fi, alphas):
+        """n <= d (dense X): the eigendecomposition of the n x n kernel."""
+        Xc = (Xm.X.astype(np.float64) - x_mean) * s[:, None]
+        Yc = (Y.astype(np.float64) - y_mean) * s[:, None]
+        K = Xc @ Xc.T
+        if fi:
+            # s is in the null space of K (the columns of Xc are centred); adding
+            # s s^T makes it an eigenvector of eigenvalue sum(w), well apart, so the
+            # intercept's direction is found exactly (not as a rounding-level
+            # eigenvalue, whose error grows as 1 / alpha)
+            K += np.outer(s, s)
+        lam, U = np.linalg.eigh(K)
+        lam = np.maximum(lam, 0.0)
+        # I - H = alpha (K + alpha I)^-1 on the penalised directions and 0 on the
+        # intercept's: the leave-one-out numerator and denominator without the
+        # cancellation of 1 - H_ii when H_ii is close to 1 (n < d)
+        inv = 1.0 / (lam[:, None] + alphas[None, :])                # (n, A)
+        keep = inv * alphas
+        if fi:
+            j = int(np.argmax(np.abs(U.T @ (s / np.linalg.norm(s)))))
+            keep[j] = 0.0
+            inv[j] = 0.0
+        c = U.T @ Yc                                                # (n, k)
+        num = np.einsum("ij,jk,ja->ika", U, c, keep, optimize=True)
+        den = (U * U) @ keep
+        coefs = np.einsum("id,ij,jk,ja->akd", Xc, U, c, inv, optimize=True)
+        return coefs, iter([(0, Xm.shape[0], num / den[:, None, :])])
 
     def _identity_score(self, pred, y, t, k):
         target = y if y.ndim == 1 else y[:, t]
