@@ -89,6 +89,7 @@ def run_demo(plot=None, max_iter=200, file=None, progress_file=None):
     {task: [(solver, estimator, seconds, converged)]}.
     Times are wall-clock per fit after one untimed warm-up fit."""
     from . import LinearRegression, LogisticRegression, datasets
+    from .linear_model._solvers import OBJECTIVE_FORMAT
     from .losses import BinaryCrossEntropy, MeanSquaredError
     file = sys.stdout if file is None else file
     progress = Progress(len(REGRESSION_SOLVERS) + len(CLASSIFICATION_SOLVERS), progress_file)
@@ -134,7 +135,8 @@ def run_demo(plot=None, max_iter=200, file=None, progress_file=None):
                 f"{'converged':>9} {'time ms':>9}")
         print(head + "\n" + "-" * len(head), file=file)
         for solver, est, seconds, converged in fitted:
-            print(f"{solver:<10} {objective(est):>12.6g} {est.score(X_test, y_test):>9.4f} "
+            print(f"{solver:<10} {objective(est):>12{OBJECTIVE_FORMAT}} "
+                  f"{est.score(X_test, y_test):>9.4f} "
                   f"{_iterations(est):>10} {'yes' if converged else 'no':>9} "
                   f"{seconds * 1e3:>9.1f}", file=file)
     print("\nobjective: (sum of the sample losses + penalty) / n_samples on the training data, "

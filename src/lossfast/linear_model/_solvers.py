@@ -25,10 +25,15 @@ class SolverResult:
         self.converged, self.curve, self.message = converged, curve, message
 
 
+# the one number format of the objective wherever it is shown (verbose lines,
+# the demo table)
+OBJECTIVE_FORMAT = ".8g"
+
+
 def _report(verbose, name, it, f, gmax=None, extra=""):
     if verbose:
         g = "" if gmax is None else f"  max|grad| {gmax:.3e}"
-        print(f"[{name}] iter {it:4d}  objective {f:.10g}{g}{extra}", flush=True)
+        print(f"[{name}] iter {it:4d}  objective {f:{OBJECTIVE_FORMAT}}{g}{extra}", flush=True)
 
 
 # --------------------------------------------------------------------------- line search
