@@ -150,7 +150,25 @@ def _lstsq(X, Y, sample_weight, alpha, x_mean, y_mean, fit_intercept):
     return coef, int(rank)
 
 
-class LinearRegression(_Estimator):
+class LinearRegressor(_Estimator):
+    """predict / score of every linear regressor of lossfast (coef_ (d,) or
+    (k, d), intercept_), on any kind of X the matrix layer takes."""
+
+    _estimator_type = "regressor"
+
+    def predict(self, X):
+        """X @ coef_.T + intercept_."""
+        check_is_fitted(self)
+        Xm = design_matrix(self, X, reset=False)
+        Z = Xm.matvec(np.atleast_2d(self.coef_), np.atleast_1d(self.intercept_))
+        return Z[:, 0] if np.ndim(self.coef_) == 1 else Z
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R^2 (weighted; averaged over outputs)."""
+        return r2_score(y, self.predict(X), sample_weight)
+
+
+class LinearRegression(LinearRegressor):
     """Linear regression with any regression loss of ``lossfast.losses``.
 
     Minimises  sum_i w_i l(y_i, x_i . coef + intercept) + alpha ||coef||^2
@@ -243,8 +261,6 @@ class LinearRegression(_Estimator):
     with scikit-learn's messages; sample_weight must be >= 0 and not all 0.
     """
 
-    _estimator_type = "regressor"
-
     def __init__(self, fit_intercept=True, solver="auto", loss="squared_error", alpha=0.0, *,
                  max_iter=200, tol=1e-4, learning_rate=None, batch_size="auto",
                  n_iter_no_change=5, random_state=None, warm_start=False, verbose=0):
@@ -331,19 +347,6 @@ class LinearRegression(_Estimator):
         intercept = np.broadcast_to(np.asarray(self.intercept_, dtype=np.float64), (k,))
         return np.asarray(coef, dtype=np.float64).reshape(k, d), intercept
 
-    # ----------------------------------------------------------------- predict
-
-    def predict(self, X):
-        """X @ coef_.T + intercept_."""
-        check_is_fitted(self)
-        Xm = design_matrix(self, X, reset=False)
-        Z = Xm.matvec(np.atleast_2d(self.coef_), np.atleast_1d(self.intercept_))
-        return Z[:, 0] if np.ndim(self.coef_) == 1 else Z
-
-    def score(self, X, y, sample_weight=None):
-        """Coefficient of determination R^2 (weighted; averaged over outputs)."""
-        y_pred = self.predict(X)
-        return r2_score(y, y_pred, sample_weight)
 
 
 def r2_score(y_true, y_pred, sample_weight=None):

@@ -37,8 +37,8 @@ import numbers
 import numpy as np
 
 from ._base import (_as_float_array, _Estimator, check_consistent_length, check_finite,
-                    check_is_fitted, check_y_present, validate_sample_weight)
-from ._linear import Ridge, _gram_pinv, centred_moments, r2_score
+                    check_y_present, validate_sample_weight)
+from ._linear import LinearRegressor, Ridge, _gram_pinv, centred_moments, r2_score
 from ._matrix import design_matrix, shift_estimate
 from ._solvers import cholesky_solve
 
@@ -84,7 +84,7 @@ def check_cv_splits(cv, n, X=None, y=None):
                      f"of (train, test) index arrays, got {cv!r}")
 
 
-class RidgeCV(_Estimator):
+class RidgeCV(LinearRegressor):
     """Ridge regression with built-in cross-validation over `alphas`.
 
     Minimises ||y - X coef - intercept||^2_W + alpha ||coef||^2 (scikit-learn's
@@ -116,8 +116,6 @@ class RidgeCV(_Estimator):
     best_score_ : float (or (n_targets,))
     coef_, intercept_, n_features_in_, cv_results_ (store_cv_results)
     """
-
-    _estimator_type = "regressor"
 
     def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None, cv=None,
                  gcv_mode=None, alpha_per_target=False, store_cv_results=False):
@@ -350,20 +348,6 @@ class RidgeCV(_Estimator):
         est.intercept_ = float(intercept[0]) if y_ndim == 1 else intercept
         est.n_features_in_ = coef.shape[1]
         return float(self.scoring(est, Xt.X if Xt.kind == "dense" else Xt, yt))
-
-    # ----------------------------------------------------------------- predict
-
-    def predict(self, X):
-        """X @ coef_.T + intercept_."""
-        check_is_fitted(self)
-        Xm = design_matrix(self, X, reset=False)
-        Z = Xm.matvec(np.atleast_2d(self.coef_), np.atleast_1d(self.intercept_))
-        return Z[:, 0] if np.ndim(self.coef_) == 1 else Z
-
-    def score(self, X, y, sample_weight=None):
-        """R^2 (weighted; averaged over outputs)."""
-        return r2_score(y, self.predict(X), sample_weight)
-
 
 class _Identity(_Estimator):
     """An 'estimator' whose predictions are its input (scikit-learn's
