@@ -385,7 +385,12 @@ static int64_t cd_gram(const lf_cd_gram_args *A) {
     double *restrict w = A->w;
     double gap = cd_gram_gap(A);
     int64_t ep = 0;
-    while (ep < A->max_epochs && !(gap <= A->tol)) {
+    if (gap <= A->tol) {
+        *A->gap_out = gap;
+        return 0;
+    }
+    while (ep < A->max_epochs) {
+        double w_max = 0.0, dw_max = 0.0;
         for (int64_t f = 0; f < nws; f++) {
             const int64_t j = A->random ? A->ws[cd_rand(A->rng) % (uint64_t)nws] : A->ws[f];
             const double *restrict Gj = A->gcols + A->pos[j] * d;
@@ -400,9 +405,14 @@ static int64_t cd_gram(const lf_cd_gram_args *A) {
                 for (int64_t l = 0; l < d; l++) Qw[l] += delta * Gj[l];
                 w[j] = nw;
             }
+            dw_max = CD_MAX(dw_max, fabs(nw - wj));
+            w_max = CD_MAX(w_max, fabs(nw));
         }
         ep++;
-        gap = cd_gram_gap(A);
+        if (w_max == 0.0 || dw_max / w_max <= A->dw_tol || ep == A->max_epochs) {
+            gap = cd_gram_gap(A);
+            if (gap <= A->tol) break;
+        }
     }
     *A->gap_out = gap;
     return ep;

@@ -21,8 +21,10 @@
  *              the block of its working set S, so a sparse solution costs
  *              n |S|^2, not n d^2.
  *   cd_gram:   CD epochs over a working set S on the Gram columns, keeping
- *              Qw = G w for all d features; stops when the gap of the problem
- *              restricted to S is <= tol.
+ *              Qw = G w for all d features; stops, as scikit-learn, when an
+ *              epoch's largest update is <= dw_tol max|w| and the gap of the
+ *              problem restricted to S is then <= tol (or at once when the
+ *              start point's gap is <= tol).
  *   cd_resid:  CD on column-major data (d x n) updating the residual, with
  *              gap-safe screening (Fercoq et al. 2015, Ndiaye et al. 2017).
  *   quad_l1:   cyclic CD on min_d g.d + 1/2 d^T H d + sum_i l1_i |x_i + d_i|
@@ -77,6 +79,7 @@ typedef struct lf_cd_gram_args {
     uint64_t *rng;          /* xorshift state (random selection) */
     int64_t max_epochs;
     double tol;             /* absolute, on the restricted gap */
+    double dw_tol;          /* ... computed when max|dw| <= dw_tol max|w| (scikit-learn) */
     double *gap_out;
 } lf_cd_gram_args;
 

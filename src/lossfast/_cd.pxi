@@ -48,6 +48,7 @@ cdef extern from "coordinate_descent.h" nogil:
         uint64_t *rng
         int64_t max_epochs
         double tol
+        double dw_tol
         double *gap_out
 
     ctypedef struct lf_cd_resid_args:
@@ -196,9 +197,10 @@ def cd_gram_cols(const floating[:, ::1] X, const floating[::1] weight, const dou
 def cd_enet_gram(const double[:, ::1] gcols, const int64_t[::1] pos, const double[::1] q,
                  double yy, double[::1] w, double[::1] Qw, const int64_t[::1] ws,
                  double alpha, double beta, bint positive, bint random, uint64_t[::1] rng,
-                 int64_t max_epochs, double tol):
+                 int64_t max_epochs, double tol, double dw_tol):
     """CD epochs over the working set ws on the Gram columns (row pos[j] of
-    gcols is column j); w, Qw = G w updated in place.  Returns (epochs, gap of
+    gcols is column j); w, Qw = G w updated in place; the gap is checked when
+    an epoch's largest update is <= dw_tol max|w|.  Returns (epochs, gap of
     the problem restricted to ws)."""
     cdef lf_cd_gram_args a
     cdef const lf_cd_kernels *kern = lf_coordinate_descent()
@@ -230,6 +232,7 @@ def cd_enet_gram(const double[:, ::1] gcols, const int64_t[::1] pos, const doubl
     a.rng = &rng[0]
     a.max_epochs = max_epochs
     a.tol = tol
+    a.dw_tol = dw_tol
     a.gap_out = &gap
     with nogil:
         ep = kern.gram(&a)

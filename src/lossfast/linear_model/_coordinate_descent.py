@@ -23,20 +23,25 @@ to the accuracy of the tolerance.
 
 Two variants (``precompute``):
 
-* Gram (covariance updates, glmnet): used when n_samples > n_features
-  ("auto") or precompute=True.  One pass over X gives the weighted means,
-  the centred column norms and X_c^T W' y_c (shifted by a row sample's mean,
-  then corrected exactly, so nothing cancels and X is never copied or
-  centred).  CD then runs on a working set S of features: S starts with the
-  features that violate the optimality condition |X_j^T W' r| <= a at the
-  start point (and the warm start's support); their Gram columns
-  X_c^T W' X_c[:, S] are computed in one blocked pass over X; CD epochs cost
-  O(|S| d) and keep G w for all features, so the full duality gap and
-  gradient are O(d) without touching X.  When the full-problem gap is above
-  tol, the largest violators join S (at least doubling it) and their columns
-  are computed in one more pass.  When S would need more than d / 2 columns
-  the whole Gram is computed at once (lossfast's blocked Gram kernel).  A
-  sparse solution thus costs n d |S| instead of the n d^2 of a full Gram.
+* Gram with working sets: used when n_samples > n_features ("auto") or
+  precompute=True.  One pass over X gives the weighted means, the centred
+  column norms and X_c^T W' y_c (shifted by a row sample's mean, then
+  corrected exactly, so nothing cancels and X is never copied or centred).
+  CD then runs on a working set S (celer / skglm / glmnet style): S starts
+  with every feature violating the optimality condition |X_j^T W' r| <= a
+  at the start point (plus the warm start's support); the Gram block
+  X_c^T W' X_c[S, S] is computed in one blocked pass over X (n |S|^2 / 2
+  multiply-adds), and CD epochs on it cost O(|S|^2).  Then one fused pass
+  over X (the squared-error loss/gradient kernel) gives X_c^T W' r for all
+  features and the full-problem duality gap; while it is above tol, the
+  largest violators join S (at least doubling it; only the new rows of the
+  Gram block are computed).  When S covers more than half of the features
+  it becomes all of them and the full Gram is computed once (lossfast's
+  blocked Gram kernel); the gap then needs no pass over X.  A sparse
+  solution thus costs a few passes over X plus n |S|^2 / 2, not n d^2.
+  Within S, CD stops as scikit-learn's: the gap is computed when an epoch's
+  largest coefficient change is <= tol max|w|, and must then be <= the gap
+  tolerance.
 * residual updates: n_samples <= n_features ("auto") or precompute=False.
   X_c sqrt(W') is copied once into column-major order in X's dtype (as
   scikit-learn copies X to Fortran order); CD updates the residual, with
@@ -231,7 +236,7 @@ def _fit_gram(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol):
             local = np.arange(m, dtype=np.int64)
             ep, _ = _core.cd_enet_gram(np.ascontiguousarray(G_ws), local, qS, yy, wS, QwS,
                                        local, a, b, positive, random, rng, max_iter - epochs,
-                                       tol_abs)
+                                       tol_abs, tol)
             w[ws] = wS
             epochs += int(ep)
             if m == d:
