@@ -85,10 +85,11 @@ def test_quadratic_problem_kkt():
     # the model is exact, so each inexact inner solve (to 0.1 x the current
     # violation) cuts the violation about tenfold
     assert res.converged and res.n_iter <= 12
-    assert np.max(min_norm_subgradient(res.x, H @ res.x - c, l1)) <= 1e-9
+    # stopped on tol or on the relative decrease of F (64 eps), close to it
+    assert np.max(min_norm_subgradient(res.x, H @ res.x - c, l1)) <= 1e-7
     assert 0 < np.count_nonzero(res.x) < 15
     # the same problem as a Lasso on the Gram: x minimises the quadratic model
-    start = newton_cd(fg_aux, lambda x, aux: H, res.x, l1, tol=1e-9)
+    start = newton_cd(fg_aux, lambda x, aux: H, res.x, l1, tol=1e-7)
     assert start.n_iter == 0 and start.converged
 
 
