@@ -19,9 +19,10 @@ def classification_data(n, d, k, seed):
     return X, y, rng.uniform(0.5, 2.0, n)
 
 
-def fit(X, y, k, **kw):
+def fit(X, y, k, active=False, **kw):
     fg, hess, x0, l1, obj = logistic_problem(X, y, k, **kw)
-    res = newton_cd(fg, hess, x0, l1, tol=1e-10, max_iter=100)
+    res = newton_cd(fg, hess, x0, l1, tol=1e-10, max_iter=100,
+                    hess_active=hess.active if active else None)
     assert res.converged, res.message
     coef, b = obj.split(res.x)
     return coef, b, res
@@ -35,11 +36,12 @@ def sk_fit(X, y, C, l1_ratio, sw, fit_intercept=True, solver="saga"):
 
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_binary_matches_sklearn_saga(l1_ratio, weighted):
+@pytest.mark.parametrize("active", [False, True], ids=["full-H", "active-H"])
+def test_binary_matches_sklearn_saga(l1_ratio, weighted, active):
     X, y, sw = classification_data(300, 10, 2, seed=1)
     sw = sw if weighted else None
     ref = sk_fit(X, y, 0.05, l1_ratio, sw)
-    coef, b, res = fit(X, y, 2, C=0.05, l1_ratio=l1_ratio, sample_weight=sw)
+    coef, b, res = fit(X, y, 2, active=active, C=0.05, l1_ratio=l1_ratio, sample_weight=sw)
     np.testing.assert_allclose(coef, ref.coef_, atol=1e-6)
     np.testing.assert_allclose(b, ref.intercept_, atol=1e-6)
     np.testing.assert_array_equal(coef != 0, ref.coef_ != 0)
@@ -52,17 +54,18 @@ def test_binary_without_intercept_matches_liblinear():
     # liblinear penalises its intercept, so it is only a reference without one
     X, y, _ = classification_data(300, 10, 2, seed=2)
     ref = sk_fit(X, y, 0.1, 1.0, None, fit_intercept=False, solver="liblinear")
-    coef, b, _ = fit(X, y, 2, C=0.1, l1_ratio=1.0, fit_intercept=False)
+    coef, b, _ = fit(X, y, 2, active=True, C=0.1, l1_ratio=1.0, fit_intercept=False)
     assert b is None
     np.testing.assert_allclose(coef, ref.coef_, atol=1e-6)
     np.testing.assert_array_equal(coef != 0, ref.coef_ != 0)
 
 
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.6])
-def test_multinomial_matches_sklearn_saga(l1_ratio):
+@pytest.mark.parametrize("active", [False, True], ids=["full-H", "active-H"])
+def test_multinomial_matches_sklearn_saga(l1_ratio, active):
     X, y, sw = classification_data(300, 8, 3, seed=3)
     ref = sk_fit(X, y, 0.1, l1_ratio, sw)
-    coef, b, _ = fit(X, y, 3, C=0.1, l1_ratio=l1_ratio, sample_weight=sw)
+    coef, b, _ = fit(X, y, 3, active=active, C=0.1, l1_ratio=l1_ratio, sample_weight=sw)
     np.testing.assert_allclose(coef, ref.coef_, atol=1e-6)
     # the intercepts are determined up to a common shift (unpenalised softmax)
     np.testing.assert_allclose(b - b.mean(), ref.intercept_ - ref.intercept_.mean(), atol=1e-6)
@@ -120,6 +123,19 @@ def test_inner_cd_kernel_matches_numpy(simd_level, p):
     np.testing.assert_allclose(Hd, H @ dx, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(viol, np.max(min_norm_subgradient(x + dx, g + Hd, l1)),
                                rtol=1e-12)
+
+
+def test_active_hessian_block_is_the_full_hessians_block():
+    X, y, sw = classification_data(200, 7, 2, seed=5)
+    for fi in (True, False):
+        fg, hess, x0, l1, _ = logistic_problem(X, y, 2, C=0.3, l1_ratio=0.5, sample_weight=sw,
+                                               fit_intercept=fi)
+        x = np.random.default_rng(0).standard_normal(x0.size) * 0.1
+        _, _, aux = fg(x)
+        H = hess(x, aux)
+        idx = np.array([0, 3, 4] + ([7] if fi else []))
+        np.testing.assert_allclose(hess.active(x, aux, idx), H[np.ix_(idx, idx)], rtol=1e-12,
+                                   atol=1e-15)
 
 
 def test_bad_l1():
