@@ -10,8 +10,10 @@
 - L1-logistic regression (C=0.01, l1_ratio=1), 1e5 x 200 binary: newton_cd
   (lossfast.linear_model._newton_cd with logistic_problem) vs scikit-learn
   saga and glum irls-cd (same objective: glum's alpha = 1 / (C n)); >= 10x
-  saga and >= 2x glum.  Each role's objective, relative to the best, is in
-  extra_info ("objective_rel_error").
+  saga and >= 2x glum.  Each role's objective, relative to the optimum, is
+  in extra_info ("objective_rel_error"): saga (tol=1e-4) and glum
+  (gradient_tol=1e-4) reach ~2e-9 and ~1e-9 here, lossfast (tol=1e-5 on
+  the minimum-norm subgradient) ~2e-10.
 
     python -m pytest bench/bench_cd.py
 """
@@ -107,7 +109,7 @@ def test_l1_logistic(benchmark, l1_logistic, role):
     n = X.shape[0]
     group = "L1-LogisticRegression C=0.01 1e5x200 binary f64"
     if role == "lossfast":
-        coef, b = run(benchmark, group, role, lambda: lossfast_l1_logistic(X, y, 1e-6), rounds=3)
+        coef, b = run(benchmark, group, role, lambda: lossfast_l1_logistic(X, y, 1e-5), rounds=3)
     elif role == "sklearn-saga":
         def fit():
             with warnings.catch_warnings():
@@ -120,9 +122,9 @@ def test_l1_logistic(benchmark, l1_logistic, role):
         glum = pytest.importorskip("glum")
         est = slow(benchmark, group, role, lambda: glum.GeneralizedLinearRegressor(
             family="binomial", alpha=1.0 / (C_L1 * n), l1_ratio=1.0, solver="irls-cd",
-            gradient_tol=1e-6).fit(X, y), rounds=2)
+            gradient_tol=1e-4).fit(X, y), rounds=2)
         coef, b = est.coef_, est.intercept_
     rel = objective(coef, b) / f_star - 1
     benchmark.extra_info["objective_rel_error"] = float(rel)
     if role == "lossfast":
-        assert rel < 1e-9
+        assert rel < 1e-9               # below both peers' (see the module docstring)

@@ -28,8 +28,9 @@ Two variants (``precompute``):
   column norms and X_c^T W' y_c (shifted by a row sample's mean, then
   corrected exactly, so nothing cancels and X is never copied or centred).
   CD then runs on a working set S (celer / skglm / glmnet style): S starts
-  with every feature violating the optimality condition |X_j^T W' r| <= a
-  at the start point (plus the warm start's support); the Gram block
+  with the (at most 64, or twice the warm start's support) features that
+  most violate the optimality condition |X_j^T W' r| <= a at the start
+  point, plus the warm start's support; the Gram block
   X_c^T W' X_c[S, S] is computed in one blocked pass over X (n |S|^2 / 2
   multiply-adds), and CD epochs on it cost O(|S|^2).  Then one fused pass
   over X (the squared-error loss/gradient kernel) gives X_c^T W' r for all
@@ -66,6 +67,7 @@ from ._base import (ConvergenceWarning, _as_float_array, _Estimator, check_consi
 from ._solvers import SolverResult, cholesky_solve
 
 _MIN_WS = 16          # the working set grows by at least this many features
+_FIRST_WS = 64        # features in the first working set (at most)
 _MAX_EPOCHS_CHUNK = 10_000_000
 
 
@@ -215,9 +217,10 @@ def _fit_gram(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol):
             viol[ws] = False
             outside = np.flatnonzero(viol)
             if outside.size:
-                # the first batch takes every violator (one pass over X for its
-                # Gram block); later ones at least double the working set
-                n_new = outside.size if first else max(_MIN_WS, ws.size)
+                # the first batch: the _FIRST_WS largest violators (or twice the
+                # warm start's support); later batches at least double S
+                n_new = (max(_FIRST_WS, 2 * ws.size) if first
+                         else max(_MIN_WS, ws.size))
                 new = outside[np.argsort(-score[outside], kind="stable")[:n_new]]
                 new_ws = np.union1d(ws, new).astype(np.int64)
             elif ws.size == 0:
