@@ -239,7 +239,7 @@ static void cd_tile4x4(const double *restrict a0, const double *restrict a1,
 }
 
 /* P[r * ldp + i] = v * (x_i,idx[r] - s_idx[r]) for the m rows of a block (v = w_i or
- * 1), 0 for rows m..mp. */
+ * 1; index d is the column of ones, not shifted), 0 for rows m..mp. */
 #define CD_GATHER(T, SFX)                                                                    \
     static void cd_gather_##SFX(const T *restrict X, int64_t m, int64_t mp, int64_t d,      \
                                 const int64_t *restrict idx, int64_t nidx,                  \
@@ -249,8 +249,10 @@ static void cd_tile4x4(const double *restrict a0, const double *restrict a1,
             const T *restrict x = X + i * d;                                                \
             const double wi = w ? w[i] : 1.0;                                               \
             if (idx) {                                                                      \
-                for (int64_t r = 0; r < nidx; r++)                                          \
-                    P[r * ldp + i] = wi * ((double)x[idx[r]] - s[idx[r]]);                   \
+                for (int64_t r = 0; r < nidx; r++) {                                        \
+                    const int64_t j = idx[r];                                               \
+                    P[r * ldp + i] = j < d ? wi * ((double)x[j] - s[j]) : wi;               \
+                }                                                                           \
             } else {                                                                        \
                 for (int64_t r = 0; r < nidx; r++) P[r * ldp + i] = wi * ((double)x[r] - s[r]); \
             }                                                                               \
@@ -267,10 +269,10 @@ LF_INLINE int cd_gram_cols(const lf_cd_gram_cols_args *A, const int F32) {
     memset(A->out, 0, (size_t)(m * nr) * sizeof(double));
     if (n <= 0 || m <= 0 || nr <= 0) return 0;
     for (int64_t s = 0; s < m; s++)
-        if (A->cols[s] < 0 || A->cols[s] >= d) return -2;
+        if (A->cols[s] < 0 || A->cols[s] > d) return -2;
     if (A->rows)
         for (int64_t r = 0; r < nr; r++)
-            if (A->rows[r] < 0 || A->rows[r] >= d) return -2;
+            if (A->rows[r] < 0 || A->rows[r] > d) return -2;
     /* a symmetric block (the same features on both sides): upper tiles only */
     int sym = A->rows != NULL && nr == m;
     for (int64_t s = 0; sym && s < m; s++) sym = A->rows[s] == A->cols[s];
@@ -307,21 +309,42 @@ LF_INLINE int cd_gram_cols(const lf_cd_gram_cols_args *A, const int F32) {
             for (int64_t blk = b0; blk < b1; blk++) {
                 const int64_t a = blk * B, mm = CD_MIN(B, n - a), mp = (mm + 7) & ~(int64_t)7;
                 const char *Xb = (const char *)A->X + a * d * ts;
-                if (A->weight)
+                if (A->weight) {
                     for (int64_t i = 0; i < mm; i++)
                         w[i] = F32 ? (double)((const float *)A->weight)[a + i]
                                    : ((const double *)A->weight)[a + i];
-                if (F32) {
+                    for (int64_t i = mm; i < mp; i++) w[i] = 0.0;
+                }
+                if (F32)
                     cd_gather_f32((const float *)Xb, mm, mp, d, A->rows, nr, shift, NULL, P, ldp);
-                    cd_gather_f32((const float *)Xb, mm, mp, d, A->cols, m, shift,
-                                  A->weight ? w : NULL, Q, ldp);
-                } else {
+                else
                     cd_gather_f64((const double *)Xb, mm, mp, d, A->rows, nr, shift, NULL, P, ldp);
-                    cd_gather_f64((const double *)Xb, mm, mp, d, A->cols, m, shift,
-                                  A->weight ? w : NULL, Q, ldp);
+                if (!sym) {
+                    if (F32)
+                        cd_gather_f32((const float *)Xb, mm, mp, d, A->cols, m, shift,
+                                      A->weight ? w : NULL, Q, ldp);
+                    else
+                        cd_gather_f64((const double *)Xb, mm, mp, d, A->cols, m, shift,
+                                      A->weight ? w : NULL, Q, ldp);
                 }
                 for (int64_t st = 0; st < mp4 / 4; st++) {
                     const double *Qs = Q + 4 * st * ldp;
+                    if (sym) {
+                        /* the same features on both sides: the 4 rows w * P of this
+                         * tile row (no second gather, a small buffer that stays in L1) */
+                        const double *Ps = P + 4 * st * ldp;
+                        for (int q = 0; q < 4; q++) {
+                            const double *restrict src = Ps + q * ldp;
+                            double *restrict dst = Q + q * ldp;
+                            if (A->weight) {
+                                LF_PRAGMA(omp simd)
+                                for (int64_t i = 0; i < mp; i++) dst[i] = src[i] * w[i];
+                            } else {
+                                memcpy(dst, src, (size_t)mp * sizeof(double));
+                            }
+                        }
+                        Qs = Q;
+                    }
                     for (int64_t jt = sym ? st : 0; jt < Rp / 4; jt++) {
                         const double *Pj = P + 4 * jt * ldp;
                         cd_tile4x4(Qs, Qs + ldp, Qs + 2 * ldp, Qs + 3 * ldp, Pj, Pj + ldp,

@@ -57,9 +57,9 @@ typedef struct lf_cd_gram_cols_args {
     int64_t n, d;
     const void *weight;     /* n or NULL */
     const double *shift;    /* d or NULL */
-    const int64_t *cols;    /* m column indices */
+    const int64_t *cols;    /* m column indices (index d: a column of ones, not shifted) */
     int64_t m;
-    const int64_t *rows;    /* nr row (feature) indices, or NULL: all d */
+    const int64_t *rows;    /* nr row (feature) indices (d: ones), or NULL: all d */
     int64_t nr;
     double *out;            /* m x nr (m x d when rows is NULL) */
 } lf_cd_gram_cols_args;

@@ -157,7 +157,8 @@ def cd_moments(const floating[:, ::1] X, const floating[:, ::1] Y, const floatin
 def cd_gram_cols(const floating[:, ::1] X, const floating[::1] weight, const double[::1] shift,
                  const int64_t[::1] cols, const int64_t[::1] rows, double[:, ::1] out):
     """out[s, r] = sum_i w_i (x_i,cols[s] - s_cols[s])(x_i,rows[r] - s_rows[r])
-    (m x nr; rows None: all d features), one pass over X."""
+    (m x nr; rows None: all d features; index d stands for a column of ones,
+    not shifted), one pass over X."""
     cdef lf_cd_gram_cols_args a
     cdef const lf_cd_kernels *kern = lf_coordinate_descent()
     cdef int status

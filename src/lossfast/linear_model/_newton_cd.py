@@ -151,9 +151,11 @@ def logistic_problem(X, y_idx, n_classes, *, C=1.0, l1_ratio=1.0, sample_weight=
     Returns (fg_aux, hess, x0, l1, objective); ``objective.split(x)`` gives
     (coef, intercept), and ``hess.active(x, aux, idx)`` is the block
     H[idx][:, idx] for newton_cd's ``hess_active`` (binary: the weighted Gram
-    block of the active columns straight from X, n |idx|^2 / 2 multiply-adds,
-    plus one pass for the intercept row; multinomial: the block of the full
-    Hessian).
+    block of the active columns, intercept included, straight from X in one
+    pass, n |idx|^2 / 2 multiply-adds; multinomial: the block of the full
+    Hessian).  x0 is zero but for the intercepts: the log-odds (binary) or
+    log class frequencies (multinomial) of the weighted labels, the optimum
+    of the intercept-only model (glmnet's start).
     """
     from ._objective import KIND_ELEMENTWISE, KIND_ROWWISE, LinearObjective, LossSpec
     n, d = X.shape
@@ -229,22 +231,22 @@ def logistic_problem(X, y_idx, n_classes, *, C=1.0, l1_ratio=1.0, sample_weight=
         z = Z[:, 0].astype(np.float64)
         e = np.exp(-np.abs(z))
         D = (w_all * e / (1.0 + e) ** 2 / norm).astype(X.dtype).reshape(n, 1)
-        with_b = bool(fi and idx.size and idx[-1] == d)
         m = feat.size
-        H = np.empty((m + (1 if with_b else 0),) * 2)
-        Dv = np.ascontiguousarray(D[:, 0])
-        # the block of the active features, straight from X (no gather copy)
-        Hs = np.empty((m, m))
-        _core.cd_gram_cols(X, Dv, None, feat, feat, Hs)
-        H[:m, :m] = Hs
+        cols = idx[idx <= d] if fi else feat       # index d: the intercept's column of ones
+        H = np.empty((cols.size, cols.size))
+        # the block of the active columns straight from X (no gather copy), one pass
+        _core.cd_gram_cols(X, np.ascontiguousarray(D[:, 0]), None, cols, cols, H)
         H[np.arange(m), np.arange(m)] += ridge
-        if with_b:
-            # intercept row: sum_i D_i x_i and sum_i D_i, one pass (cd_moments)
-            s1, s2, xy = np.empty(d + 1), np.empty(d + 1), np.empty((d, 1))
-            sumD = _core.cd_moments(X, D, Dv, None, s1, s2, xy)
-            H[m, :m] = H[:m, m] = s1[feat]
-            H[m, m] = sumD
         return H
 
     hess.active = hess_active
-    return fg_aux, hess, np.zeros(objective.n_params), l1, objective
+    x0 = np.zeros(objective.n_params)
+    if fi:
+        freq = np.bincount(np.asarray(y_idx), weights=w_all, minlength=n_classes) / w_all.sum()
+        freq = np.clip(freq, 1e-12, 1.0)
+        if k == 1:
+            x0[kd] = np.log(freq[1] / freq[0])
+        else:
+            lf = np.log(freq)
+            x0[kd:] = lf - lf.mean()
+    return fg_aux, hess, x0, l1, objective
