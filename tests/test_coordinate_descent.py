@@ -263,6 +263,14 @@ def test_gram_block_and_moments_kernels(simd_level, dtype, n, d):
         _lossfast.cd_gram_cols(X, weight, shift[:d], rows, rows, sym)
         np.testing.assert_allclose(sym, (A[:, rows] * wf[:, None]).T @ A[:, rows], rtol=1e-12,
                                    atol=1e-9)
+        # index d is a column of ones (not shifted): the intercept row of a Hessian
+        A1 = np.hstack([A, np.ones((n, 1))])
+        idx1 = np.array([0, d] + ([d - 1] if d > 1 else []), dtype=np.int64)
+        for rws in (idx1, np.array([d, 0], dtype=np.int64)):
+            out = np.empty((idx1.size, rws.size))
+            _lossfast.cd_gram_cols(X, weight, shift[:d], idx1, rws, out)
+            np.testing.assert_allclose(out, (A1[:, idx1] * wf[:, None]).T @ A1[:, rws],
+                                       rtol=1e-12, atol=1e-9)
         s1, s2, xy = np.empty(d + 2), np.empty(d + 2), np.empty((d, 2))
         sumw = _lossfast.cd_moments(X, Y, weight, shift, s1, s2, xy)
         V = np.hstack([X, Y]).astype(np.float64) - shift
