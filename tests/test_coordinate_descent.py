@@ -84,6 +84,22 @@ def test_lasso_matches_sklearn(fit_intercept, precompute, selection):
         assert ours.intercept_ == 0.0
 
 
+@pytest.mark.parametrize("n_informative,alpha", [(20, 0.05), (90, 0.002)],
+                         ids=["one-batch", "growing"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+def test_gram_working_sets_match_sklearn(n_informative, alpha, dtype):
+    # d = 300 > 2 x 64: the working set starts with 64 features and its Gram block
+    # grows (or, with a large support, turns into the full Gram)
+    X, y, sw = make_data(700, 300, seed=21, n_informative=n_informative)
+    X, y = X.astype(dtype), y.astype(dtype)
+    kw = dict(alpha=alpha, l1_ratio=0.9, **TIGHT)
+    ref = sk_lm.ElasticNet(**kw).fit(X.astype(np.float64), y.astype(np.float64),
+                                     sample_weight=sw)
+    ours = lf.ElasticNet(precompute=True, **kw).fit(X, y, sample_weight=sw)
+    assert_same_fit(ours, ref)
+    assert (ours.coef_ != 0).sum() >= min(n_informative, 60)
+
+
 def test_lasso_sklearn_docstring_example():
     est = lf.Lasso(alpha=0.1).fit([[0, 0], [1, 1], [2, 2]], [0, 1, 2])
     np.testing.assert_allclose(est.coef_, [0.85, 0.0], atol=1e-8)
