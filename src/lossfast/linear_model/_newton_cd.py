@@ -14,8 +14,10 @@ weight).  Each outer iteration:
    (``_lossfast.cd_quad_l1``: every coordinate minimised exactly, a
    soft-threshold, with H d kept up to date; O(p) per changed coordinate),
    until the model's minimum-norm subgradient is below
-   max(0.1 * the current violation of F, 0.1 * tol) -- inexact Newton, so
-   early steps are cheap and late ones accurate -- or 1000 sweeps;
+   max(0.01 * the current violation of F, 0.1 * tol) -- inexact Newton, so
+   early steps are cheap and late ones accurate (the inner sweeps cost
+   O(p^2), little next to the Hessian; 0.01 saved one outer iteration of six
+   over 0.1 on L1-logistic 1e5 x 200) -- or max_inner sweeps;
 3. backtracks on the composite objective F (Armijo rule of Tseng & Yun:
    F(x + t d) <= F(x) + 1e-4 t Delta, Delta = g.d + sum_i l1_i (|x_i + d_i|
    - |x_i|) < 0; t halves, at most 40 times).
@@ -87,7 +89,7 @@ def newton_cd(fg_aux, hess, x0, l1, *, max_iter=100, tol=1e-4, verbose=0, name="
     while it < max_iter:
         g = np.ascontiguousarray(g, dtype=np.float64)
         dx = np.zeros(p)
-        inner_tol = max(0.1 * viol, 0.1 * tol)
+        inner_tol = max(0.01 * viol, 0.1 * tol)
         if hess_active is None:
             H = np.ascontiguousarray(hess(x, aux), dtype=np.float64)
             _core.cd_quad_l1(H, g, x, l1, dx, np.zeros(p), max_inner, inner_tol)
