@@ -13,7 +13,7 @@
   saga and >= 2x glum.  Each role's objective, relative to the optimum, is
   in extra_info ("objective_rel_error"): saga (tol=1e-4) and glum
   (gradient_tol=1e-4) reach ~2e-9 and ~1e-9 here, lossfast (tol=1e-5 on
-  the minimum-norm subgradient) ~2e-10.
+  the minimum-norm subgradient) ~4e-11.
 
     python -m pytest bench/bench_cd.py
 """
