@@ -98,9 +98,9 @@ def l1_logistic():
 
 
 def lossfast_l1_logistic(X, y, tol):
-    fg, hess, x0, l1, obj = logistic_problem(X, y, 2, C=C_L1, l1_ratio=1.0)
+    fg, hess, x0, l1, split = logistic_problem(X, y, 2, C=C_L1, l1_ratio=1.0)
     res = newton_cd(fg, hess, x0, l1, tol=tol, hess_active=hess.active)
-    return obj.split(res.x)
+    return split(res.x)
 
 
 @pytest.mark.parametrize("role", ["lossfast", "sklearn-saga", "glum-irls-cd"])

@@ -20,11 +20,11 @@ def classification_data(n, d, k, seed):
 
 
 def fit(X, y, k, active=False, **kw):
-    fg, hess, x0, l1, obj = logistic_problem(X, y, k, **kw)
+    fg, hess, x0, l1, split = logistic_problem(X, y, k, **kw)
     res = newton_cd(fg, hess, x0, l1, tol=1e-10, max_iter=100,
                     hess_active=hess.active if active else None)
     assert res.converged, res.message
-    coef, b = obj.split(res.x)
+    coef, b = split(res.x)
     return coef, b, res
 
 

@@ -486,6 +486,12 @@ class ElasticNet(_Estimator):
             self.n_iter_ = iters
         return self
 
+    def __sklearn_tags__(self):
+        # dense X only (sparse X is a TypeError, never densified)
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags
+
     def predict(self, X):
         """X @ coef_.T + intercept_."""
         check_is_fitted(self)

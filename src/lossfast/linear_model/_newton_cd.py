@@ -137,21 +137,24 @@ def newton_cd(fg_aux, hess, x0, l1, *, max_iter=100, tol=1e-4, verbose=0, name="
 
 def logistic_problem(X, y_idx, n_classes, *, C=1.0, l1_ratio=1.0, sample_weight=None,
                      fit_intercept=True):
-    """fg_aux, hess, x0 and l1 for scikit-learn's (>= 1.8) penalised logistic
-    regression, divided by C * sum(w) (as lossfast's LogisticRegression
-    normalises it):
+    """fg_aux, hess, x0, l1 and split for scikit-learn's (>= 1.8) penalised
+    logistic regression, divided by C * sum(w) (as lossfast's
+    LogisticRegression normalises it):
 
         sum_i w_i loss_i / sum(w) + (1 - l1_ratio) ||coef||^2 / (2 C sum(w))
             + l1_ratio ||coef||_1 / (C sum(w))
 
     binary (one logit, parameters [coef (d), intercept]) or multinomial
     (k = n_classes logits, parameters [coef (k, d) raveled, intercepts (k)]),
-    the smooth part from the fused loss/gradient kernel (``LinearObjective``)
-    and the Hessian X^T D X from the weighted Gram kernel (k (k + 1) / 2
-    Grams for k classes).  y_idx: class indices 0..n_classes-1.
+    in the original (unscaled) coordinates.  The smooth part and its gradient
+    come from the fused loss/gradient kernel (``_lossfast.lm_loss_gradient``,
+    one pass over X, decision values kept for the Hessian), the Hessian
+    X^T D X from the weighted Gram kernel (k (k + 1) / 2 Grams for k
+    classes).  X: C-contiguous float32 / float64 (n, d); y_idx: class
+    indices 0..n_classes-1.
 
-    Returns (fg_aux, hess, x0, l1, objective); ``objective.split(x)`` gives
-    (coef, intercept), and ``hess.active(x, aux, idx)`` is the block
+    Returns (fg_aux, hess, x0, l1, split); ``split(x)`` gives (coef (k, d),
+    intercept (k,) or None), and ``hess.active(x, aux, idx)`` is the block
     H[idx][:, idx] for newton_cd's ``hess_active`` (binary: the weighted Gram
     block of the active columns, intercept included, straight from X in one
     pass, n |idx|^2 / 2 multiply-adds; multinomial: the block of the full
@@ -159,7 +162,8 @@ def logistic_problem(X, y_idx, n_classes, *, C=1.0, l1_ratio=1.0, sample_weight=
     log class frequencies (multinomial) of the weighted labels, the optimum
     of the intercept-only model (glmnet's start).
     """
-    from ._objective import KIND_ELEMENTWISE, KIND_ROWWISE, LinearObjective, LossSpec
+    from ._objective import KIND_ELEMENTWISE, KIND_ROWWISE, LossSpec
+    X = np.ascontiguousarray(X)
     n, d = X.shape
     if n_classes == 2:
         k = 1
@@ -170,20 +174,35 @@ def logistic_problem(X, y_idx, n_classes, *, C=1.0, l1_ratio=1.0, sample_weight=
         y_kernel = np.ascontiguousarray(y_idx, dtype=np.int64)
         spec = LossSpec(KIND_ROWWISE, 0, "softmax_xent_sparse")
     sw = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=X.dtype)
-    objective = LinearObjective(X, y_kernel, sw, k, spec, fit_intercept,
-                                (1.0 - l1_ratio) / C)
     fi = bool(fit_intercept)
     d1 = d + (1 if fi else 0)
-    norm = objective.sw_sum
-    ridge = objective.l2 / objective.total_weight
-    kd = k * d
-    l1 = np.zeros(objective.n_params)
-    l1[:kd] = l1_ratio / (C * norm)
     w_all = np.ones(n) if sw is None else sw.astype(np.float64)
+    norm = float(w_all.sum())
+    ridge = (1.0 - l1_ratio) / (C * norm)
+    kd = k * d
+    n_params = kd + (k if fi else 0)
+    l1 = np.zeros(n_params)
+    l1[:kd] = l1_ratio / (C * norm)
+
+    def split(theta):
+        theta = np.asarray(theta, dtype=np.float64)
+        return theta[:kd].reshape(k, d), (theta[kd:] if fi else None)
 
     def fg_aux(theta):
+        coef, b = split(theta)
         Z = np.empty((n, k), dtype=X.dtype)
-        f, g = objective.loss_grad(theta, z_out=Z)
+        gc = np.empty((k, d))
+        gb = np.empty(k) if fi else None
+        val = _core.lm_loss_gradient(X, y_kernel, sw, np.ascontiguousarray(coef),
+                                     None if b is None else np.ascontiguousarray(b),
+                                     spec.kind, spec.family, spec.index, *spec.params, gc, gb,
+                                     Z)
+        w = theta[:kd]
+        f = val / norm + 0.5 * ridge * float(w @ w)
+        g = np.empty(n_params)
+        g[:kd] = gc.reshape(-1) / norm + ridge * w
+        if fi:
+            g[kd:] = gb / norm
         return f, g, Z
 
     def hess(theta, Z):
@@ -209,8 +228,7 @@ def logistic_problem(X, y_idx, n_classes, *, C=1.0, l1_ratio=1.0, sample_weight=
             Wm[:, m] = w_all * v / norm
         G = np.empty((len(pairs), d1, d1))
         _core.lm_gram(X, None, Wm, None, fi, G)
-        size = objective.n_params
-        H = np.zeros((size, size))
+        H = np.zeros((n_params, n_params))
         for m, (a, b) in enumerate(pairs):
             Gm = G[m]
             H[a * d:(a + 1) * d, b * d:(b + 1) * d] = Gm[:d, :d]
@@ -242,7 +260,7 @@ def logistic_problem(X, y_idx, n_classes, *, C=1.0, l1_ratio=1.0, sample_weight=
         return H
 
     hess.active = hess_active
-    x0 = np.zeros(objective.n_params)
+    x0 = np.zeros(n_params)
     if fi:
         freq = np.bincount(np.asarray(y_idx), weights=w_all, minlength=n_classes) / w_all.sum()
         freq = np.clip(freq, 1e-12, 1.0)
@@ -251,4 +269,4 @@ def logistic_problem(X, y_idx, n_classes, *, C=1.0, l1_ratio=1.0, sample_weight=
         else:
             lf = np.log(freq)
             x0[kd:] = lf - lf.mean()
-    return fg_aux, hess, x0, l1, objective
+    return fg_aux, hess, x0, l1, split
