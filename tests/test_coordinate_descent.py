@@ -118,6 +118,15 @@ def test_multi_output_is_independent_columns(precompute):
     for c in range(3):
         one = lf.ElasticNet(precompute=precompute, **kw).fit(X, Y[:, c], sample_weight=sw)
         np.testing.assert_allclose(ours.coef_[c], one.coef_, atol=1e-10)
+    # attribute shapes as scikit-learn's: a single-column y, no intercept
+    for y2, fi in ((Y[:, :1], True), (Y[:, :1], False), (Y, False), (Y[:, 0], False)):
+        ref = sk_lm.ElasticNet(fit_intercept=fi, **kw).fit(X, y2)
+        ours = lf.ElasticNet(fit_intercept=fi, precompute=precompute, **kw).fit(X, y2)
+        for attr in ("coef_", "intercept_", "dual_gap_"):
+            assert np.shape(getattr(ours, attr)) == np.shape(getattr(ref, attr)), attr
+        assert type(ours.n_iter_) is type(ref.n_iter_)
+        assert ours.predict(X).shape == ref.predict(X).shape
+        assert_same_fit(ours, ref)
 
 
 @pytest.mark.parametrize("precompute", [True, False])

@@ -474,16 +474,23 @@ class ElasticNet(_Estimator):
                              "preprocessed.")
         dtype = X.dtype
         gaps = (gaps / n).astype(dtype)
-        if y.ndim == 1:
+        # shapes as scikit-learn's: one target (1-D y or a single column) gives a
+        # 1-D coef_, a scalar dual_gap_ and an int n_iter_; intercept_ is a scalar
+        # for 1-D y, (n_targets,) for 2-D y, and 0.0 without an intercept
+        if k == 1:
             self.coef_ = coef[0].astype(dtype)
-            self.intercept_ = dtype.type(intercept[0]) if fit_intercept else 0.0
             self.dual_gap_ = gaps[0]
             self.n_iter_ = iters[0]
         else:
             self.coef_ = coef.astype(dtype)
-            self.intercept_ = intercept.astype(dtype)
             self.dual_gap_ = gaps
             self.n_iter_ = iters
+        if not fit_intercept:
+            self.intercept_ = 0.0
+        elif y.ndim == 1:
+            self.intercept_ = dtype.type(intercept[0])
+        else:
+            self.intercept_ = intercept.astype(dtype)
         return self
 
     def __sklearn_tags__(self):
