@@ -8,7 +8,8 @@ module imports neither scikit-learn nor SciPy.
 from ._base import ConvergenceWarning, DataConversionWarning, LinAlgWarning, NotFittedError
 from ._linear import LinearRegression, Ridge
 from ._logistic import LogisticRegression
+from ._coordinate_descent import ElasticNet, Lasso
 from ._ridge_cv import RidgeCV
 
-__all__ = ["LinearRegression", "Ridge", "RidgeCV", "LogisticRegression", "LinAlgWarning",
-           "ConvergenceWarning", "DataConversionWarning", "NotFittedError"]
+__all__ = ["LinearRegression", "Ridge", "RidgeCV", "Lasso", "ElasticNet", "LogisticRegression",
+           "LinAlgWarning", "ConvergenceWarning", "DataConversionWarning", "NotFittedError"]

@@ -1,0 +1,589 @@
+"""Lasso and ElasticNet by coordinate descent (C kernels in
+csrc/coordinate_descent.c), and non-negative least squares on a Gram matrix.
+
+The objective is scikit-learn's
+
+    1/(2 n_w) ||sqrt(W) (y - X w - b)||^2 + alpha l1_ratio ||w||_1
+        + 0.5 alpha (1 - l1_ratio) ||w||^2                    (w >= 0 if positive)
+
+with W the sample weights and n_w their sum; the intercept b is not
+penalised (it is eliminated by centring X and y by their weighted means).
+Internally the problem is scaled as scikit-learn's coordinate descent
+scales it -- weights rescaled to sum to n_samples, the objective multiplied
+by n_samples:
+
+    P(w) = 1/2 ||y_c - X_c w||^2_W' + a ||w||_1 + b/2 ||w||^2,
+    W' = W n / n_w,  a = alpha l1_ratio n,  b = alpha (1 - l1_ratio) n,
+
+and stopped, as scikit-learn, when the duality gap G(w) of P (formulation
+A: dual point r min(1, a / ||X_c^T W' r - b w||_inf), r the weighted
+residual) is <= tol ||y_c||^2_W'; ``dual_gap_`` is G / n_samples (the gap
+of the objective above).  Coefficients therefore agree with scikit-learn's
+to the accuracy of the tolerance.
+
+Two variants (``precompute``):
+
+* Gram with working sets: used when n_samples > n_features ("auto") or
+  precompute=True.  One pass over X gives the weighted means, the centred
+  column norms and X_c^T W' y_c (shifted by a row sample's mean, then
+  corrected exactly, so nothing cancels and X is never copied or centred).
+  CD then runs on a working set S (celer / skglm / glmnet style): S starts
+  with the (at most 64, or twice the warm start's support) features that
+  most violate the optimality condition |X_j^T W' r| <= a at the start
+  point, plus the warm start's support; the Gram block
+  X_c^T W' X_c[S, S] is computed in one blocked pass over X (n |S|^2 / 2
+  multiply-adds), and CD epochs on it cost O(|S|^2).  Then one fused pass
+  over X (the squared-error loss/gradient kernel) gives X_c^T W' r for all
+  features and the full-problem duality gap; while it is above tol, the
+  largest violators join S (at least doubling it; only the new rows of the
+  Gram block are computed).  When S covers more than half of the features
+  it becomes all of them and the full Gram is computed once (lossfast's
+  blocked Gram kernel); the gap then needs no pass over X.  A sparse
+  solution thus costs a few passes over X plus n |S|^2 / 2, not n d^2.
+  Within S, CD stops as scikit-learn's: the gap is computed when an epoch's
+  largest coefficient change is <= tol max|w|, and must then be <= the gap
+  tolerance.
+* residual updates: n_samples <= n_features ("auto") or precompute=False.
+  X_c sqrt(W') is copied once into column-major order in X's dtype (as
+  scikit-learn copies X to Fortran order); CD updates the residual, with
+  scikit-learn's gap-safe screening and its rule for when to compute the gap
+  (max |dw| <= tol max |w|).
+
+``n_iter_`` counts CD epochs (over the working set or the screened active
+set).  float32 X stays float32 (coef_, intercept_, dual_gap_ in X's dtype);
+the Gram, the moments and CD run in float64.  Multi-output y is fitted as
+independent problems, one per column (scikit-learn's ElasticNet does the
+same), sharing the Gram columns.
+"""
+import numbers
+import warnings
+
+import numpy as np
+
+from .. import _lossfast as _core
+from ._base import (ConvergenceWarning, _as_float_array, _Estimator, check_consistent_length,
+                    check_finite, check_finite_after, check_is_fitted, check_random_state, check_y_present,
+                    sk_compatible, validate_sample_weight, validate_X)
+from ._solvers import SolverResult, cholesky_solve
+
+_MIN_WS = 16          # the working set grows by at least this many features
+_FIRST_WS = 64        # features in the first working set (at most)
+_MAX_EPOCHS_CHUNK = 10_000_000
+
+
+def _check_real(value, name, lo=None, hi=None):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"The '{name}' parameter must be a finite real number, got {value!r}.")
+    value = float(value)
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        rng = f"[{lo}, {'inf' if hi is None else hi}]"
+        raise ValueError(f"The '{name}' parameter must be in the range {rng}, got {value!r}.")
+    return value
+
+
+def _gap(a, b, positive, w, xtr, rr, ry):
+    """scikit-learn's duality gap of P from X_c^T W' r (xtr), r^T W' r (rr) and
+    r^T W' y_c (ry), r the residual at w: formulation A for a > 0, B for
+    a = 0 < b, ||X^T r||^2 for a = b = 0."""
+    l2sq = float(w @ w)
+    if a == 0.0:
+        s = float(xtr @ xtr)
+        if b == 0.0:
+            return s
+        return rr + 0.5 * b * l2sq - ry + s / (2.0 * b)
+    v = xtr - b * w
+    dn = float(np.max(v)) if positive else float(np.max(np.abs(v)))
+    primal = 0.5 * (rr + b * l2sq) + a * float(np.abs(w).sum())
+    scale = a / dn if dn > a else 1.0
+    dual = -0.5 * scale * scale * (rr + b * l2sq) + scale * ry
+    return primal - dual
+
+
+class _Gram:
+    """Blocks of the centred, weighted (weights summing to n) Gram
+    X_c^T W' X_c: a block is one pass over X (cd_gram_cols, shifted by a row
+    sample's mean, then the exact rank-one centring correction); the full
+    matrix is computed at most once (lm_gram) when a working set covers more
+    than half of the features."""
+
+    def __init__(self, X, sw, mom):
+        d = X.shape[1]
+        self.X, self.sw, self.d = X, sw, d
+        self.shift = None if mom["shift"] is None else np.ascontiguousarray(mom["shift"][:d])
+        self.delta = None if mom["delta"] is None else mom["delta"][:d]
+        self.sumw, self.scale = mom["sumw"], mom["scale"]
+        self.G = None
+
+    def _correct(self, out, cols, rows):
+        if self.delta is not None:
+            out -= self.sumw * np.outer(self.delta[cols], self.delta[rows])
+        out *= self.scale
+        return out
+
+    def full(self):
+        if self.G is None:
+            d = self.d
+            G = np.empty((1, d, d))
+            _core.lm_gram(self.X, None, None if self.sw is None else self.sw.reshape(-1, 1),
+                          self.shift, False, G)
+            all_ = np.arange(d)
+            self.G = self._correct(G[0], all_, all_)
+        return self.G
+
+    def block(self, cols, rows):
+        if self.G is not None:
+            return self.G[np.ix_(cols, rows)]
+        out = np.empty((cols.size, rows.size))
+        _core.cd_gram_cols(self.X, self.sw, self.shift, cols, rows, out)
+        return self._correct(out, cols, rows)
+
+    def grow(self, G_old, old, new_ws):
+        """The Gram of new_ws (a sorted superset of the sorted `old`), reusing
+        G_old = Gram of `old`: only the rows of the added features are computed."""
+        if new_ws.size == self.d and (self.G is not None or new_ws.size > old.size):
+            if self.G is None:
+                self.full()
+            return self.G
+        added = np.setdiff1d(new_ws, old, assume_unique=True)
+        if added.size == 0:
+            return G_old
+        Gn = np.empty((new_ws.size, new_ws.size))
+        io = np.searchsorted(new_ws, old)
+        ia = np.searchsorted(new_ws, added)
+        if old.size:
+            Gn[np.ix_(io, io)] = G_old
+        B = self.block(added, new_ws)
+        Gn[ia, :] = B
+        Gn[:, ia] = B.T
+        return Gn
+
+
+_MSE = None
+
+
+def _residual_pass(X, y_col, sw, w, mom, c):
+    """(X_c^T W' r, r^T W' r, r^T W' y_c) at w, r = y_c - X_c w: one fused pass
+    over X (the squared-error loss/gradient kernel at the intercept
+    b = mean(y) - mean(X) w, whose weighted residuals sum to zero), then the
+    centring correction X_c^T W' r = X^T W' r - mean(X) sum(W' r)."""
+    global _MSE
+    if _MSE is None:
+        from ._objective import KIND_ELEMENTWISE, LossSpec
+        _MSE = LossSpec(KIND_ELEMENTWISE, 0, "mse")
+    d = X.shape[1]
+    x_mean = mom["x_mean"]
+    b0 = np.array([mom["y_mean"][c] - float(x_mean @ w)])
+    gc = np.empty((1, d))
+    gb = np.empty(1)
+    s = _MSE
+    loss = _core.lm_loss_gradient(X, y_col, sw, np.ascontiguousarray(w.reshape(1, d)), b0,
+                                  s.kind, s.family, s.index, *s.params, gc, gb, None)
+    scale = mom["scale"]
+    xtr = -0.5 * scale * (gc[0] - x_mean * gb[0])
+    rr = scale * loss
+    return xtr, rr, rr + float(w @ xtr)
+
+
+def _fit_gram(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol):
+    """Gram variant with working sets (see the module docstring); returns
+    coef (k, d), gaps (k,), epochs per target."""
+    d = X.shape[1]
+    k = Y.shape[1]
+    gram = _Gram(X, sw, mom)
+    rng = np.array([seed], dtype=np.uint64)
+    norms = mom["norms"]
+    coefs, gaps, iters = np.zeros((k, d)), np.zeros(k), []
+    for c in range(k):
+        q = np.ascontiguousarray(mom["q"][:, c])
+        yy = float(mom["yy"][c])
+        tol_abs = tol * yy
+        y_col = np.ascontiguousarray(Y[:, c:c + 1])
+        w = np.array(W0[c], dtype=np.float64)
+        ws = np.flatnonzero(w).astype(np.int64)
+        G_ws = gram.grow(np.empty((0, 0)), np.empty(0, np.int64), ws)
+        if w.any():
+            xtr, rr, ry = _residual_pass(X, y_col, sw, w, mom, c)
+        else:
+            xtr, rr, ry = q.copy(), yy, yy
+        epochs = 0
+        first = True
+        while True:
+            gap = _gap(a, b, positive, w, xtr, rr, ry)
+            if gap <= tol_abs or epochs >= max_iter:
+                break
+            v = xtr - b * w
+            score = v if positive else np.abs(v)
+            viol = (score > a) & (norms > 0)
+            viol[ws] = False
+            outside = np.flatnonzero(viol)
+            if outside.size:
+                # the first batch: the _FIRST_WS largest violators (or twice the
+                # warm start's support); later batches at least double S
+                n_new = (max(_FIRST_WS, 2 * ws.size) if first
+                         else max(_MIN_WS, ws.size))
+                new = outside[np.argsort(-score[outside], kind="stable")[:n_new]]
+                new_ws = np.union1d(ws, new).astype(np.int64)
+            elif ws.size == 0:
+                break       # w = 0 is optimal up to rounding: no violator
+            else:
+                new_ws = ws
+            first = False
+            if new_ws.size > d // 2:
+                new_ws = np.arange(d, dtype=np.int64)
+            G_ws = gram.grow(G_ws, ws, new_ws)
+            ws = new_ws
+            m = ws.size
+            wS = np.ascontiguousarray(w[ws])
+            QwS = G_ws @ wS
+            qS = np.ascontiguousarray(q[ws])
+            local = np.arange(m, dtype=np.int64)
+            ep, _ = _core.cd_enet_gram(np.ascontiguousarray(G_ws), local, qS, yy, wS, QwS,
+                                       local, a, b, positive, random, rng, max_iter - epochs,
+                                       tol_abs, tol)
+            w[ws] = wS
+            epochs += int(ep)
+            if m == d:
+                xtr = q - QwS
+                qw = float(q @ w)
+                rr, ry = yy - 2.0 * qw + float(w @ QwS), yy - qw
+            else:
+                xtr, rr, ry = _residual_pass(X, y_col, sw, w, mom, c)
+            if ep == 0 and not outside.size:
+                # the restricted problem is solved but the full gap is above tol
+                # (rounding): nothing more CD can do
+                gap = _gap(a, b, positive, w, xtr, rr, ry)
+                break
+        coefs[c] = w
+        gaps[c] = gap
+        iters.append(epochs)
+    return coefs, gaps, iters
+
+
+def _sample_shift(X, Y, sw):
+    """Weighted mean of up to 1024 rows spread over [X, Y]: a shift close to
+    the means, so that the moments of the shifted data do not cancel."""
+    n = X.shape[0]
+    rows = np.unique(np.linspace(0, n - 1, min(n, 1024)).astype(np.intp))
+    sample = np.hstack([X[rows], Y[rows]]).astype(np.float64)
+    ws = None if sw is None else sw[rows].astype(np.float64)
+    if ws is not None and ws.sum() > 0:
+        return np.ascontiguousarray(ws @ sample / ws.sum())
+    return np.ascontiguousarray(sample.mean(axis=0))
+
+
+def _moments(X, Y, sw, fit_intercept):
+    """Weighted means and the centred, rescaled (weights summing to n)
+    column norms, X_c^T W' Y_c and ||Y_c||^2_W', from one pass over X."""
+    n, d = X.shape
+    k = Y.shape[1]
+    shift = _sample_shift(X, Y, sw) if fit_intercept else None
+    s1 = np.empty(d + k)
+    s2 = np.empty(d + k)
+    xy = np.empty((d, k))
+    sumw = _core.cd_moments(X, Y, sw, shift, s1, s2, xy)
+    scale = n / sumw
+    if fit_intercept:
+        delta = s1 / sumw
+        means = shift + delta
+        sq = s2 - sumw * delta * delta
+        xy = xy - sumw * np.outer(delta[:d], delta[d:])
+    else:
+        delta = None
+        means = np.zeros(d + k)
+        sq = s2
+    return dict(x_mean=means[:d], y_mean=means[d:], norms=np.maximum(sq[:d], 0.0) * scale,
+                yy=np.maximum(sq[d:], 0.0) * scale, q=xy * scale, shift=shift, delta=delta,
+                sumw=sumw, scale=scale)
+
+
+def _fit_resid(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol):
+    """Residual-update variant (see the module docstring)."""
+    n, d = X.shape
+    k = Y.shape[1]
+    Xc = X - mom["x_mean"].astype(X.dtype)
+    root = None
+    if sw is not None:
+        root = np.sqrt(sw.astype(np.float64) * mom["scale"])
+        Xc *= root.astype(X.dtype)[:, None]
+    Xt = np.ascontiguousarray(Xc.T)
+    del Xc
+    norms = np.einsum("ij,ij->i", Xt, Xt, dtype=np.float64)
+    rng = np.array([seed], dtype=np.uint64)
+    coefs, gaps, iters = np.zeros((k, d)), np.zeros(k), []
+    for c in range(k):
+        yv = Y[:, c].astype(np.float64) - mom["y_mean"][c]
+        if root is not None:
+            yv *= root
+        w = np.array(W0[c], dtype=np.float64)
+        R = yv - Xt.T.astype(np.float64) @ w if np.any(w) else yv.copy()
+        tol_abs = tol * float(yv @ yv)
+        it, gap = _core.cd_enet_resid(Xt, yv, R, norms, w, a, b, positive, random, True, rng,
+                                      max_iter, tol_abs, tol)
+        coefs[c] = w
+        gaps[c] = gap
+        iters.append(int(it))
+    return coefs, gaps, iters
+
+
+class ElasticNet(_Estimator):
+    """Linear regression with combined L1 and L2 priors, by coordinate descent.
+
+    Minimises scikit-learn's objective
+
+        1/(2 n_w) ||sqrt(W) (y - X w - b)||^2 + alpha l1_ratio ||w||_1
+            + 0.5 alpha (1 - l1_ratio) ||w||^2
+
+    (W the sample weights, n_w their sum; b not penalised), so ``coef_``
+    agrees with scikit-learn's ``ElasticNet`` for the same parameters.  See
+    the module docstring of ``lossfast.linear_model._coordinate_descent`` for
+    the algorithms (Gram variant with working sets when n_samples >
+    n_features, residual updates with gap-safe screening otherwise).
+
+    Parameters
+    ----------
+    alpha : float >= 0, default 1.0
+    l1_ratio : float in [0, 1], default 0.5 -- 1 is the Lasso, 0 ridge
+    fit_intercept : bool, default True
+    precompute : {"auto", True, False}, default "auto"
+        True: the Gram variant; False: residual updates; "auto": the Gram
+        variant when n_samples > n_features.  (scikit-learn's default is
+        False; both variants solve the same problem, "auto" picks the fast
+        one.)  A precomputed Gram array is not supported (NotImplementedError).
+    max_iter : int, default 1000 -- maximum CD epochs
+    copy_X : bool, default True -- accepted for compatibility: X is never
+        modified (the residual variant works on its own column-major copy).
+    tol : float, default 1e-4 -- the fit stops when the duality gap is
+        <= tol * ||y - mean(y)||^2_W' (scikit-learn's scaling, see above);
+        a ConvergenceWarning says when max_iter was reached first.
+    warm_start : bool, default False -- start from the previous ``coef_``
+    positive : bool, default False -- constrain the coefficients to >= 0
+    random_state : None, int, RandomState or Generator (selection="random")
+    selection : {"cyclic", "random"}, default "cyclic"
+
+    Attributes
+    ----------
+    coef_ : (n_features,) or (n_targets, n_features), X's dtype
+    intercept_ : float or (n_targets,)
+    dual_gap_ : float or (n_targets,) -- the duality gap of the objective above
+    n_iter_ : int or list of int -- CD epochs per target
+    n_features_in_, feature_names_in_
+    """
+
+    _estimator_type = "regressor"
+
+    def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, precompute="auto",
+                 max_iter=1000, copy_X=True, tol=1e-4, warm_start=False, positive=False,
+                 random_state=None, selection="cyclic"):
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.copy_X = copy_X
+        self.tol = tol
+        self.warm_start = warm_start
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+
+    def _l1_ratio(self):
+        return _check_real(self.l1_ratio, "l1_ratio", 0.0, 1.0)
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model; returns self."""
+        alpha = _check_real(self.alpha, "alpha", 0.0)
+        l1_ratio = self._l1_ratio()
+        tol = _check_real(self.tol, "tol", 0.0)
+        max_iter = self.max_iter
+        if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) \
+                or max_iter < 1:
+            raise ValueError(f"The 'max_iter' parameter must be an int >= 1, got {max_iter!r}.")
+        if self.selection not in ("cyclic", "random"):
+            raise ValueError("The 'selection' parameter must be 'cyclic' or 'random', got "
+                             f"{self.selection!r}.")
+        pre = self.precompute
+        if isinstance(pre, np.ndarray) or (hasattr(pre, "__len__") and not isinstance(pre, str)):
+            raise NotImplementedError("a precomputed Gram matrix is not supported; use "
+                                      "precompute=True, False or 'auto'")
+        if not (isinstance(pre, (bool, np.bool_)) or pre == "auto"):
+            raise ValueError("The 'precompute' parameter must be 'auto', True or False, got "
+                             f"{pre!r}.")
+        if alpha == 0:
+            warnings.warn("With alpha=0, this algorithm does not converge well. You are "
+                          "advised to use the LinearRegression estimator", UserWarning,
+                          stacklevel=2)
+        check_y_present(self, y)
+        # the NaN/inf check of X rides on the moments pass (check_finite_after)
+        X = validate_X(self, X, reset=True, finite=False)
+        n, d = X.shape
+        y = _as_float_array(y, "y", type(self).__name__, dtype=X.dtype)
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}")
+        check_consistent_length(n, y.shape[0])
+        check_finite(y, "y")
+        Y = np.ascontiguousarray(y.reshape(n, -1))
+        k = Y.shape[1]
+        if isinstance(sample_weight, numbers.Number):
+            sample_weight = None
+        sw = validate_sample_weight(sample_weight, n, X.dtype)
+        fit_intercept = bool(self.fit_intercept)
+
+        W0 = np.zeros((k, d))
+        if self.warm_start and hasattr(self, "coef_"):
+            prev = np.asarray(self.coef_, dtype=np.float64).reshape(-1, d) \
+                if np.size(self.coef_) == k * d else None
+            if prev is not None:
+                W0[:] = prev
+        a = alpha * l1_ratio * n
+        b = alpha * (1.0 - l1_ratio) * n
+        positive = bool(self.positive)
+        if positive:
+            W0 = np.maximum(W0, 0.0)
+        random = self.selection == "random"
+        rs = check_random_state(self.random_state)
+        seed = int(rs.integers(1, 2**62) if isinstance(rs, np.random.Generator)
+                   else rs.randint(1, 2**31 - 1))
+        use_gram = (n > d) if pre == "auto" else bool(pre)
+
+        mom = _moments(X, Y, sw, fit_intercept)
+        check_finite_after(X, mom["q"], mom["norms"], mom["x_mean"])
+        if not (np.all(np.isfinite(mom["q"])) and np.all(np.isfinite(mom["norms"]))):
+            raise ValueError("Input contains values too large for coordinate descent "
+                             "(the moments of X overflow).")
+        if use_gram:
+            coef, gaps, iters = _fit_gram(X, Y, sw, mom, W0, a, b, positive, random, seed,
+                                          max_iter, tol)
+        else:
+            coef, gaps, iters = _fit_resid(X, Y, sw, mom, W0, a, b, positive, random, seed,
+                                           max_iter, tol)
+        tol_abs = tol * mom["yy"]
+        bad = np.flatnonzero(~(gaps <= tol_abs))
+        if bad.size:
+            c = bad[0]
+            msg = ("Objective did not converge. You might want to increase the number of "
+                   "iterations, check the scale of the features or consider increasing "
+                   f"regularisation. Duality gap: {gaps[c]:.6e}, tolerance: {tol_abs[c]:.3e}")
+            if a < np.finfo(np.float64).eps:
+                msg += ("\nLinear regression models with a zero l1 penalization strength are "
+                        "more efficiently fitted using lossfast.Ridge / LinearRegression.")
+            warnings.warn(msg, sk_compatible(ConvergenceWarning), stacklevel=2)
+        intercept = mom["y_mean"] - coef @ mom["x_mean"] if fit_intercept else np.zeros(k)
+        if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
+            raise ValueError("Coordinate descent iterations resulted in non-finite parameter "
+                             "values. The input data may contain large values and need to be "
+                             "preprocessed.")
+        dtype = X.dtype
+        gaps = (gaps / n).astype(dtype)
+        # shapes as scikit-learn's: one target (1-D y or a single column) gives a
+        # 1-D coef_, a scalar dual_gap_ and an int n_iter_; intercept_ is a scalar
+        # for 1-D y, (n_targets,) for 2-D y, and 0.0 without an intercept
+        if k == 1:
+            self.coef_ = coef[0].astype(dtype)
+            self.dual_gap_ = gaps[0]
+            self.n_iter_ = iters[0]
+        else:
+            self.coef_ = coef.astype(dtype)
+            self.dual_gap_ = gaps
+            self.n_iter_ = iters
+        if not fit_intercept:
+            self.intercept_ = 0.0
+        elif y.ndim == 1:
+            self.intercept_ = dtype.type(intercept[0])
+        else:
+            self.intercept_ = intercept.astype(dtype)
+        return self
+
+    def __sklearn_tags__(self):
+        # dense X only (sparse X is a TypeError, never densified)
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags
+
+    def predict(self, X):
+        """X @ coef_.T + intercept_."""
+        check_is_fitted(self)
+        X = validate_X(self, X, reset=False)
+        return X @ self.coef_.T + self.intercept_
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R^2 (weighted; averaged over outputs)."""
+        from ._linear import r2_score
+        return r2_score(y, self.predict(X), sample_weight)
+
+
+class Lasso(ElasticNet):
+    """Linear model trained with an L1 prior: ``ElasticNet`` with
+    ``l1_ratio=1``, minimising
+
+        1/(2 n_w) ||sqrt(W) (y - X w - b)||^2 + alpha ||w||_1
+
+    (scikit-learn's Lasso objective).  Parameters and attributes as
+    ``ElasticNet`` (without ``l1_ratio``)."""
+
+    def __init__(self, alpha=1.0, *, fit_intercept=True, precompute="auto", copy_X=True,
+                 max_iter=1000, tol=1e-4, warm_start=False, positive=False,
+                 random_state=None, selection="cyclic"):
+        super().__init__(alpha=alpha, l1_ratio=1.0, fit_intercept=fit_intercept,
+                         precompute=precompute, max_iter=max_iter, copy_X=copy_X, tol=tol,
+                         warm_start=warm_start, positive=positive, random_state=random_state,
+                         selection=selection)
+
+    def _l1_ratio(self):
+        return 1.0
+
+
+# --------------------------------------------------------------------------- NNLS
+
+
+def nnls_gram(G, c, *, max_iter=1000, tol=1e-10, polish=True, x0=None):
+    """Non-negative least squares on a Gram matrix:
+
+        minimise 1/2 w^T G w - c^T w   subject to w >= 0
+
+    (G = X^T W X, c = X^T W y for min ||sqrt(W)(y - X w)||^2, w >= 0).
+
+    Cyclic coordinate descent (each coordinate minimised exactly and
+    projected on w_j >= 0; G w kept up to date, O(d) per update) until the
+    largest KKT violation -- |(c - G w)_j| for w_j > 0, max((c - G w)_j, 0)
+    for w_j = 0 -- is <= tol * max(max|c|, tiny), or max_iter sweeps.  Then,
+    with ``polish``, the equality-constrained problem on the support P found
+    (G_PP w_P = c_P, by Cholesky) is solved; its solution replaces the CD
+    iterate when it is strictly positive and satisfies the KKT conditions
+    outside P, which makes the result exact to rounding (as an active-set
+    solver such as scipy.optimize.nnls) rather than to the CD tolerance.
+
+    Returns a ``SolverResult``: x (d,) float64, f = 1/2 w^T G w - c^T w,
+    n_iter (sweeps), converged, message.  G must be symmetric positive
+    semi-definite with a non-negative diagonal (a zero diagonal entry fixes
+    that coordinate at its start value, 0).
+    """
+    G = np.ascontiguousarray(G, dtype=np.float64)
+    c = np.ascontiguousarray(c, dtype=np.float64)
+    d = c.shape[0]
+    if G.shape != (d, d):
+        raise ValueError(f"G must have shape {(d, d)} to match c {c.shape}, got {G.shape}")
+    if not (np.all(np.isfinite(G)) and np.all(np.isfinite(c))):
+        raise ValueError("G and c must be finite")
+    w = np.zeros(d) if x0 is None else np.maximum(np.array(x0, dtype=np.float64), 0.0)
+    Gw = G @ w
+    scale = max(float(np.max(np.abs(c))) if d else 0.0, np.finfo(np.float64).tiny)
+    thr = tol * scale
+    sweeps, viol = _core.cd_nnls(G, c, w, Gw, int(max_iter), thr)
+    converged = viol <= thr
+    message = "KKT violation <= tol" if converged else "max_iter reached"
+    if polish and d:
+        P = np.flatnonzero(w > 0)
+        if P.size:
+            sol, _ = cholesky_solve(G[np.ix_(P, P)], c[P])
+            if sol is not None and np.all(sol > 0):
+                w2 = np.zeros(d)
+                w2[P] = sol
+                g2 = c - G @ w2
+                out = np.ones(d, dtype=bool)
+                out[P] = False
+                v2 = max(float(np.max(g2[out], initial=0.0)), float(np.max(np.abs(g2[P]))))
+                if v2 <= max(thr, viol):
+                    w, viol, converged = w2, v2, True
+                    message = "exact solution on the support found by CD"
+    f = 0.5 * float(w @ (G @ w)) - float(c @ w)
+    return SolverResult(w, f, int(sweeps), bool(converged), [], message)
