@@ -6,9 +6,9 @@ import warnings
 
 import numpy as np
 
-from ._base import (LinAlgWarning, _as_float_array, _Estimator, check_consistent_length,
+from ._base import (ConvergenceWarning, LinAlgWarning, _as_float_array, _Estimator, check_consistent_length,
                     check_finite, check_float, check_int, check_is_fitted, check_y_present,
-                    run_solver, validate_sample_weight)
+                    run_solver, sk_compatible, validate_sample_weight)
 from ._matrix import design_matrix, shift_estimate
 from ._objective import KIND_ELEMENTWISE, LinearObjective, LossSpec
 from ._solvers import cholesky_solve, resolve_solver
@@ -36,7 +36,7 @@ def _resolve_loss(loss):
     return obj, LossSpec(KIND_ELEMENTWISE, obj._family, obj._kernel, obj._params()), kind
 
 
-def fit_normal_equation(X, Y, sample_weight, alpha, fit_intercept):
+def fit_normal_equation(X, Y, sample_weight, alpha, fit_intercept, positive=False):
     """Least squares / ridge by the normal equation.
 
     Solves (Xc^T W Xc + alpha I) coef = Xc^T W Yc, Xc / Yc centred by their
@@ -51,7 +51,9 @@ def fit_normal_equation(X, Y, sample_weight, alpha, fit_intercept):
     centred, weighted problem (with sqrt(alpha) I rows) instead.
 
     X is a matrix-layer object; alpha a number or one value per target (each
-    target then has its own system).  Returns coef (k, d) float64,
+    target then has its own system).  ``positive``: the coefficients are
+    constrained to be >= 0 (non-negative least squares on the same Gram,
+    ``nnls_gram``), the intercept is free.  Returns coef (k, d) float64,
     intercept (k,) float64 and the rank.
     """
     Gc, x_mean, y_mean = centred_moments(X, Y, sample_weight, fit_intercept)
@@ -66,6 +68,17 @@ def fit_normal_equation(X, Y, sample_weight, alpha, fit_intercept):
         A = Gc[:d, :d].copy()
         A[np.diag_indices(d)] += a
         B = Gc[:d, d + cols]
+        if positive:
+            # non-negative least squares on the same centred Gram: coordinate
+            # descent, then the exact solve on the support it finds
+            from ._coordinate_descent import nnls_gram
+            for t in cols:
+                res = nnls_gram(A, Gc[:d, d + t], max_iter=10000)
+                if not res.converged:
+                    warnings.warn(f"non-negative least squares did not converge ({res.message})",
+                                  sk_compatible(ConvergenceWarning), stacklevel=3)
+                coef[:, t] = res.x
+            continue
         sol, rcond = cholesky_solve(A, B)
         if sol is None or rcond < _RCOND_MIN:
             what = "singular" if sol is None else f"ill-conditioned (rcond ~ {rcond:.1e})"
@@ -222,6 +235,11 @@ class LinearRegression(LinearRegressor):
     batch_size : int or "auto" (min(200, n_samples))
     n_iter_no_change : int, default 5
     random_state : None, int, RandomState or Generator (mini-batch shuffling)
+    positive : bool, default False
+        Constrain the coefficients to be >= 0 (non-negative least squares,
+        as scikit-learn's LinearRegression(positive=True)): solved by
+        coordinate descent on the normal equation's Gram with an exact solve
+        on the support it finds; squared error and the normal equation only.
     warm_start : bool, default False
         Iterative solvers start from the previous fit's coef_ / intercept_
         (when their shapes match) instead of zero; the normal equation has no
@@ -263,7 +281,8 @@ class LinearRegression(LinearRegressor):
 
     def __init__(self, fit_intercept=True, solver="auto", loss="squared_error", alpha=0.0, *,
                  max_iter=200, tol=1e-4, learning_rate=None, batch_size="auto",
-                 n_iter_no_change=5, random_state=None, warm_start=False, verbose=0):
+                 n_iter_no_change=5, random_state=None, warm_start=False, positive=False,
+                 verbose=0):
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.loss = loss
@@ -275,6 +294,7 @@ class LinearRegression(LinearRegressor):
         self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
         self.warm_start = warm_start
+        self.positive = positive
         self.verbose = verbose
 
     # ----------------------------------------------------------------- fit
@@ -290,8 +310,12 @@ class LinearRegression(LinearRegressor):
         # the NaN/inf check of X rides on the first pass over X (check_finite_after)
         Xm = design_matrix(self, X, reset=True, finite=False)
         n, d = Xm.shape
-        solver = resolve_solver(self.solver, loss=loss_kind, kind=Xm.kind, n_features=d,
-                                auto=("normal", "cg", "lbfgs"))
+        positive = bool(self.positive)
+        if positive and (loss_kind != "squared_error" or self.solver not in ("auto", "normal")):
+            raise ValueError("positive=True is solved on the normal equation: it needs "
+                             "loss='squared_error' and solver='auto' or 'normal'")
+        solver = resolve_solver("normal" if positive else self.solver, loss=loss_kind,
+                                kind=Xm.kind, n_features=d, auto=("normal", "cg", "lbfgs"))
         deferred = not solver.minibatch
         if not deferred:
             Xm.check_finite()
@@ -309,7 +333,8 @@ class LinearRegression(LinearRegressor):
                 delattr(self, attr)
 
         if solver.name == "normal":
-            coef, intercept, rank = fit_normal_equation(Xm, Y, sw, alpha, fit_intercept)
+            coef, intercept, rank = fit_normal_equation(Xm, Y, sw, alpha, fit_intercept,
+                                                        positive=positive)
             self.rank_ = rank
             self.n_iter_ = 1
         else:
@@ -379,8 +404,10 @@ class Ridge(LinearRegression):
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, solver="auto", loss="squared_error",
                  max_iter=200, tol=1e-4, learning_rate=None, batch_size="auto",
-                 n_iter_no_change=5, random_state=None, warm_start=False, verbose=0):
+                 n_iter_no_change=5, random_state=None, warm_start=False, positive=False,
+                 verbose=0):
         super().__init__(fit_intercept=fit_intercept, solver=solver, loss=loss, alpha=alpha,
                          max_iter=max_iter, tol=tol, learning_rate=learning_rate,
                          batch_size=batch_size, n_iter_no_change=n_iter_no_change,
-                         random_state=random_state, warm_start=warm_start, verbose=verbose)
+                         random_state=random_state, warm_start=warm_start, positive=positive,
+                         verbose=verbose)

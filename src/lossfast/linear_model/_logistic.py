@@ -64,7 +64,7 @@ def _two_class_logits(s):
 
 
 # "auto": Newton with coordinate descent for L1 / elastic net, else L-BFGS
-_AUTO = ("newton-cd", "lbfgs")
+_AUTO = {"l1": ("newton-cd",), "l2": ("lbfgs",)}
 
 
 class LogisticRegression(_Estimator):
@@ -231,7 +231,7 @@ class LogisticRegression(_Estimator):
         Xm = design_matrix(self, X, reset=True, finite=False)
         n, d = Xm.shape
         solver = resolve_solver(self.solver, loss="logistic", penalty=penalty, kind=Xm.kind,
-                                n_features=d, auto=_AUTO)
+                                n_features=d, auto=_AUTO[penalty])
         deferred = not solver.minibatch
         if not deferred:
             Xm.check_finite()

@@ -102,6 +102,9 @@ class LinearObjective:
             np.sum(sample_weight, dtype=np.float64))
         self.sw_sum = sw_sum
         self.total_weight = sw_sum if total_weight is None else float(total_weight)
+        # an L1 term l1 ||W||_1 (same normalisation as l2), used by the proximal
+        # solver (newton-cd) only; the smooth objective F does not include it
+        self.l1 = 0.0
         self.l2 = l2 = np.asarray(l2, dtype=np.float64)
         # the penalty per unit weight, one row per output: (k, 1)
         self._ridge = np.broadcast_to(l2, (self.k,)).reshape(self.k, 1) / self.total_weight

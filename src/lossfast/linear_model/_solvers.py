@@ -646,6 +646,26 @@ def _run_newton(objective, theta0, o):
                   verbose=o["verbose"], name=o["name"])
 
 
+def _run_newton_cd(objective, theta0, o):
+    """Proximal Newton with coordinate descent on the quadratic model
+    (``_newton_cd.newton_cd``) for an L1 / elastic-net term: in standardised
+    coordinates the weight of coefficient j is l1 / (sum(w) s_j), since the
+    penalty stays on the original coefficients W = W' / s; intercepts are
+    not penalised."""
+    from ._newton_cd import newton_cd
+    n, k = objective.X.shape[0], objective.k
+
+    def fg_z(theta):
+        Z = np.empty((n, k), dtype=objective.X.dtype)
+        f, g = objective.loss_grad(theta, z_out=Z)
+        return f, g, Z
+
+    l1 = np.zeros(objective.n_params)
+    l1[:k * objective.d] = np.tile(objective.l1 / objective.total_weight / objective.scale, k)
+    return newton_cd(fg_z, objective.hessian, theta0, l1, max_iter=o["max_iter"],
+                     tol=o["tol"], verbose=o["verbose"], name=o["name"])
+
+
 def _run_cg(objective, theta0, o):
     return conjugate_gradient(objective.loss_grad, theta0, max_iter=o["max_iter"],
                               gtol=o["tol"], verbose=o["verbose"], name=o["name"])
@@ -673,6 +693,8 @@ SOLVERS = {
     "lbfgs": Solver("lbfgs", _run_lbfgs, losses=_ALL_LOSSES),
     "newton": Solver("newton", _run_newton, losses=("squared_error", "logistic"),
                      aliases=("newton-cholesky", "newton-cg")),
+    "newton-cd": Solver("newton-cd", _run_newton_cd, losses=("squared_error", "logistic"),
+                        penalties=("l1", "l2")),
 }
 
 
