@@ -9,7 +9,9 @@ from ._base import ConvergenceWarning, DataConversionWarning, LinAlgWarning, Not
 from ._linear import LinearRegression, Ridge
 from ._logistic import LogisticRegression
 from ._coordinate_descent import ElasticNet, Lasso
+from ._cv_path import ElasticNetCV, LassoCV, enet_path, lasso_path
 from ._ridge_cv import RidgeCV
 
-__all__ = ["LinearRegression", "Ridge", "RidgeCV", "Lasso", "ElasticNet", "LogisticRegression",
+__all__ = ["LinearRegression", "Ridge", "RidgeCV", "Lasso", "ElasticNet", "LassoCV",
+           "ElasticNetCV", "lasso_path", "enet_path", "LogisticRegression",
            "LinAlgWarning", "ConvergenceWarning", "DataConversionWarning", "NotFittedError"]

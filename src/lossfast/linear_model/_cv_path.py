@@ -1,0 +1,259 @@
+"""Regularisation paths and their cross-validation: ``enet_path``,
+``lasso_path``, ``ElasticNetCV`` and ``LassoCV`` (scikit-learn 1.9's API).
+
+A path solves ElasticNet (``_coordinate_descent.py``) for a decreasing grid
+of alphas, each fit starting from the previous solution (warm starts: along
+a fine grid a fit takes a few epochs).  The moments of X (means, column
+norms, X^T y) are computed once per path.  The grid is scikit-learn's:
+``alphas`` points from alpha_max = max_j |X_c^T W y_c|_j / (n_w l1_ratio)
+(the smallest alpha whose solution is zero) down to eps * alpha_max,
+geometrically spaced.
+
+The CV estimators compute the grid on all rows, run the path on the
+training rows of every fold (weights of a fold rescaled as scikit-learn
+does) and score each alpha by the held-out mean squared error (weighted by
+sample_weight when given); ``alpha_`` (and ``l1_ratio_``) minimise the mean
+over folds, and the model is refitted on all rows with them.
+"""
+import numbers
+import warnings
+
+import numpy as np
+
+from ._base import (DataConversionWarning, _as_float_array, check_consistent_length,
+                    check_finite, check_random_state, check_y_present, sk_compatible,
+                    validate_sample_weight, validate_X)
+from ._coordinate_descent import ElasticNet, _fit_gram, _fit_resid, _moments
+from ._ridge_cv import check_cv_splits
+
+
+def _alpha_grid(mom, l1_ratio, eps, n_alphas, positive):
+    """scikit-learn's grid from the moments of _coordinate_descent._moments
+    (q = X_c^T W' y_c with W' summing to n)."""
+    if l1_ratio == 0:
+        raise ValueError("Automatic alpha grid generation is not supported for l1_ratio=0. "
+                         "Please supply a grid by providing the appropriate `alphas=`.")
+    n = mom["q"].shape and mom["scale"] * mom["sumw"]
+    q = mom["q"]
+    top = max(0.0, float(np.max(q))) if positive else float(np.sqrt(np.max(np.sum(q * q, 1))))
+    alpha_max = top / (n * l1_ratio)
+    if alpha_max <= np.finfo(np.float64).resolution:
+        return np.full(n_alphas, np.finfo(np.float64).resolution)
+    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
+
+
+def _check_alphas_arg(alphas):
+    """(count, None) for an int, (None, array sorted decreasingly) for an array."""
+    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
+        if alphas < 1:
+            raise ValueError(f"alphas must be a count >= 1 or an array, got {alphas}")
+        return int(alphas), None
+    a = np.sort(np.asarray(alphas, dtype=np.float64).reshape(-1))[::-1]
+    if a.size == 0 or np.any(a < 0) or not np.all(np.isfinite(a)):
+        raise ValueError(f"alphas must be finite numbers >= 0, got {alphas!r}")
+    return None, a
+
+
+def _path(X, Y, sw, *, l1_ratio, eps, alphas, fit_intercept, positive, max_iter, tol,
+          precompute, selection, random_state):
+    """(alphas (A,), coefs (A, k, d), intercepts (A, k), gaps (A, k), epochs (A,))
+    along the grid, warm-started, for validated dense X (n, d) and Y (n, k)."""
+    n, d = X.shape
+    k = Y.shape[1]
+    mom = _moments(X, Y, sw, fit_intercept)
+    count, grid = _check_alphas_arg(alphas)
+    if grid is None:
+        grid = _alpha_grid(mom, l1_ratio, eps, count, positive)
+    use_gram = (n > d) if precompute == "auto" else bool(precompute)
+    fit = _fit_gram if use_gram else _fit_resid
+    rs = check_random_state(random_state)
+    seed = int(rs.integers(1, 2**62) if isinstance(rs, np.random.Generator)
+               else rs.randint(1, 2**31 - 1))
+    W = np.zeros((k, d))
+    coefs = np.empty((len(grid), k, d))
+    gaps = np.empty((len(grid), k))
+    epochs = np.empty(len(grid), dtype=np.int64)
+    for i, alpha in enumerate(grid):
+        a = alpha * l1_ratio * n
+        b = alpha * (1.0 - l1_ratio) * n
+        W, g, it = fit(X, Y, sw, mom, W, a, b, positive, selection == "random", seed,
+                       max_iter, tol)
+        coefs[i], gaps[i], epochs[i] = W, g / n, int(np.max(it))
+    intercepts = (mom["y_mean"][None, :] - coefs @ mom["x_mean"] if fit_intercept
+                  else np.zeros((len(grid), k)))
+    return grid, coefs, intercepts, gaps, epochs
+
+
+def _validated(X, y, sample_weight, name="enet_path"):
+    class _Caller:
+        pass
+    _Caller.__name__ = name
+    X = validate_X(_Caller(), X, reset=True)
+    n = X.shape[0]
+    y = _as_float_array(y, "y", name, dtype=X.dtype)
+    check_consistent_length(n, y.shape[0])
+    check_finite(y, "y")
+    Y = np.ascontiguousarray(y.reshape(n, -1))
+    sw = validate_sample_weight(sample_weight, n, X.dtype)
+    return X, y, Y, sw
+
+
+def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto", coef_init=None,
+              return_n_iter=False, positive=False, max_iter=1000, tol=1e-4,
+              sample_weight=None):
+    """The elastic-net path by coordinate descent, as scikit-learn's
+    ``enet_path``: no intercept (X and y are taken as they are), the
+    objective 1/(2 n) ||y - X w||^2 + alpha l1_ratio ||w||_1
+    + 0.5 alpha (1 - l1_ratio) ||w||^2 for each alpha of the grid (``alphas``
+    a count or an array, decreasing), warm-started along it.
+
+    Returns (alphas (A,), coefs (d, A) -- (k, d, A) for 2-D y --, dual_gaps
+    (A,) or (A, k)) and, with return_n_iter, the CD epochs per alpha."""
+    if coef_init is not None:
+        raise NotImplementedError("coef_init is not supported: the path starts at zero")
+    X, y, Y, sw = _validated(X, y, sample_weight)
+    grid, coefs, _, gaps, epochs = _path(X, Y, sw, l1_ratio=float(l1_ratio), eps=eps,
+                                         alphas=alphas, fit_intercept=False,
+                                         positive=positive, max_iter=max_iter, tol=tol,
+                                         precompute=precompute, selection="cyclic",
+                                         random_state=0)
+    out_coefs = np.moveaxis(coefs, 0, -1)                      # (k, d, A)
+    if y.ndim == 1:
+        out_coefs, gaps = out_coefs[0], gaps[:, 0]
+    out = (grid, out_coefs.astype(X.dtype), gaps)
+    return out + (epochs,) if return_n_iter else out
+
+
+def lasso_path(X, y, *, eps=1e-3, alphas=100, **params):
+    """``enet_path`` with l1_ratio=1 (the Lasso)."""
+    return enet_path(X, y, l1_ratio=1.0, eps=eps, alphas=alphas, **params)
+
+
+class ElasticNetCV(ElasticNet):
+    """ElasticNet with alpha (and l1_ratio) chosen by k-fold cross-validation
+    along warm-started paths (see the module docstring).
+
+    Parameters (scikit-learn 1.9's): l1_ratio (float or list, default 0.5),
+    eps=1e-3, alphas=100 (a count of grid points or an array), fit_intercept,
+    precompute, max_iter, tol, cv (None: 5 folds; an int or a splitter),
+    positive, random_state, selection.
+
+    Attributes: alpha_, l1_ratio_, alphas_ ((A,) or (n_l1_ratio, A)),
+    mse_path_ ((A, n_folds) or (n_l1_ratio, A, n_folds)), coef_, intercept_,
+    dual_gap_, n_iter_.
+    """
+
+    def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, fit_intercept=True,
+                 precompute="auto", max_iter=1000, tol=1e-4, cv=None, copy_X=True,
+                 positive=False, random_state=None, selection="cyclic"):
+        self.l1_ratio = l1_ratio
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cv = cv
+        self.copy_X = copy_X
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = False       # one target (scikit-learn's too)
+        return tags
+
+    def _more_tags(self):
+        return {**super()._more_tags(), "multioutput": False}
+
+    def _l1_ratios(self):
+        r = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
+        if r.ndim != 1 or r.size == 0 or np.any(r < 0) or np.any(r > 1):
+            raise ValueError(f"l1_ratio must be in [0, 1], got {self.l1_ratio!r}")
+        return r
+
+    def fit(self, X, y, sample_weight=None):
+        """Choose alpha (and l1_ratio) by cross-validation, then fit; returns self."""
+        ratios = self._l1_ratios()
+        check_y_present(self, y)
+        Xv = validate_X(self, X, reset=True)
+        n = Xv.shape[0]
+        yv = _as_float_array(y, "y", type(self).__name__, dtype=Xv.dtype)
+        if yv.ndim == 2 and yv.shape[1] == 1:
+            warnings.warn("A column-vector y was passed when a 1d array was expected. Please "
+                          "change the shape of y to (n_samples, ), for example using ravel().",
+                          sk_compatible(DataConversionWarning), stacklevel=2)
+            yv = yv.ravel()
+        if yv.ndim != 1:
+            raise ValueError("For multi-task outputs, use MultiTaskElasticNetCV (not in "
+                             "lossfast); y must be 1-D")
+        check_consistent_length(n, yv.shape[0])
+        check_finite(yv, "y")
+        Y = np.ascontiguousarray(yv.reshape(n, 1))
+        sw = validate_sample_weight(sample_weight, n, Xv.dtype)
+        splits = check_cv_splits(5 if self.cv is None else self.cv, n, Xv, yv)
+        opts = dict(eps=self.eps, fit_intercept=bool(self.fit_intercept),
+                    positive=bool(self.positive), max_iter=self.max_iter, tol=self.tol,
+                    precompute=self.precompute, selection=self.selection,
+                    random_state=self.random_state)
+        all_alphas, all_mse = [], []
+        for r in ratios:
+            mom_grid = self._grid(Xv, Y, sw, r)
+            mse = np.empty((len(mom_grid), len(splits)))
+            for f, (train, test) in enumerate(splits):
+                Xtr = np.ascontiguousarray(Xv[train])
+                swtr = None if sw is None else np.ascontiguousarray(sw[train])
+                _, coefs, intercepts, _, _ = _path(Xtr, Y[train], swtr, l1_ratio=r,
+                                                   alphas=mom_grid, **opts)
+                pred = Xv[test] @ coefs[:, 0, :].T + intercepts[:, 0]        # (n_test, A)
+                res2 = (pred - yv[test, None]) ** 2
+                mse[:, f] = (res2.mean(axis=0) if sw is None
+                             else np.average(res2, axis=0, weights=sw[test]))
+            all_alphas.append(mom_grid)
+            all_mse.append(mse)
+        mean = np.array([m.mean(axis=1) for m in all_mse])           # (R, A)
+        ri, ai = np.unravel_index(int(np.argmin(mean)), mean.shape)
+        self.l1_ratio_ = float(ratios[ri])
+        self.alpha_ = float(all_alphas[ri][ai])
+        scalar = np.ndim(getattr(self, "l1_ratio", 1.0)) == 0
+        self.alphas_ = all_alphas[0] if scalar else np.array(all_alphas)
+        self.mse_path_ = all_mse[0] if scalar else np.array(all_mse)
+        model = ElasticNet(alpha=self.alpha_, l1_ratio=self.l1_ratio_,
+                           fit_intercept=self.fit_intercept, precompute=self.precompute,
+                           max_iter=self.max_iter, tol=self.tol, positive=self.positive,
+                           random_state=self.random_state, selection=self.selection)
+        model.fit(Xv, yv, sample_weight=sw)
+        for attr in ("coef_", "intercept_", "dual_gap_", "n_iter_"):
+            setattr(self, attr, getattr(model, attr))
+        return self
+
+    def _grid(self, X, Y, sw, l1_ratio):
+        count, grid = _check_alphas_arg(self.alphas)
+        if grid is not None:
+            return grid
+        mom = _moments(X, Y, sw, bool(self.fit_intercept))
+        return _alpha_grid(mom, l1_ratio, self.eps, count, bool(self.positive))
+
+
+class LassoCV(ElasticNetCV):
+    """Lasso with alpha chosen by k-fold cross-validation (ElasticNetCV with
+    l1_ratio=1); scikit-learn 1.9's parameters and attributes."""
+
+    def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",
+                 max_iter=1000, tol=1e-4, cv=None, copy_X=True, positive=False,
+                 random_state=None, selection="cyclic"):
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cv = cv
+        self.copy_X = copy_X
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+
+    def _l1_ratios(self):
+        return np.array([1.0])
