@@ -15,7 +15,8 @@ _SUBMODULES = {"losses", "activations", "optim", "linear_model", "datasets"}
 _ESTIMATORS = {"LinearRegression": "linear_model", "Ridge": "linear_model",
                "RidgeCV": "linear_model", "LogisticRegression": "linear_model",
                "Lasso": "linear_model", "ElasticNet": "linear_model",
-               "LassoCV": "linear_model", "ElasticNetCV": "linear_model"}
+               "LassoCV": "linear_model", "ElasticNetCV": "linear_model",
+               "LogisticRegressionCV": "linear_model"}
 
 __all__ = ["__version__", "show_config", "get_num_threads", "set_num_threads", "num_threads",
            *sorted(_SUBMODULES), *sorted(_ESTIMATORS)]

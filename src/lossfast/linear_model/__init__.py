@@ -8,10 +8,11 @@ module imports neither scikit-learn nor SciPy.
 from ._base import ConvergenceWarning, DataConversionWarning, LinAlgWarning, NotFittedError
 from ._linear import LinearRegression, Ridge
 from ._logistic import LogisticRegression
+from ._logistic_cv import LogisticRegressionCV
 from ._coordinate_descent import ElasticNet, Lasso
 from ._cv_path import ElasticNetCV, LassoCV, enet_path, lasso_path
 from ._ridge_cv import RidgeCV
 
 __all__ = ["LinearRegression", "Ridge", "RidgeCV", "Lasso", "ElasticNet", "LassoCV",
-           "ElasticNetCV", "lasso_path", "enet_path", "LogisticRegression",
+           "ElasticNetCV", "lasso_path", "enet_path", "LogisticRegression", "LogisticRegressionCV",
            "LinAlgWarning", "ConvergenceWarning", "DataConversionWarning", "NotFittedError"]

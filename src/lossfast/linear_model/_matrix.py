@@ -47,7 +47,7 @@ factory validates X with scikit-learn's messages and sets / checks
 import numpy as np
 
 from .. import _lossfast as _core
-from ._base import check_finite, check_finite_after, validate_X
+from ._base import check_finite, check_finite_after, record_features, validate_X
 
 # rows per block of the NumPy passes (column moments): a few MB of float64
 _BLOCK_ROWS = 4096
@@ -193,6 +193,7 @@ def design_matrix(est, X, *, reset, finite=True):
     module docstring); ``finite=False`` defers the NaN/inf check to the
     first pass over X (``check_finite_after``)."""
     if hasattr(X, "loss_gradient") and hasattr(X, "gram"):
+        record_features(est, X.shape, None, reset=reset)
         return X
     for predicate, factory in _KINDS.values():
         if predicate(X):

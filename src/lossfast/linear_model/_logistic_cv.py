@@ -1,0 +1,196 @@
+"""LogisticRegressionCV: C (and l1_ratio) chosen by cross-validation.
+
+For every fold and every l1_ratio, a warm-started path over the grid of C
+(increasing: each fit starts at the previous solution, so along the path a
+fit takes a few iterations) is scored on the held-out rows -- accuracy by
+default, or any scorer(estimator, X, y).  ``C_`` / ``l1_ratio_`` maximise the
+mean score over folds; with ``refit`` the model is fitted on all rows with
+them (starting from the folds' mean coefficients), else ``coef_`` is the mean
+of the folds' coefficients at each fold's best (C, l1_ratio), as
+scikit-learn does.  Folds: ``cv=None`` is 5 stratified folds, an int k is k
+stratified folds (scikit-learn's StratifiedKFold without shuffling, built
+here without importing scikit-learn), a splitter or an iterable of
+(train, test) pairs is used as given.
+"""
+import numbers
+
+import numpy as np
+
+from ._base import _Estimator, check_y_present
+from ._logistic import LogisticRegression, _check_classification_targets, _encode_labels
+from ._matrix import design_matrix
+from ._ridge_cv import check_cv_splits
+
+
+def stratified_folds(y_idx, k):
+    """scikit-learn's StratifiedKFold(k, shuffle=False) test folds: each class's
+    samples, in order, spread over the folds as evenly as the sorted labels
+    allocate them."""
+    # classes numbered by their first appearance in y, as scikit-learn does
+    _, first = np.unique(y_idx, return_index=True)
+    order = np.argsort(np.argsort(first))
+    y_idx = order[np.unique(y_idx, return_inverse=True)[1]]
+    n_classes = int(y_idx.max()) + 1
+    counts = np.bincount(y_idx, minlength=n_classes)
+    if k > counts.max():
+        raise ValueError(f"n_splits={k} cannot be greater than the number of members in each "
+                         "class.")
+    y_order = np.sort(y_idx)
+    allocation = np.asarray([np.bincount(y_order[i::k], minlength=n_classes)
+                             for i in range(k)])
+    test_folds = np.empty(len(y_idx), dtype=np.intp)
+    for c in range(n_classes):
+        test_folds[y_idx == c] = np.arange(k).repeat(allocation[:, c])
+    everything = np.arange(len(y_idx))
+    return [(everything[test_folds != f], everything[test_folds == f]) for f in range(k)]
+
+
+class LogisticRegressionCV(_Estimator):
+    """Logistic regression with C and l1_ratio chosen by cross-validation
+    (see the module docstring).
+
+    Parameters
+    ----------
+    Cs : int or array of floats > 0, default 10 -- an int is the grid
+        np.logspace(-4, 4, Cs), as scikit-learn
+    l1_ratios : sequence of floats in [0, 1], default (0.0,)
+    fit_intercept, solver, tol, max_iter, class_weight, random_state, verbose:
+        as LogisticRegression (solver "auto": lbfgs for l1_ratio 0, newton-cd
+        otherwise)
+    cv : None, int, splitter or iterable of (train, test), default None (5
+        stratified folds)
+    scoring : None (accuracy) or callable(estimator, X, y) -> float
+    refit : bool, default True
+
+    Attributes
+    ----------
+    Cs_ : (n_Cs,), l1_ratios_ : (n_l1_ratios,)
+    C_, l1_ratio_ : (n_classes,) for more than two classes (one value
+        repeated: the multinomial model shares it), else (1,)
+    scores_ : dict label -> (n_folds, n_Cs, n_l1_ratios) (the same array for
+        every class of a multinomial model; key classes_[1] for two classes)
+    coefs_paths_ : dict label -> (n_folds, n_Cs, n_l1_ratios, n_features [+ 1])
+        the path's coefficients (and intercept last) of that class's row
+    coef_, intercept_, classes_, n_iter_ (iterations of the refit)
+    """
+
+    _estimator_type = "classifier"
+
+    def __init__(self, *, Cs=10, l1_ratios=(0.0,), fit_intercept=True, cv=None, scoring=None,
+                 solver="auto", tol=1e-4, max_iter=100, class_weight=None, refit=True,
+                 random_state=None, verbose=0):
+        self.Cs = Cs
+        self.l1_ratios = l1_ratios
+        self.fit_intercept = fit_intercept
+        self.cv = cv
+        self.scoring = scoring
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.refit = refit
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _grids(self):
+        if isinstance(self.Cs, numbers.Integral) and not isinstance(self.Cs, bool):
+            if self.Cs < 1:
+                raise ValueError(f"Cs must be a count >= 1 or an array, got {self.Cs}")
+            Cs = np.logspace(-4, 4, int(self.Cs))
+        else:
+            Cs = np.asarray(self.Cs, dtype=np.float64).reshape(-1)
+        if Cs.size == 0 or not np.all(Cs > 0):
+            raise ValueError(f"Cs must be positive, got {self.Cs!r}")
+        ratios = np.asarray(self.l1_ratios, dtype=np.float64).reshape(-1)
+        if ratios.size == 0 or np.any(ratios < 0) or np.any(ratios > 1):
+            raise ValueError(f"l1_ratios must be in [0, 1], got {self.l1_ratios!r}")
+        return Cs, ratios
+
+    def _model(self, C, l1_ratio, warm_start):
+        return LogisticRegression(C=C, l1_ratio=l1_ratio, fit_intercept=self.fit_intercept,
+                                  solver=self.solver, tol=self.tol, max_iter=self.max_iter,
+                                  class_weight=self.class_weight, warm_start=warm_start,
+                                  random_state=self.random_state, verbose=self.verbose)
+
+    def fit(self, X, y, sample_weight=None):
+        """Choose C and l1_ratio by cross-validation, then fit; returns self."""
+        Cs, ratios = self._grids()
+        check_y_present(self, y)
+        Xm = design_matrix(self, X, reset=True)
+        n, d = Xm.shape
+        y = _check_classification_targets(y, n)
+        classes, y_idx = _encode_labels(y)
+        if len(classes) < 2:
+            raise ValueError("This solver needs samples of at least 2 classes in the data, but "
+                             f"the data contains only one class: {classes[0]!r}")
+        cv = 5 if self.cv is None else self.cv
+        if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+            splits = stratified_folds(y_idx, int(cv))
+        else:
+            splits = check_cv_splits(cv, n, X, y)
+        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        k = 1 if len(classes) == 2 else len(classes)
+        width = d + (1 if self.fit_intercept else 0)
+        scores = np.empty((len(splits), len(Cs), len(ratios)))
+        paths = np.empty((len(splits), len(Cs), len(ratios), k, width))
+        for f, (train, test) in enumerate(splits):
+            Xtr, Xte = Xm.take_rows(train), Xm.take_rows(test)
+            swtr = None if sw is None else sw[train]
+            for r, l1_ratio in enumerate(ratios):
+                model = None
+                for c, C in enumerate(Cs):
+                    if model is None:
+                        model = self._model(C, l1_ratio, warm_start=True)
+                    else:
+                        model.set_params(C=C)
+                    model.fit(Xtr, y[train], sample_weight=swtr)
+                    if len(model.classes_) != len(classes):
+                        raise ValueError("a training fold lacks a class: use stratified "
+                                         "folds (cv=None or an int)")
+                    scores[f, c, r] = self._score(model, Xte, y[test])
+                    paths[f, c, r, :, :d] = model.coef_
+                    if self.fit_intercept:
+                        paths[f, c, r, :, d] = model.intercept_
+        mean = scores.mean(axis=0)                                   # (n_Cs, n_l1)
+        if self.refit:
+            ci, ri = np.unravel_index(int(np.argmax(mean)), mean.shape)
+            C_best, r_best = float(Cs[ci]), float(ratios[ri])
+            final = self._model(C_best, r_best, warm_start=True)
+            start = paths[:, ci, ri].mean(axis=0)
+            final.coef_ = start[:, :d].astype(Xm.dtype)
+            final.intercept_ = (start[:, d] if self.fit_intercept else np.zeros(k)).astype(
+                Xm.dtype)
+            final.classes_ = classes
+            final.fit(Xm, y, sample_weight=sw)
+            coef, intercept, n_iter = final.coef_, final.intercept_, final.n_iter_
+        else:
+            best = [np.unravel_index(int(np.argmax(scores[f])), mean.shape)
+                    for f in range(len(splits))]
+            C_best = float(np.mean([Cs[ci] for ci, _ in best]))
+            r_best = float(np.mean([ratios[ri] for _, ri in best]))
+            avg = np.mean([paths[f, ci, ri] for f, (ci, ri) in enumerate(best)], axis=0)
+            coef = avg[:, :d].astype(Xm.dtype)
+            intercept = (avg[:, d] if self.fit_intercept else np.zeros(k)).astype(Xm.dtype)
+            n_iter = np.zeros(1, dtype=np.int32)
+        self.classes_ = classes
+        self.Cs_, self.l1_ratios_ = Cs, ratios
+        m = len(classes) if k > 1 else 1
+        self.C_ = np.full(m, C_best)
+        self.l1_ratio_ = np.full(m, r_best)
+        keys = classes if k > 1 else classes[1:]
+        self.scores_ = {label: scores for label in keys}
+        self.coefs_paths_ = {label: paths[:, :, :, i] for i, label in enumerate(keys)}
+        self.coef_, self.intercept_, self.n_iter_ = coef, intercept, n_iter
+        return self
+
+    def _score(self, model, X, y):
+        if self.scoring is None:
+            return float(np.mean(model.predict(X) == y))
+        return float(self.scoring(model, X.X if X.kind == "dense" else X, y))
+
+    # the predictions of the fitted model: LogisticRegression's
+    decision_function = LogisticRegression.decision_function
+    predict_proba = LogisticRegression.predict_proba
+    predict_log_proba = LogisticRegression.predict_log_proba
+    predict = LogisticRegression.predict
+    score = LogisticRegression.score
