@@ -60,3 +60,35 @@ def test_ridge_cv_vs_sklearn(benchmark, medium, role):
         ours = lf.RidgeCV(alphas=ALPHAS).fit(X, y)
         assert ours.alpha_ == est.alpha_
         assert ours.best_score_ == pytest.approx(est.best_score_, rel=1e-8)
+
+
+@pytest.fixture(scope="module")
+def classification():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((100_000, 100))
+    w = rng.standard_normal(100) / np.sqrt(100)
+    y = (X @ w + 0.5 * rng.standard_normal(100_000) > 0).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("role", ["lossfast", "sklearn"])
+def test_logistic_regression_cv(benchmark, classification, role):
+    """10 Cs x 5 stratified folds, binary, 1e5 x 100: target >= 4x scikit-learn
+    (lbfgs both, tol 1e-4), with the same C_."""
+    X, y = classification
+    group = "LogisticRegressionCV 10 Cs x 5 folds 1e5x100 f64"
+    benchmark.group = group
+    benchmark.extra_info["role"] = role
+    if role == "lossfast":
+        est = benchmark.pedantic(lambda: lf.LogisticRegressionCV(Cs=10, cv=5).fit(X, y),
+                                 rounds=2, warmup_rounds=0, iterations=1)
+    else:
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            est = benchmark.pedantic(
+                lambda: sk_linear.LogisticRegressionCV(Cs=10, cv=5, scoring="accuracy",
+                                                       l1_ratios=(0.0,)).fit(X, y),
+                rounds=1, warmup_rounds=0, iterations=1)
+        ours = lf.LogisticRegressionCV(Cs=10, cv=5).fit(X, y)
+        benchmark.extra_info["same_C"] = bool(np.allclose(ours.C_, est.C_))
