@@ -5,9 +5,11 @@ optimizers, any regression loss) and ``LogisticRegression`` (binary and
 multinomial; L-BFGS, Newton or mini-batch optimizers).  Importing this
 module imports neither scikit-learn nor SciPy.
 """
+from . import _dask  # noqa: F401  (registers the Dask kind; imports dask only when used)
 from ._base import ConvergenceWarning, DataConversionWarning, LinAlgWarning, NotFittedError
 from ._linear import LinearRegression, Ridge
+from ._chunked import ChunkedMatrix
 from ._logistic import LogisticRegression
 
-__all__ = ["LinearRegression", "Ridge", "LogisticRegression", "LinAlgWarning",
+__all__ = ["LinearRegression", "Ridge", "LogisticRegression", "ChunkedMatrix", "LinAlgWarning",
            "ConvergenceWarning", "DataConversionWarning", "NotFittedError"]

@@ -192,9 +192,11 @@ def design_matrix(est, X, *, reset, finite=True):
     """The matrix-layer object for the X a user passed to `est` (see the
     module docstring); ``finite=False`` defers the NaN/inf check to the
     first pass over X (``check_finite_after``)."""
-    if hasattr(X, "loss_gradient") and hasattr(X, "gram"):
-        return X
+    # registered kinds first: a kind's factory sets / checks n_features_in_,
+    # also for the user-facing matrix objects (ChunkedMatrix)
     for predicate, factory in _KINDS.values():
         if predicate(X):
             return factory(est, X, reset=reset, finite=finite)
+    if hasattr(X, "loss_gradient") and hasattr(X, "gram"):
+        return X
     return DenseMatrix(validate_X(est, X, reset=reset, finite=finite))
