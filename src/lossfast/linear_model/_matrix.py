@@ -142,15 +142,22 @@ class DenseMatrix:
                                                                  dtype=np.float64))
         # non-finite X gives non-finite moments (no warning): the caller's
         # deferred check reports it (check_finite_after)
+        # two reused block buffers: a fresh few-MB temporary per block costs
+        # page faults when malloc returns it to the OS every time (as in Dask
+        # workers, which set MALLOC_TRIM_THRESHOLD_)
+        rows = min(n, _BLOCK_ROWS)
+        buf = np.empty((rows, d))
+        wbuf = None if sample_weight is None else np.empty((rows, d))
         with np.errstate(invalid="ignore", over="ignore"):
             for i0 in range(0, n, _BLOCK_ROWS):
-                B = X[i0:i0 + _BLOCK_ROWS].astype(np.float64) - s
+                i1 = min(i0 + _BLOCK_ROWS, n)
+                B = np.subtract(X[i0:i1], s, out=buf[:i1 - i0])
                 if sample_weight is None:
                     s1 += B.sum(axis=0)
                     s2 += np.einsum("ij,ij->j", B, B)
                 else:
-                    w = np.asarray(sample_weight[i0:i0 + _BLOCK_ROWS], dtype=np.float64)
-                    wB = w[:, None] * B
+                    w = np.asarray(sample_weight[i0:i1], dtype=np.float64)
+                    wB = np.multiply(w[:, None], B, out=wbuf[:i1 - i0])
                     s1 += wB.sum(axis=0)
                     s2 += np.einsum("ij,ij->j", wB, B)
             delta = s1 / wsum
