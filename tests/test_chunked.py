@@ -113,9 +113,11 @@ def test_normal_equation_equals_in_memory(dtype, weighted, fit_intercept):
         b = est.fit(ChunkedMatrix(_blocks(X, 7)), y2, sample_weight=sw)
         # float32 X: the Grams are float64 sums of the same float32 numbers
         assert b.coef_.dtype == dtype
-        assert _rel(b.coef_, ca) < 1e-10
+        # float32: the float64 solutions agree to 1e-10, then are rounded to float32
+        tol = 1e-10 if dtype == np.float64 else 2.5e-7
+        assert _rel(b.coef_, ca) < tol
         if fit_intercept:
-            assert _rel(b.intercept_, ia) < 1e-10
+            assert _rel(b.intercept_, ia) < tol
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "newton"])
@@ -182,9 +184,10 @@ def test_partial_fit_normal_equation(dtype, fit_intercept):
         for Xb, yb, sb in zip(np.array_split(X, 4), np.array_split(y, 4), np.array_split(sw, 4)):
             est.partial_fit(Xb, yb, sample_weight=sb)
         assert est.coef_.shape == full.coef_.shape and est.coef_.dtype == dtype
-        assert _rel(est.coef_, full.coef_) < 1e-10
+        tol = 1e-10 if dtype == np.float64 else 2.5e-7      # float32: rounding of coef_
+        assert _rel(est.coef_, full.coef_) < tol
         if fit_intercept:
-            assert abs(est.intercept_ - full.intercept_) <= 1e-10 * abs(full.intercept_) + 1e-12
+            assert abs(est.intercept_ - full.intercept_) <= tol * abs(full.intercept_) + 1e-12
         # fit discards the sums; the next partial_fit starts over
         est.fit(X[:100], y[:100])
         est.partial_fit(X[:100], y[:100])
