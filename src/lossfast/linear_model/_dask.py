@@ -225,7 +225,7 @@ class RowArray:
         if axis is not None or out is not None:
             raise NotImplementedError("RowArray.sum supports only the total")
         if self._sum is None:
-            self._sum = float(self.matrix._map_reduce(_sum_of, [self], [])[0])
+            self._sum = float(self.matrix._map_reduce(_sum_chunk, [self], [], use_x=False)[0])
         return self._sum
 
     def reshape(self, *shape):
@@ -235,16 +235,20 @@ class RowArray:
 
     def weighted_mean(self, sample_weight):
         """Column means weighted by `sample_weight` (a RowArray or None), float64."""
-        total = self.matrix._map_reduce(_weighted_sum_of, [self, sample_weight], [])
+        total = self.matrix._map_reduce(_chunk_weighted_sum, [self, sample_weight], [],
+                                        use_x=False)
         return total[:-1] / total[-1]
 
     def __getitem__(self, idx):
         idx = np.asarray(idx)
         if idx.dtype.kind not in "iu":
             raise TypeError("a RowArray is indexed by integer row indices only")
+        # unoptimised: optimisation would rename the row array's tasks, which
+        # the later passes submit under their own names
         if self.matrix.engine.client is not None:
-            return self.matrix.engine.client.compute(self.array[idx]).result()
-        return self.array[idx].compute(scheduler=self.matrix.engine.get)
+            return self.matrix.engine.client.compute(self.array[idx],
+                                                     optimize_graph=False).result()
+        return self.array[idx].compute(scheduler=self.matrix.engine.get, optimize_graph=False)
 
     def astype(self, dtype):
         raise NotImplementedError("a RowArray stays distributed")
@@ -333,13 +337,14 @@ class DaskMatrix:
             v = v.map_blocks(_contiguous, dtype, dtype=dtype, name=_unique("lf-as"))
         return RowArray(self, v)
 
-    def _map_reduce(self, fn, row_args, consts, *, combine="tree", chunks=None):
+    def _map_reduce(self, fn, row_args, consts, *, combine="tree", chunks=None, use_x=True):
         """fn(X chunk, *row_arg chunks, *consts) for each row chunk (None
-        row args stay None), combined by the fixed-order tree sum or returned
-        as a list in chunk order; `chunks` restricts to those chunk indices."""
+        row args stay None; without X's chunk when not `use_x`, so X is not
+        computed), combined by the fixed-order tree sum or returned as a
+        list in chunk order; `chunks` restricts to those chunk indices."""
         token = uuid.uuid4().hex
-        graph = dict(self.array.__dask_graph__())
-        xk = _chunk_keys(self.array)
+        graph = dict(self.array.__dask_graph__()) if use_x else {}
+        xk = _chunk_keys(self.array) if use_x else [None] * len(self.row_chunks)
         rk = []
         for r in row_args:
             if r is None:
@@ -352,7 +357,8 @@ class DaskMatrix:
         parts = []
         for i in idx:
             key = (f"lf-part-{token}", i)
-            graph[key] = (fn, xk[i], *[None if r is None else r[i] for r in rk], *ck)
+            rows = [None if r is None else r[i] for r in rk]
+            graph[key] = (fn, xk[i], *rows, *ck) if use_x else (fn, *rows, *ck)
             parts.append(key)
         if combine == "list":
             final = f"lf-list-{token}"
@@ -386,7 +392,7 @@ class DaskMatrix:
             Y = RowArray(self, Y.array[:, None])
         Y.array = Y.array.map_blocks(_contiguous, self.dtype, dtype=self.dtype,
                                      name=_unique("lf-y"))
-        bad = self._map_reduce(_nonfinite_of, [Y], [])
+        bad = self._map_reduce(_chunk_nonfinite, [Y], [], use_x=False)
         if bad[0]:
             raise ValueError("Input y contains NaN.")
         if bad[1]:
@@ -409,7 +415,8 @@ class DaskMatrix:
             raise ValueError(f"sample_weight.shape == {tuple(sample_weight.shape)}, expected "
                              f"{(self.shape[0],)}!")
         sw = self.aligned(sample_weight, "sample_weight", dtype=self.dtype)
-        nonfinite, negative, positive = self._map_reduce(_weight_checks_of, [sw], [])
+        checks = self._map_reduce(_chunk_weight_checks, [sw], [], use_x=False)
+        nonfinite, negative, positive = checks
         if nonfinite:
             raise ValueError("Input sample_weight contains NaN or infinity.")
         if negative:
@@ -435,7 +442,7 @@ class DaskMatrix:
         if np.dtype(y.dtype).kind == "c":
             raise ValueError("Complex data not supported")
         yr = self.aligned(y, "y")
-        parts = self._map_reduce(_labels_of, [yr], [], combine="list")
+        parts = self._map_reduce(_chunk_labels, [yr], [], combine="list", use_x=False)
         if any(bad for _, bad in parts):
             raise ValueError(
                 "Unknown label type: continuous. Maybe you are trying to fit a classifier, "
@@ -446,7 +453,8 @@ class DaskMatrix:
                              f"the data contains only one class: {classes[0]!r}")
         sw = self.sample_weight(sample_weight)
         if sw is not None:
-            present = self._map_reduce(_class_weights_of, [yr, sw], [classes]) > 0
+            present = self._map_reduce(_chunk_class_weights, [yr, sw], [classes],
+                                       use_x=False) > 0
             if present.sum() < 2:
                 raise ValueError("This solver needs samples of at least 2 classes with a "
                                  "positive sample_weight, but the data contains only one "
@@ -548,32 +556,8 @@ class DaskMatrix:
         self.check_finite()
 
 
-# per-chunk tasks whose first argument (the X chunk) is not used: the graph
-# always hands the X chunk first, so these drop it
-
-
-def _sum_of(Xb, b):
+def _sum_chunk(b):
     return np.array([np.sum(b, dtype=np.float64)])
-
-
-def _weighted_sum_of(Xb, Yb, swb):
-    return _chunk_weighted_sum(Yb, swb)
-
-
-def _nonfinite_of(Xb, Yb):
-    return _chunk_nonfinite(Yb)
-
-
-def _weight_checks_of(Xb, swb):
-    return _chunk_weight_checks(swb)
-
-
-def _labels_of(Xb, yb):
-    return _chunk_labels(yb)
-
-
-def _class_weights_of(Xb, yb, swb, classes):
-    return _chunk_class_weights(yb, swb, classes)
 
 
 def _dask_factory(est, X, *, reset, finite):
