@@ -36,7 +36,7 @@ def cluster():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")          # port / resource notices of LocalCluster
         cl = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      dashboard_address=None)
+                                      dashboard_address=":0")
         client = distributed.Client(cl)
     yield client
     client.close()

@@ -53,7 +53,7 @@ def main():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None)
+                                           dashboard_address=":0")
         client = distributed.Client(cluster)
     try:
         X = da.map_blocks(_chunk, rows=n, chunk_rows=c, d=d, chunks=(rows, (d,)),

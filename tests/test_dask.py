@@ -19,7 +19,6 @@ same chunks.  What is asserted:
 import subprocess
 import sys
 import threading
-import warnings
 
 import numpy as np
 import pytest
@@ -87,17 +86,13 @@ def _rel(a, b):
 @pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("distributed")
-    with warnings.catch_warnings():
-        # LocalCluster's start-up notices (ports, resources) are not under test
-        warnings.simplefilter("ignore")
-        cl = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                      dashboard_address=None)
-        client = distributed.Client(cl, set_as_default=False)
+    # dashboard on a free port: the default 8787 may be taken (a warning)
+    cl = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0")
+    client = distributed.Client(cl, set_as_default=False)
     yield client
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        client.close()
-        cl.close()
+    client.close()
+    cl.close()
 
 
 @pytest.fixture(params=["threads", "distributed"])
