@@ -228,10 +228,10 @@ def test_partial_fit_sources(tmp_path):
 
 def test_partial_fit_errors():
     X, y, _, _, _ = _data(n=300)
-    with pytest.raises(ValueError, match="partial_fit accumulates"):
-        LinearRegression(solver="lbfgs").partial_fit(X, y)
-    with pytest.raises(ValueError, match="partial_fit accumulates"):
-        LinearRegression(loss="huber").partial_fit(X, y)
+    # solvers / losses that cannot stream have no partial_fit (as available_if)
+    assert not hasattr(LinearRegression(solver="lbfgs"), "partial_fit")
+    assert not hasattr(LinearRegression(loss="huber"), "partial_fit")
+    assert hasattr(Ridge(), "partial_fit") and hasattr(LinearRegression, "partial_fit")
     est = LinearRegression().partial_fit(X, y)
     with pytest.raises(ValueError, match="features"):
         est.partial_fit(X[:, :3], y)
@@ -297,8 +297,8 @@ def test_logistic_partial_fit_errors():
     X, _, yb, y3, _ = _data(n=300)
     with pytest.raises(ValueError, match="classes must be passed"):
         LogisticRegression(solver="sgd").partial_fit(X, yb)
-    with pytest.raises(ValueError, match="full-batch"):
-        LogisticRegression(solver="lbfgs").partial_fit(X, yb, classes=[0, 1])
+    assert not hasattr(LogisticRegression(solver="lbfgs"), "partial_fit")
+    assert not hasattr(LogisticRegression(solver="newton"), "partial_fit")
     est = LogisticRegression(solver="sgd", random_state=0).partial_fit(X, yb, classes=[0, 1])
     with pytest.raises(ValueError, match="not in classes"):
         est.partial_fit(X, y3)
@@ -307,3 +307,12 @@ def test_logistic_partial_fit_errors():
     # a chunk with one class only is fine once the classes are known
     est.partial_fit(X[yb == 1], yb[yb == 1])
     assert est.n_iter_[0] == 2
+
+
+def test_logistic_partial_fit_after_fit_continues():
+    X, _, yb, _, _ = _data(n=600)
+    est = LogisticRegression(solver="sgd", random_state=0, max_iter=300).fit(X, yb)
+    coef = est.coef_.copy()
+    est.set_params(learning_rate=1e-12).partial_fit(X, yb)     # classes_ from fit
+    np.testing.assert_allclose(est.coef_, coef, rtol=1e-8)
+    assert est.n_iter_[0] == 1

@@ -9,6 +9,7 @@ import numpy as np
 from ._base import (LinAlgWarning, _as_float_array, _Estimator, check_consistent_length,
                     check_finite, check_float, check_int, check_is_fitted, check_y_present,
                     run_solver, validate_sample_weight)
+from ._base import available_if
 from ._matrix import DenseMatrix, design_matrix, shift_estimate
 from ._objective import KIND_ELEMENTWISE, LinearObjective, LossSpec
 from ._solvers import cholesky_solve, resolve_solver
@@ -323,6 +324,12 @@ class LinearRegression(_Estimator):
 
     # ----------------------------------------------------------------- streaming
 
+    def _can_stream(self):
+        return (isinstance(self.solver, str) and self.solver.lower() in ("auto", "normal")
+                and isinstance(self.loss, str) and self.loss.lower() in ("squared_error",
+                                                                          "mse", "l2"))
+
+    @available_if(_can_stream)
     def partial_fit(self, X, y, sample_weight=None):
         """Add the rows (X, y, sample_weight) to the fit; returns self.
 
@@ -337,7 +344,9 @@ class LinearRegression(_Estimator):
 
         Only ``loss="squared_error"`` with ``solver="auto"`` / ``"normal"``
         (the other losses have no additive sufficient statistics: fit them
-        with ``fit`` on a ``ChunkedMatrix``).  ``alpha`` may change between
+        with ``fit`` on a ``ChunkedMatrix``); with other parameters the
+        estimator has no ``partial_fit`` attribute (scikit-learn's
+        ``available_if``).  ``alpha`` may change between
         calls (it enters at the solve); ``fit_intercept``, the number of
         features and of targets may not.  ``fit`` discards the sums.
         """

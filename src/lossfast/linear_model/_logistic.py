@@ -10,6 +10,7 @@ from ..activations import log_softmax, softmax
 from ._base import (DataConversionWarning, _Estimator, _is_sparse, check_consistent_length,
                     check_finite, check_float, check_int, check_is_fitted, check_y_present,
                     run_solver, sk_compatible, validate_sample_weight)
+from ._base import available_if
 from ._matrix import design_matrix
 from ._objective import KIND_ELEMENTWISE, KIND_ROWWISE, LinearObjective, LossSpec
 from ._solvers import resolve_solver
@@ -281,16 +282,23 @@ class LogisticRegression(_Estimator):
 
     # ----------------------------------------------------------------- streaming
 
+    def _can_stream(self):
+        return isinstance(self.solver, str) and self.solver.lower() not in (
+            "lbfgs", "newton", "newton-cholesky", "newton-cd", "normal")
+
+    @available_if(_can_stream)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch of the mini-batch optimizer over the chunk (X, y); returns self.
 
         As scikit-learn's ``SGDClassifier.partial_fit``: ``classes`` (all the
         labels the stream will hold) is required on the first call and may
-        be omitted (or must be equal) later; the coefficients, the optimizer's
+        be omitted (or must be equal) later; after ``fit``, the first
+        ``partial_fit`` continues from the fitted model and its classes; the coefficients, the optimizer's
         state (moments, step count), the learning rate and the standardised
         coordinates (column means and scales of the first chunk) persist
         between calls.  ``solver`` must be an optimizer ("sgd", "adam", ...;
-        "auto" means "sgd" here).
+        "auto" means "sgd" here); with a full-batch solver the estimator has
+        no ``partial_fit`` attribute (scikit-learn's ``available_if``).
 
         Each call runs one epoch of shuffled mini-batches over the chunk on
         the objective of the chunk taken as the training set,
@@ -301,7 +309,7 @@ class LogisticRegression(_Estimator):
         ``n_iter_`` counts the calls.  The learning rate is
         ``learning_rate`` or by default from the curvature of the first
         chunk; it stays constant (there is no plateau schedule across
-        chunks).  ``fit`` discards the state.
+        chunks).  ``fit`` discards the optimizer's state.
         """
         from ._solvers import MinibatchStream
         from ._base import batch_size_for, check_random_state
@@ -315,7 +323,9 @@ class LogisticRegression(_Estimator):
         check_y_present(self, y)
         stream = getattr(self, "_stream", None)
         first = stream is None
-        if first:
+        # after fit, the stream starts from the fitted model (as SGDClassifier)
+        warm = first and hasattr(self, "coef_") and hasattr(self, "classes_")
+        if first and not warm:
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
             classes = np.unique(np.asarray(classes))
@@ -327,7 +337,7 @@ class LogisticRegression(_Estimator):
                 raise ValueError(f"`classes={classes!r}` is not the same as on the first "
                                  f"call to partial_fit ({self.classes_!r}).")
             classes = self.classes_
-        Xm = design_matrix(self, X, reset=first)
+        Xm = design_matrix(self, X, reset=first and not warm)
         if hasattr(Xm, "classification_targets"):
             raise NotImplementedError("partial_fit on a Dask array is not implemented: pass "
                                       "its chunks (computed) one call at a time, or use fit")
@@ -337,7 +347,11 @@ class LogisticRegression(_Estimator):
         opt_name = f"{type(self).__name__}:{solver.name}"
         if first:
             objective = LinearObjective(Xm, y_kernel, sw, k, spec, fit_intercept, l2)
-            stream = MinibatchStream(objective, solver.name,
+            theta0 = None
+            if warm:
+                theta0 = objective.from_model(self.coef_, self.intercept_ if fit_intercept
+                                              else None)
+            stream = MinibatchStream(objective, solver.name, theta0=theta0,
                                      learning_rate=check_float(self.learning_rate,
                                                                "learning_rate", strict=True,
                                                                allow_none=True),

@@ -471,13 +471,14 @@ class MinibatchStream:
     different chunks are not comparable, so there is no plateau schedule)
     and the random generator of the row order."""
 
-    def __init__(self, objective, optimizer, *, learning_rate, rng, dtype):
+    def __init__(self, objective, optimizer, *, learning_rate, rng, dtype, theta0=None):
         from .. import optim
         k, d = objective.k, objective.d
-        theta = np.zeros(objective.n_params)
-        self.params = [np.zeros((k, d), dtype=dtype)]
+        kd = k * d
+        theta = np.zeros(objective.n_params) if theta0 is None else np.asarray(theta0, float)
+        self.params = [np.ascontiguousarray(theta[:kd].reshape(k, d), dtype=dtype)]
         if objective.fit_intercept:
-            self.params.append(np.zeros(k, dtype=dtype))
+            self.params.append(np.ascontiguousarray(theta[kd:], dtype=dtype))
         if learning_rate is None:
             L, gmax0 = curvature(objective, theta, rng)
             self.lr = default_learning_rate(optimizer, L, gmax0)
