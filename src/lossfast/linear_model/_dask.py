@@ -389,6 +389,7 @@ class DaskMatrix:
             raise ValueError("Complex data not supported")
         Y = self.aligned(y, "y")
         if Y.ndim == 1:
+            self._rows.remove(Y)                  # only its (n, 1) view is used
             Y = RowArray(self, Y.array[:, None])
         Y.array = Y.array.map_blocks(_contiguous, self.dtype, dtype=self.dtype,
                                      name=_unique("lf-y"))
