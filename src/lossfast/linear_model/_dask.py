@@ -145,10 +145,6 @@ def _contiguous(b, dtype):
     return np.ascontiguousarray(b, dtype=dtype)
 
 
-def _as_list(*parts):
-    return list(parts)
-
-
 # --------------------------------------------------------------------------- running graphs
 
 
@@ -361,21 +357,19 @@ class DaskMatrix:
             graph[key] = (fn, xk[i], *rows, *ck) if use_x else (fn, *rows, *ck)
             parts.append(key)
         if combine == "list":
-            final = f"lf-list-{token}"
-            graph[final] = (_as_list, *parts)
-            return self.engine.run(graph, final)
-        for depth, level in enumerate(tree_groups(len(parts))):
+            return list(self.engine.run(graph, parts))
+        # the summation tree's levels run as tasks up to its root, whose (at
+        # most FAN_IN) inputs come to the driver and are added there in
+        # order: the same sum, one scheduling hop fewer per evaluation
+        levels = tree_groups(len(parts))
+        for depth, level in enumerate(levels[:-1]):
             nxt = []
             for j, (a, b) in enumerate(level):
                 key = (f"lf-sum-{token}-{depth}", j)
                 graph[key] = (sum_group, *parts[a:b])
                 nxt.append(key)
             parts = nxt
-        if len(parts) == 1 and parts[0][0].startswith("lf-part"):
-            final = f"lf-sum-{token}"
-            graph[final] = (sum_group, parts[0])
-            parts = [final]
-        return self.engine.run(graph, parts[0])
+        return sum_group(*self.engine.run(graph, parts))
 
     # ----------------------------------------------------------------- targets
 
