@@ -5,8 +5,10 @@ optimizers, any regression loss) and ``LogisticRegression`` (binary and
 multinomial; L-BFGS, Newton or mini-batch optimizers).  Importing this
 module imports neither scikit-learn nor SciPy.
 """
+from . import _dask  # noqa: F401  (registers the Dask kind; imports dask only when used)
 from ._base import ConvergenceWarning, DataConversionWarning, LinAlgWarning, NotFittedError
 from ._linear import LinearRegression, Ridge
+from ._chunked import ChunkedMatrix
 from ._logistic import LogisticRegression
 from ._logistic_cv import LogisticRegressionCV
 from ._coordinate_descent import ElasticNet, Lasso
@@ -15,4 +17,5 @@ from ._ridge_cv import RidgeCV
 
 __all__ = ["LinearRegression", "Ridge", "RidgeCV", "Lasso", "ElasticNet", "LassoCV",
            "ElasticNetCV", "lasso_path", "enet_path", "LogisticRegression", "LogisticRegressionCV",
-           "LinAlgWarning", "ConvergenceWarning", "DataConversionWarning", "NotFittedError"]
+           "ChunkedMatrix", "LinAlgWarning", "ConvergenceWarning", "DataConversionWarning",
+           "NotFittedError"]

@@ -143,6 +143,30 @@ class _Estimator:
         )
 
 
+class available_if:
+    """A method that exists only when ``check(self)`` is true (scikit-learn's
+    ``available_if``, without importing scikit-learn): otherwise reading it
+    raises AttributeError, so ``hasattr`` is False -- e.g. ``partial_fit``
+    of an estimator whose solver cannot stream."""
+
+    def __init__(self, check):
+        self.check = check
+
+    def __call__(self, fn):
+        self.fn = fn
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn.__name__
+        return self
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self.fn
+        if not self.check(obj):
+            raise AttributeError(f"This {type(obj).__name__} has no attribute "
+                                 f"{self.fn.__name__!r} with its current parameters")
+        return self.fn.__get__(obj, owner)
+
+
 def _is_default(value, default):
     if value is default:
         return True

@@ -9,7 +9,8 @@ import numpy as np
 from ._base import (ConvergenceWarning, LinAlgWarning, _as_float_array, _Estimator, check_consistent_length,
                     check_finite, check_float, check_int, check_is_fitted, check_y_present,
                     run_solver, sk_compatible, validate_sample_weight)
-from ._matrix import design_matrix, shift_estimate
+from ._base import available_if
+from ._matrix import DenseMatrix, design_matrix, shift_estimate
 from ._objective import KIND_ELEMENTWISE, LinearObjective, LossSpec
 from ._solvers import cholesky_solve, resolve_solver
 
@@ -57,7 +58,34 @@ def fit_normal_equation(X, Y, sample_weight, alpha, fit_intercept, positive=Fals
     intercept (k,) float64 and the rank.
     """
     Gc, x_mean, y_mean = centred_moments(X, Y, sample_weight, fit_intercept)
-    d, k = X.shape[1], Y.shape[1]
+    lstsq = None
+    if isinstance(X, DenseMatrix):
+        def lstsq(cols, a):
+            return _lstsq(X.X, Y[:, cols], sample_weight, a, x_mean, y_mean[cols], fit_intercept)
+    return solve_centred(Gc, x_mean, y_mean, alpha, positive=positive, lstsq=lstsq,
+                         stacklevel=4)
+
+
+def solve_normal_gram(G, shift, d, k, alpha, fit_intercept, *, stacklevel=3):
+    """The normal-equation solution from a weighted Gram G of [X - s, Y - s_Y,
+    1] (the ones column only when fit_intercept; s the shift, None without
+    intercept) as ``fit_normal_equation`` describes.  G is additive over rows,
+    so it may be summed over chunks (``partial_fit``, the chunked and Dask
+    kinds); the fallback is the minimum-norm solution from the Gram."""
+    Gc, x_mean, y_mean = centre_gram(G, shift, d, k, fit_intercept)
+    return solve_centred(Gc, x_mean, y_mean, alpha, stacklevel=stacklevel + 1)
+
+
+def solve_centred(Gc, x_mean, y_mean, alpha, *, positive=False, lstsq=None, stacklevel=3):
+    """coef (k, d), intercept (k,), rank from the centred Gram Gc of [X, Y]
+    and the means: Cholesky per alpha (one system when alpha is a number, one
+    per target otherwise), NNLS with ``positive``; a singular or
+    ill-conditioned system falls back, with a LinAlgWarning, to
+    ``lstsq(cols, alpha)`` -> (coef (d, len(cols)), rank) when given
+    (numpy.linalg.lstsq on the data), else to the minimum-norm solution from
+    the eigendecomposition of the Gram."""
+    d = x_mean.shape[0]
+    k = y_mean.shape[0]
     alphas = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (k,))
     groups = ([np.arange(k)] if np.all(alphas == alphas[0])
               else [np.array([t]) for t in range(k)])
@@ -76,21 +104,20 @@ def fit_normal_equation(X, Y, sample_weight, alpha, fit_intercept, positive=Fals
                 res = nnls_gram(A, Gc[:d, d + t], max_iter=10000)
                 if not res.converged:
                     warnings.warn(f"non-negative least squares did not converge ({res.message})",
-                                  sk_compatible(ConvergenceWarning), stacklevel=3)
+                                  sk_compatible(ConvergenceWarning), stacklevel=stacklevel)
                 coef[:, t] = res.x
             continue
         sol, rcond = cholesky_solve(A, B)
         if sol is None or rcond < _RCOND_MIN:
             what = "singular" if sol is None else f"ill-conditioned (rcond ~ {rcond:.1e})"
-            if X.kind == "dense":
-                sol, rank = _lstsq(X.X, Y[:, cols], sample_weight, a, x_mean, y_mean[cols],
-                                   fit_intercept)
+            if lstsq is not None:
+                sol, rank = lstsq(cols, a)
                 how = "least squares (numpy.linalg.lstsq)"
             else:
                 sol, rank = _gram_pinv(A, B)
                 how = "the pseudo-inverse of the Gram matrix (its eigendecomposition)"
             warnings.warn(f"The normal equations are {what}: solved by {how} instead; "
-                          f"rank_ = {rank}.", LinAlgWarning, stacklevel=3)
+                          f"rank_ = {rank}.", LinAlgWarning, stacklevel=stacklevel)
         coef[:, cols] = sol
     intercept = y_mean - x_mean @ coef
     return np.ascontiguousarray(coef.T), intercept, rank
@@ -110,12 +137,19 @@ def centred_moments(X, Y, sample_weight, fit_intercept):
     weights = None if sample_weight is None else sample_weight.reshape(n, 1)
     G = X.gram(weights, shift=shift, ones=fit_intercept, Y=Y)[0]
     X.check_finite_after(G)
+    return centre_gram(G, shift, d, k, fit_intercept)
+
+
+def centre_gram(G, shift, d, k, fit_intercept):
+    """(Gc, x_mean, y_mean) from the Gram of [X - s, Y - s_Y, 1]: the
+    rank-one correction G - sum(w) delta delta^T, delta the mean of the
+    shifted columns (small, so nothing cancels)."""
     if not fit_intercept:
         return G, np.zeros(d), np.zeros(k)
     sw_total = G[-1, -1]
     delta = G[:d + k, -1] / sw_total
     Gc = G[:d + k, :d + k] - sw_total * np.outer(delta, delta)
-    means = shift + delta
+    means = (0.0 if shift is None else shift) + delta
     return Gc, means[:d], means[d:]
 
 
@@ -161,6 +195,32 @@ def _lstsq(X, Y, sample_weight, alpha, x_mean, y_mean, fit_intercept):
         Yc = np.vstack([Yc, np.zeros((d, Y.shape[1]))])
     coef, _, rank, _ = np.linalg.lstsq(Xc, Yc, rcond=None)
     return coef, int(rank)
+
+
+def regression_targets(est, Xm, y, sample_weight):
+    """(y, Y (n, k), sample_weight) validated for the matrix Xm: a kind that
+    keeps y distributed (Dask) validates on its workers
+    (``Xm.regression_targets``); otherwise NumPy arrays of X's dtype."""
+    if hasattr(Xm, "regression_targets"):
+        return Xm.regression_targets(est, y, sample_weight)
+    n = Xm.shape[0]
+    y = _as_float_array(y, "y", type(est).__name__, dtype=Xm.dtype)
+    if y.ndim not in (1, 2):
+        raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}")
+    check_consistent_length(n, y.shape[0])
+    check_finite(y, "y")
+    Y = np.ascontiguousarray(y.reshape(n, -1))
+    sw = validate_sample_weight(sample_weight, n, Xm.dtype)
+    return y, Y, sw
+
+
+def _target_mean(Y, sw):
+    """The (weighted) column means of Y, float64 (distributed targets: on
+    their workers)."""
+    if hasattr(Y, "weighted_mean"):
+        return Y.weighted_mean(sw)
+    return (np.average(Y, axis=0, weights=sw) if sw is not None
+            else Y.mean(axis=0, dtype=np.float64))
 
 
 class LinearRegressor(_Estimator):
@@ -319,15 +379,10 @@ class LinearRegression(LinearRegressor):
         deferred = not solver.minibatch
         if not deferred:
             Xm.check_finite()
-        y = _as_float_array(y, "y", type(self).__name__, dtype=Xm.dtype)
-        if y.ndim not in (1, 2):
-            raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}")
-        check_consistent_length(n, y.shape[0])
-        check_finite(y, "y")
-        Y = np.ascontiguousarray(y.reshape(n, -1))
+        y, Y, sw = regression_targets(self, Xm, y, sample_weight)
         k = Y.shape[1]
         alpha = _check_alphas(alpha, k)
-        sw = validate_sample_weight(sample_weight, n, Xm.dtype)
+        self.__dict__.pop("_stream", None)          # partial_fit's sums belong to no fit
         for attr in ("loss_curve_", "rank_"):
             if hasattr(self, attr):
                 delattr(self, attr)
@@ -340,8 +395,7 @@ class LinearRegression(LinearRegressor):
         else:
             objective = LinearObjective(Xm, Y, sw, k, spec, fit_intercept, 2.0 * alpha)
             objective.check_X_on_first_gradient = deferred
-            y_mean = (np.average(Y, axis=0, weights=sw) if sw is not None
-                      else Y.mean(axis=0, dtype=np.float64))
+            y_mean = _target_mean(Y, sw)
             theta0 = objective.from_model(np.zeros((k, d)), y_mean if fit_intercept else None)
             previous = self._warm_start_coef(k, d) if self.warm_start else None
             if previous is not None:
@@ -351,16 +405,89 @@ class LinearRegression(LinearRegressor):
             self.n_iter_ = int(res.n_iter)
             self.loss_curve_ = list(res.curve)
 
-        dtype = Xm.dtype
+        self._set_coef(coef, intercept, y.ndim, Xm.dtype)
+        return self
+
+    def _set_coef(self, coef, intercept, y_ndim, dtype):
+        fit_intercept = bool(self.fit_intercept)
         # shapes as scikit-learn: 1-D y -> coef_ (d,), intercept_ scalar; 2-D y ->
         # coef_ (k, d), intercept_ (k,); intercept_ = 0.0 without intercept
-        self.coef_ = np.asarray(coef[0] if y.ndim == 1 else coef, dtype=dtype)
+        self.coef_ = np.asarray(coef[0] if y_ndim == 1 else coef, dtype=dtype)
         if not fit_intercept:
             self.intercept_ = 0.0
-        elif y.ndim == 1:
+        elif y_ndim == 1:
             self.intercept_ = dtype.type(intercept[0])
         else:
             self.intercept_ = np.asarray(intercept, dtype=dtype)
+
+    # ----------------------------------------------------------------- streaming
+
+    def _can_stream(self):
+        return (isinstance(self.solver, str) and self.solver.lower() in ("auto", "normal")
+                and isinstance(self.loss, str) and self.loss.lower() in ("squared_error",
+                                                                          "mse", "l2"))
+
+    @available_if(_can_stream)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Add the rows (X, y, sample_weight) to the fit; returns self.
+
+        The normal equation is additive over rows: each call adds the
+        chunk's weighted Gram of [X - s, y - s_y, 1] to a running sum (s the
+        shift taken from the first chunk, so that the sums of squares do not
+        cancel; the exact centring is the rank-one correction of the sums)
+        and solves the normal equation, so ``coef_`` / ``intercept_`` are
+        always those of one ``fit`` on all rows seen so far (to rounding:
+        1e-10 relative in the tests).  Any chunk source works (memmaps,
+        generators, file readers, any kind of X the estimators accept).
+
+        Only ``loss="squared_error"`` with ``solver="auto"`` / ``"normal"``
+        (the other losses have no additive sufficient statistics: fit them
+        with ``fit`` on a ``ChunkedMatrix``); with other parameters the
+        estimator has no ``partial_fit`` attribute (scikit-learn's
+        ``available_if``).  ``alpha`` may change between
+        calls (it enters at the solve); ``fit_intercept``, the number of
+        features and of targets may not.  ``fit`` discards the sums.
+        """
+        alpha = self.alpha if np.ndim(self.alpha) else check_float(self.alpha, "alpha")
+        _, _, loss_kind = _resolve_loss(self.loss)
+        solver = resolve_solver(self.solver, loss=loss_kind, auto=("normal", "lbfgs"))
+        if solver.name != "normal":
+            raise ValueError("partial_fit accumulates the normal equation: it needs "
+                             "loss='squared_error' and solver='auto' or 'normal', got "
+                             f"loss={self.loss!r}, solver={self.solver!r}")
+        fit_intercept = bool(self.fit_intercept)
+        check_y_present(self, y)
+        stream = getattr(self, "_stream", None)
+        first = stream is None
+        Xm = design_matrix(self, X, reset=first, finite=False)
+        n, d = Xm.shape
+        y, Y, sw = regression_targets(self, Xm, y, sample_weight)
+        k = Y.shape[1]
+        if first:
+            shift = None
+            if fit_intercept:
+                shift = np.concatenate([Xm.centre_estimate(sw), shift_estimate(Y, sw)])
+            stream = {"shift": shift, "G": None, "k": k, "y_ndim": y.ndim,
+                      "fit_intercept": fit_intercept, "dtype": Xm.dtype, "n": 0}
+        elif fit_intercept != stream["fit_intercept"]:
+            raise ValueError("fit_intercept changed between partial_fit calls")
+        elif k != stream["k"] or y.ndim != stream["y_ndim"]:
+            raise ValueError(f"y has {k} target(s) of {y.ndim} dimension(s), the previous "
+                             f"partial_fit calls had {stream['k']} of {stream['y_ndim']}")
+        weights = None if sw is None else sw.reshape(n, 1)
+        G = Xm.gram(weights, shift=stream["shift"], ones=fit_intercept, Y=Y)[0]
+        Xm.check_finite_after(G)
+        stream["G"] = G if stream["G"] is None else stream["G"] + G
+        stream["n"] += n
+        self._stream = stream
+        for attr in ("loss_curve_",):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        coef, intercept, rank = solve_normal_gram(stream["G"], stream["shift"], d, k,
+                                                  _check_alphas(alpha, k), fit_intercept)
+        self.rank_ = rank
+        self.n_iter_ = 1
+        self._set_coef(coef, intercept, stream["y_ndim"], stream["dtype"])
         return self
 
     def _warm_start_coef(self, k, d):

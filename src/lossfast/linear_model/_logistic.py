@@ -10,9 +10,10 @@ from ..activations import log_softmax, softmax
 from ._base import (DataConversionWarning, _Estimator, _is_sparse, check_consistent_length,
                     check_finite, check_float, check_int, check_is_fitted, check_y_present,
                     run_solver, sk_compatible, validate_sample_weight)
+from ._base import available_if
 from ._matrix import design_matrix
 from ._objective import KIND_ELEMENTWISE, KIND_ROWWISE, LinearObjective, LossSpec
-from ._solvers import resolve_solver
+from ._solvers import OBJECTIVE_FORMAT, resolve_solver
 
 
 def _check_classification_targets(y, n):
@@ -53,6 +54,66 @@ def _encode_labels(y):
         return classes, lookup[y]
     classes, idx = np.unique(y, return_inverse=True)
     return classes, idx.reshape(-1)
+
+
+def classification_targets(est, Xm, y, sample_weight, classes=None):
+    """(classes_, the loss kernel's targets, sample_weight) for the matrix
+    Xm, with scikit-learn's checks: at least two classes (with a positive
+    weight).  Binary targets are an (n, 1) 0/1 array of X's dtype, more
+    classes an int64 (n,) vector of class indices.  `classes` (partial_fit)
+    fixes the classes; a label outside them is a ValueError.  A kind that
+    keeps y distributed (Dask) validates and encodes on its workers
+    (``Xm.classification_targets``)."""
+    if hasattr(Xm, "classification_targets"):
+        return Xm.classification_targets(est, y, sample_weight)
+    n = Xm.shape[0]
+    y = _check_classification_targets(y, n)
+    sw = validate_sample_weight(sample_weight, n, Xm.dtype)
+    if classes is None:
+        classes, y_idx = _encode_labels(y)
+    else:
+        y_idx = np.searchsorted(classes, y)
+        bad = (y_idx >= len(classes)) | (classes[np.minimum(y_idx, len(classes) - 1)] != y)
+        if np.any(bad):
+            raise ValueError(f"y contains labels {np.unique(y[bad])[:5]!r} that are not in "
+                             f"classes {classes!r}")
+        return classes, _kernel_targets(y_idx, len(classes), Xm.dtype), sw
+    if len(classes) < 2:
+        raise ValueError("This solver needs samples of at least 2 classes in the data, but "
+                         f"the data contains only one class: {classes[0]!r}")
+    if sw is not None:
+        present = np.bincount(y_idx, weights=sw, minlength=len(classes)) > 0
+        if present.sum() < 2:
+            raise ValueError("This solver needs samples of at least 2 classes with a "
+                             "positive sample_weight, but the data contains only one "
+                             f"such class: {classes[present][0]!r}")
+    return classes, _kernel_targets(y_idx, len(classes), Xm.dtype), sw
+
+
+def _kernel_targets(y_idx, n_classes, dtype):
+    """What the loss kernel takes for class indices y_idx: (n, 1) 0/1 of
+    `dtype` for two classes, int64 indices for more."""
+    if n_classes == 2:
+        return (y_idx == 1).astype(dtype).reshape(-1, 1)
+    return np.ascontiguousarray(y_idx, dtype=np.int64)
+
+
+def _loss_of(n_classes):
+    """(k, LossSpec): binary cross-entropy from one logit for two classes,
+    softmax cross-entropy of n_classes logits for more."""
+    if n_classes == 2:
+        return 1, LossSpec(KIND_ELEMENTWISE, 1, "bce_logits", (1.0, 1.0, 0.0, 0.0))
+    return n_classes, LossSpec(KIND_ROWWISE, 0, "softmax_xent_sparse")
+
+
+def _map_scores(fn, s, n_out):
+    """fn (decision values -> (m, n_out) array) on the decision values s:
+    lazily per row chunk for a Dask array, else directly."""
+    if hasattr(s, "__dask_graph__"):
+        meta = np.empty((0, 0), dtype=s.dtype)
+        return s.map_blocks(fn, chunks=(s.chunks[0], (n_out,)),
+                            new_axis=[1] if s.ndim == 1 else None, meta=meta)
+    return fn(s)
 
 
 def _two_class_logits(s):
@@ -235,28 +296,16 @@ class LogisticRegression(_Estimator):
         deferred = not solver.minibatch
         if not deferred:
             Xm.check_finite()
-        y = _check_classification_targets(y, n)
-        sw = validate_sample_weight(sample_weight, n, Xm.dtype)
-        classes, y_idx = _encode_labels(y)
-        if len(classes) < 2:
-            raise ValueError("This solver needs samples of at least 2 classes in the data, but "
-                             f"the data contains only one class: {classes[0]!r}")
-        if sw is not None:
-            present = np.bincount(y_idx, weights=sw, minlength=len(classes)) > 0
-            if present.sum() < 2:
-                raise ValueError("This solver needs samples of at least 2 classes with a "
-                                 "positive sample_weight, but the data contains only one "
-                                 f"such class: {classes[present][0]!r}")
-        sw = self._sample_weights(sw, classes, y_idx, Xm.dtype)
-        n_classes = len(classes)
-        if n_classes == 2:
-            k = 1
-            y_kernel = (y_idx == 1).astype(Xm.dtype).reshape(n, 1)
-            spec = LossSpec(KIND_ELEMENTWISE, 1, "bce_logits", (1.0, 1.0, 0.0, 0.0))
-        else:
-            k = n_classes
-            y_kernel = np.ascontiguousarray(y_idx, dtype=np.int64)
-            spec = LossSpec(KIND_ROWWISE, 0, "softmax_xent_sparse")
+        classes, y_kernel, sw = classification_targets(self, Xm, y, sample_weight)
+        if self.class_weight is not None:
+            if hasattr(Xm, "classification_targets"):
+                raise NotImplementedError("class_weight on a Dask array is not implemented: "
+                                          "pass the weights as sample_weight")
+            y_idx = (y_kernel[:, 0].astype(np.intp) if y_kernel.ndim == 2
+                     else y_kernel.astype(np.intp))
+            sw = self._sample_weights(sw, classes, y_idx, Xm.dtype)
+        k, spec = _loss_of(len(classes))
+        self.__dict__.pop("_stream", None)          # partial_fit's state belongs to no fit
         objective = LinearObjective(Xm, y_kernel, sw, k, spec, fit_intercept, l2)
         objective.check_X_on_first_gradient = deferred
         theta0 = np.zeros(objective.n_params)
@@ -286,20 +335,133 @@ class LogisticRegression(_Estimator):
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def predict_proba(self, X):
-        """Class probabilities (n, n_classes): sigmoid / softmax of the logits."""
+        """Class probabilities (n, n_classes): sigmoid / softmax of the logits
+        (a lazy Dask array for a Dask X)."""
         s = self.decision_function(X)
-        return softmax(_two_class_logits(s), axis=1)
+        return _map_scores(lambda b: softmax(_two_class_logits(b), axis=1), s,
+                           len(self.classes_))
 
     def predict_log_proba(self, X):
         """Log of predict_proba, computed stably."""
         s = self.decision_function(X)
-        return log_softmax(_two_class_logits(s), axis=1)
+        return _map_scores(lambda b: log_softmax(_two_class_logits(b), axis=1), s,
+                           len(self.classes_))
 
     def predict(self, X):
-        """The class of largest probability."""
+        """The class of largest probability (a lazy Dask array for a Dask X)."""
         s = self.decision_function(X)
-        idx = (s > 0).astype(np.intp) if s.ndim == 1 else np.argmax(s, axis=1)
-        return self.classes_[idx]
+        classes = self.classes_
+
+        def label(b):
+            return classes[(b > 0).astype(np.intp) if b.ndim == 1 else np.argmax(b, axis=1)]
+
+        if hasattr(s, "__dask_graph__"):
+            return s.map_blocks(label, drop_axis=1 if s.ndim == 2 else None,
+                                meta=np.empty((0,), dtype=classes.dtype))
+        return label(s)
+
+    # ----------------------------------------------------------------- streaming
+
+    def _can_stream(self):
+        return isinstance(self.solver, str) and self.solver.lower() not in (
+            "lbfgs", "newton", "newton-cholesky", "newton-cd", "normal")
+
+    @available_if(_can_stream)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch of the mini-batch optimizer over the chunk (X, y); returns self.
+
+        As scikit-learn's ``SGDClassifier.partial_fit``: ``classes`` (all the
+        labels the stream will hold) is required on the first call and may
+        be omitted (or must be equal) later; after ``fit``, the first
+        ``partial_fit`` continues from the fitted model and its classes; the coefficients, the optimizer's
+        state (moments, step count), the learning rate and the standardised
+        coordinates (column means and scales of the first chunk) persist
+        between calls.  ``solver`` must be an optimizer ("sgd", "adam", ...;
+        "auto" means "sgd" here); with a full-batch solver the estimator has
+        no ``partial_fit`` attribute (scikit-learn's ``available_if``).
+
+        Each call runs one epoch of shuffled mini-batches over the chunk on
+        the objective of the chunk taken as the training set,
+        C * sum_{i in chunk} w_i loss_i + 0.5 ||coef||^2 (the objective
+        ``fit`` minimises on those rows; divide C by the number of chunks per
+        pass for the penalty of a fit on all of them), and appends that
+        objective per unit weight after the epoch to ``loss_curve_``;
+        ``n_iter_`` counts the calls.  The learning rate is
+        ``learning_rate`` or by default from the curvature of the first
+        chunk; it stays constant (there is no plateau schedule across
+        chunks).  ``fit`` discards the optimizer's state.
+        """
+        from ._solvers import MinibatchStream
+        from ._base import batch_size_for, check_random_state
+        l1, l2, penalty = self._penalty()
+        if l1 > 0:
+            raise NotImplementedError("partial_fit with an L1 term (l1_ratio > 0) is not "
+                                      "implemented: the mini-batch optimizers have no "
+                                      "proximal step yet")
+        name = self.solver if self.solver != "auto" else "sgd"
+        solver = resolve_solver(name, loss="logistic", penalty=penalty, auto=("lbfgs",))
+        if not solver.minibatch:
+            raise ValueError("partial_fit runs one epoch of a mini-batch optimizer; "
+                             f"solver={self.solver!r} is a full-batch solver: use an "
+                             "optimizer ('sgd', 'momentum', 'adam', ...)")
+        check_y_present(self, y)
+        stream = getattr(self, "_stream", None)
+        first = stream is None
+        # after fit, the stream starts from the fitted model (as SGDClassifier)
+        warm = first and hasattr(self, "coef_") and hasattr(self, "classes_")
+        if first and not warm:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            classes = np.unique(np.asarray(classes))
+            if len(classes) < 2:
+                raise ValueError(f"partial_fit needs at least 2 classes, got {classes!r}")
+        else:
+            if classes is not None and not np.array_equal(np.unique(np.asarray(classes)),
+                                                          self.classes_):
+                raise ValueError(f"`classes={classes!r}` is not the same as on the first "
+                                 f"call to partial_fit ({self.classes_!r}).")
+            classes = self.classes_
+        Xm = design_matrix(self, X, reset=first and not warm)
+        if hasattr(Xm, "classification_targets"):
+            raise NotImplementedError("partial_fit on a Dask array is not implemented: pass "
+                                      "its chunks (computed) one call at a time, or use fit")
+        _, y_kernel, sw = classification_targets(self, Xm, y, sample_weight, classes=classes)
+        k, spec = _loss_of(len(classes))
+        fit_intercept = bool(self.fit_intercept)
+        opt_name = f"{type(self).__name__}:{solver.name}"
+        if first:
+            objective = LinearObjective(Xm, y_kernel, sw, k, spec, fit_intercept, l2)
+            theta0 = None
+            if warm:
+                theta0 = objective.from_model(self.coef_, self.intercept_ if fit_intercept
+                                              else None)
+            stream = MinibatchStream(objective, solver.name, theta0=theta0,
+                                     learning_rate=check_float(self.learning_rate,
+                                                               "learning_rate", strict=True,
+                                                               allow_none=True),
+                                     rng=check_random_state(self.random_state),
+                                     dtype=Xm.dtype)
+            stream.fit_intercept, stream.l2, stream.solver = fit_intercept, l2, solver.name
+            self.classes_ = classes
+            self.loss_curve_ = []
+        else:
+            if (fit_intercept, l2, solver.name) != (stream.fit_intercept, stream.l2,
+                                                    stream.solver):
+                raise ValueError("fit_intercept, C, penalty and solver may not change between "
+                                 "partial_fit calls")
+            objective = LinearObjective(Xm, y_kernel, sw, k, spec, fit_intercept, l2,
+                                        center=stream.center, scale=stream.scale)
+        self._stream = stream
+        f = stream.epoch(objective, batch_size_for(self.batch_size, Xm.shape[0]), opt_name)
+        self.loss_curve_.append(f)
+        _report_epoch(self, opt_name, len(self.loss_curve_), f, stream.lr)
+        coef, intercept = objective.to_model(stream.theta())
+        if intercept is None:
+            intercept = np.zeros(k)
+        self.n_iter_ = np.array([len(self.loss_curve_)], dtype=np.int32)
+        self.intercept_ = np.asarray(intercept, dtype=stream.params[0].dtype).copy()
+        self.coef_ = np.asarray(coef, dtype=stream.params[0].dtype).copy()
+        return self
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy (weighted by sample_weight)."""
@@ -309,3 +471,9 @@ class LogisticRegression(_Estimator):
             y = y.ravel()
         check_consistent_length(y_pred.shape[0], y.shape[0])
         return float(np.average(y_pred == y, weights=sample_weight))
+
+
+def _report_epoch(est, name, it, f, lr):
+    if est.verbose:
+        print(f"[{name}] partial_fit {it:4d}  objective {f:{OBJECTIVE_FORMAT}}  lr {lr:.3g}",
+              flush=True)

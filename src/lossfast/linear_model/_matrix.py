@@ -142,15 +142,22 @@ class DenseMatrix:
                                                                  dtype=np.float64))
         # non-finite X gives non-finite moments (no warning): the caller's
         # deferred check reports it (check_finite_after)
+        # two reused block buffers: a fresh few-MB temporary per block costs
+        # page faults when malloc returns it to the OS every time (as in Dask
+        # workers, which set MALLOC_TRIM_THRESHOLD_)
+        rows = min(n, _BLOCK_ROWS)
+        buf = np.empty((rows, d))
+        wbuf = None if sample_weight is None else np.empty((rows, d))
         with np.errstate(invalid="ignore", over="ignore"):
             for i0 in range(0, n, _BLOCK_ROWS):
-                B = X[i0:i0 + _BLOCK_ROWS].astype(np.float64) - s
+                i1 = min(i0 + _BLOCK_ROWS, n)
+                B = np.subtract(X[i0:i1], s, out=buf[:i1 - i0])
                 if sample_weight is None:
                     s1 += B.sum(axis=0)
                     s2 += np.einsum("ij,ij->j", B, B)
                 else:
-                    w = np.asarray(sample_weight[i0:i0 + _BLOCK_ROWS], dtype=np.float64)
-                    wB = w[:, None] * B
+                    w = np.asarray(sample_weight[i0:i1], dtype=np.float64)
+                    wB = np.multiply(w[:, None], B, out=wbuf[:i1 - i0])
                     s1 += wB.sum(axis=0)
                     s2 += np.einsum("ij,ij->j", wB, B)
             delta = s1 / wsum
@@ -192,12 +199,14 @@ def design_matrix(est, X, *, reset, finite=True):
     """The matrix-layer object for the X a user passed to `est` (see the
     module docstring); ``finite=False`` defers the NaN/inf check to the
     first pass over X (``check_finite_after``)."""
-    if hasattr(X, "loss_gradient") and hasattr(X, "gram"):
-        record_features(est, X.shape, None, reset=reset)
-        return X
+    # registered kinds first: a kind's factory sets / checks n_features_in_,
+    # also for the user-facing matrix objects (ChunkedMatrix)
     for predicate, factory in _KINDS.values():
         if predicate(X):
             return factory(est, X, reset=reset, finite=finite)
+    if hasattr(X, "loss_gradient") and hasattr(X, "gram"):
+        record_features(est, X.shape, None, reset=reset)
+        return X
     return DenseMatrix(validate_X(est, X, reset=reset, finite=finite))
 
 

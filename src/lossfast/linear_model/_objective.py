@@ -210,7 +210,11 @@ class LinearObjective:
     def _curvature_weights(self, Z):
         """Per-sample second derivatives of the loss at Z, as the (n, M)
         weight columns of the Gram kernel (M = 1, or k (k + 1) / 2 pairs of
-        classes for the softmax), divided by sum(w)."""
+        classes for the softmax), divided by sum(w).  Decision values kept
+        where the rows live (the Dask kind's handle) give the kind's own
+        per-chunk weights, computed by this method on each chunk."""
+        if hasattr(Z, "curvature_weights"):
+            return Z.curvature_weights(self)
         n = Z.shape[0]
         w = np.ones(n) if self.sw is None else self.sw.astype(np.float64)
         w = w / self.sw_sum

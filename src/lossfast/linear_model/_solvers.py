@@ -509,20 +509,7 @@ def minibatch(objective, theta0, optimizer, *, learning_rate, batch_size, max_it
     converged, message = False, "max_iter reached"
     epoch = 0
     for epoch in range(1, max_iter + 1):
-        perm = rng.permutation(n)
-        for start in range(0, n, batch_size):
-            batch = objective.rows(np.sort(perm[start:start + batch_size]))
-            if batch.sw is not None and not np.any(batch.sw > 0):
-                continue
-            f, g = batch.loss_grad(current())
-            if not math.isfinite(f):
-                raise FloatingPointError(
-                    f"the objective became {f} during {name} training: the learning rate "
-                    f"({lr:g}) is probably too large")
-            grads = [g[:kd].reshape(k, d).astype(dtype)]
-            if objective.fit_intercept:
-                grads.append(g[kd:].astype(dtype))
-            opt.step(grads)
+        run_epoch(objective, params, opt, rng.permutation(n), batch_size, lr, name)
         f, g = objective.loss_grad(current())
         gmax = float(np.max(np.abs(g))) if g.size else 0.0
         curve.append(float(f))
@@ -551,6 +538,74 @@ def minibatch(objective, theta0, optimizer, *, learning_rate, batch_size, max_it
         converged, message = _certify(objective, theta, curve[-1], tol, message)
     return SolverResult(theta, curve[-1] if curve else math.nan, epoch, converged, curve,
                         message)
+
+
+def run_epoch(objective, params, opt, perm, batch_size, lr, name):
+    """One epoch: a step of `opt` on `params` (the standardised coordinates,
+    [coef (k, d)] or [coef, intercept] of X's dtype) for each mini-batch of
+    `batch_size` consecutive entries of the row order `perm` (rows of a
+    batch sorted; batches of zero total weight skipped)."""
+    n = perm.size
+    k, d = objective.k, objective.d
+    kd = k * d
+    dtype = params[0].dtype
+    for start in range(0, n, batch_size):
+        batch = objective.rows(np.sort(perm[start:start + batch_size]))
+        if batch.sw is not None and not np.any(batch.sw > 0):
+            continue
+        theta = np.concatenate([p.reshape(-1).astype(np.float64) for p in params])
+        f, g = batch.loss_grad(theta)
+        if not math.isfinite(f):
+            raise FloatingPointError(
+                f"the objective became {f} during {name} training: the learning rate "
+                f"({lr:g}) is probably too large")
+        grads = [g[:kd].reshape(k, d).astype(dtype)]
+        if objective.fit_intercept:
+            grads.append(g[kd:].astype(dtype))
+        opt.step(grads)
+
+
+class MinibatchStream:
+    """The state of a mini-batch optimizer across ``partial_fit`` calls: the
+    parameters (standardised coordinates of the first chunk's objective, in
+    X's dtype), the ``lossfast.optim`` optimizer with its moments, the
+    learning rate (``learning_rate``, or by default from the curvature of
+    the first chunk, as ``minibatch``; constant across calls: objectives of
+    different chunks are not comparable, so there is no plateau schedule)
+    and the random generator of the row order."""
+
+    def __init__(self, objective, optimizer, *, learning_rate, rng, dtype, theta0=None):
+        from .. import optim
+        k, d = objective.k, objective.d
+        kd = k * d
+        theta = np.zeros(objective.n_params) if theta0 is None else np.asarray(theta0, float)
+        self.params = [np.ascontiguousarray(theta[:kd].reshape(k, d), dtype=dtype)]
+        if objective.fit_intercept:
+            self.params.append(np.ascontiguousarray(theta[kd:], dtype=dtype))
+        if learning_rate is None:
+            L, gmax0 = curvature(objective, theta, rng)
+            self.lr = default_learning_rate(optimizer, L, gmax0)
+        else:
+            self.lr = float(learning_rate)
+        extra = {"weight_decay": 0.0} if _canonical(optimizer) == "adamw" else {}
+        self.opt = optim.get(optimizer, self.params, lr=self.lr, **extra)
+        self.rng = rng
+        self.center, self.scale = objective.center, objective.scale
+
+    def theta(self):
+        return np.concatenate([p.reshape(-1).astype(np.float64) for p in self.params])
+
+    def epoch(self, objective, batch_size, name):
+        """One epoch over the rows of `objective` (a chunk); returns its
+        objective after the epoch."""
+        run_epoch(objective, self.params, self.opt, self.rng.permutation(objective.X.shape[0]),
+                  batch_size, self.lr, name)
+        f = objective.loss(self.theta())
+        if not math.isfinite(f):
+            raise FloatingPointError(
+                f"the objective became {f} during {name} training: the learning rate "
+                f"({self.lr:g}) is probably too large")
+        return float(f)
 
 
 # a stochastic fit that stopped with the gradient above tol is accepted when its
@@ -634,9 +689,12 @@ def newton_uses_cg(objective):
 
 def _run_newton(objective, theta0, o):
     n, k = objective.X.shape[0], objective.k
+    # kinds whose decision values stay where the rows live (Dask) give a handle
+    decision_buffer = getattr(objective.X, "decision_buffer", None)
 
     def fg_z(theta):
-        Z = np.empty((n, k), dtype=objective.X.dtype)
+        Z = (decision_buffer(k) if decision_buffer is not None
+             else np.empty((n, k), dtype=objective.X.dtype))
         f, g = objective.loss_grad(theta, z_out=Z)
         return f, g, Z
 
