@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 import lossfast as lf
-from lossfast.linear_model._objective import KIND_ELEMENTWISE, LinearObjective, LossSpec
+from lossfast.linear_model._objective import LinearObjective, LossSpec
 from benchutil import copy_probe, run
 
 sk_linear = pytest.importorskip("sklearn.linear_model")
@@ -138,8 +138,8 @@ def pass_data():
 def test_fused_loss_gradient_pass(benchmark, pass_data, role):
     X, y, theta = pass_data
     group = "logistic loss+grad pass 5e5x100 f64"
-    obj = LinearObjective(X, y, None, 1, LossSpec(KIND_ELEMENTWISE, 1, "bce_logits", (1, 1, 0, 0)),
-                          True, 1.0)
+    spec = LossSpec("bce_logits", {"pos_weight": 1.0, "label_smoothing": 0.0})
+    obj = LinearObjective(X, y, None, 1, spec, True, 1.0)
 
     def numpy_pass():
         z = X @ theta[:-1] + theta[-1]

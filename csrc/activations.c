@@ -1,8 +1,8 @@
-/* Activations (SPEC 2.2) and their backward passes: sigmoid, tanh, relu,
+/* Activations (docs/activations.md) and their backward passes: sigmoid, tanh, relu,
  * leaky_relu elementwise; softmax and log_softmax along rows.  Kernels for
  * one float type are in activations_t.h. */
 #include "activations.h"
-#include "lf_math.h"
+#include "lf_helpers.h"
 
 #define T float
 #define SFX f32

@@ -1,6 +1,6 @@
-/* Cross-row blocks for rows of few classes, for one float type T: a template
- * included by losses_rowwise_t.h and activations_t.h (which define T, SFX and
- * FN).
+/* Row helpers and cross-row blocks for rows of few classes, for one float
+ * type T: a template included by losses_rowwise_t.h and activations_t.h
+ * (which define T, SFX and FN).
  *
  * A row of 10 classes is too short for a SIMD loop along it (a 16-lane float
  * vector would not fill once, and GCC leaves such loops in their scalar
@@ -14,6 +14,15 @@
 #define LF_RW_XR 128     /* rows per block */
 #define LF_RW_SMALL_C 16 /* classes up to which rows are processed in blocks */
 #endif
+
+/* The max of a row of C >= 1 values (a NaN may or may not be picked: either
+ * way it reaches the result through exp(z - m)). */
+LF_INLINE T FN(rowmax)(const T *restrict z, int64_t C) {
+    T m = z[0];
+    LF_PRAGMA(omp simd reduction(max : m))
+    for (int64_t j = 1; j < C; j++) m = z[j] > m ? z[j] : m;
+    return m;
+}
 
 /* Index tables of a block: off[r] = r C (row starts), tidx[r C + j] = j XR + r
  * (where element (r, j) sits in the transposed scratch). */

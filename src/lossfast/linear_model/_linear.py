@@ -11,7 +11,7 @@ from ._base import (ConvergenceWarning, LinAlgWarning, _as_float_array, _Estimat
                     check_consistent_length, check_finite, check_finite_after, check_is_fitted,
                     check_random_state, check_y_present, sk_compatible,
                     validate_sample_weight, validate_X)
-from ._objective import KIND_ELEMENTWISE, LinearObjective, LossSpec
+from ._objective import LinearObjective, LossSpec
 from ._solvers import cholesky_solve, get_optimizer, lbfgs, minibatch
 
 _LOSS_ALIASES = {"squared_error": "mse", "absolute_error": "mae"}
@@ -42,9 +42,9 @@ def _resolve_loss(loss):
     if isinstance(obj, L.RootMeanSquaredError):
         raise ValueError("loss='rmse' is not a sum over samples; use loss='squared_error', "
                          "which has the same minimiser")
-    if not isinstance(obj, L.ElementwiseLoss) or obj._family != 0:
+    if not isinstance(obj, L.ElementwiseLoss) or obj.__module__ != L.MeanSquaredError.__module__:
         raise ValueError(f"LinearRegression needs an elementwise regression loss, got {obj!r}")
-    return obj, LossSpec(KIND_ELEMENTWISE, obj._family, obj._kernel, obj._params())
+    return obj, LossSpec.of(obj)
 
 
 def _is_squared_error(loss_obj):

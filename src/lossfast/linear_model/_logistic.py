@@ -12,7 +12,7 @@ from ._base import (ConvergenceWarning, DataConversionWarning, _Estimator, _is_s
                     sk_compatible, validate_sample_weight, validate_X)
 from ._linear import (_check_float, _check_int, _run_minibatch, check_solver_name,
                       objective_ftol)
-from ._objective import KIND_ELEMENTWISE, KIND_ROWWISE, LinearObjective, LossSpec
+from ._objective import LinearObjective, LossSpec
 from ._solvers import lbfgs, newton
 
 
@@ -200,11 +200,11 @@ class LogisticRegression(_Estimator):
         if n_classes == 2:
             k = 1
             y_kernel = (y_idx == 1).astype(X.dtype).reshape(n, 1)
-            spec = LossSpec(KIND_ELEMENTWISE, 1, "bce_logits", (1.0, 1.0, 0.0, 0.0))
+            spec = LossSpec("bce_logits", {"pos_weight": 1.0, "label_smoothing": 0.0})
         else:
             k = n_classes
             y_kernel = np.ascontiguousarray(y_idx, dtype=np.int64)
-            spec = LossSpec(KIND_ROWWISE, 0, "softmax_xent_sparse")
+            spec = LossSpec("softmax_xent_sparse")
         objective = LinearObjective(X, y_kernel, sw, k, spec, fit_intercept, l2)
         objective.check_X_on_first_gradient = deferred
         theta0 = np.zeros(objective.n_params)
