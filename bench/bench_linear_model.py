@@ -1,4 +1,4 @@
-"""Linear models (SPEC 4):
+"""Linear models (targets: docs/performance.md):
 
 - LinearRegression(solver="normal"), 1e6 x 100 float64: <= 1.5x the time of
   X.T @ X alone (role "X.T@X": the ratio table shows X.T@X / lossfast, so

@@ -3,7 +3,7 @@ and, where installed, PyTorch and scikit-learn, as ratios measured in one run,
 plus the fraction of the memory bandwidth (a copy of the same bytes with
 lossfast's threads, measured in the same run) for the memory-bound kernels.
 
-Sizes are SPEC 4's, times ``scale`` (``--scale``); the linear-model fits use
+Sizes are those of docs/performance.md, times ``scale`` (``--scale``); the linear-model fits use
 smaller defaults (2e5 x 100 and 1e5 x 100) so the table takes about a minute.
 """
 import time

@@ -49,7 +49,7 @@ def build_parser():
     p_demo.add_argument("--quiet", action="store_true", help="no progress bar")
     p_bench = sub.add_parser("bench", help="lossfast vs NumPy / PyTorch / scikit-learn")
     p_bench.add_argument("--scale", type=_positive_float, default=1.0,
-                         help="multiply the problem sizes (default 1: SPEC 4's sizes)")
+                         help="multiply the problem sizes (default 1: the sizes of docs/performance.md)")
     p_bench.add_argument("--repeat", type=_positive_int, default=5,
                          help="timed runs per case (median)")
     p_bench.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS),
