@@ -4,16 +4,8 @@
 #include "activations.h"
 #include "lf_helpers.h"
 
-#define T float
-#define SFX f32
-#include "activations_t.h"
-#undef T
-#undef SFX
-#define T double
-#define SFX f64
-#include "activations_t.h"
-#undef T
-#undef SFX
+#define LF_TEMPLATE "activations_t.h"
+#include "lf_per_type.h"
 
 #define LF_ACT_ENTRY(NAME) {#NAME, NAME##_f32, NAME##_f64}
 

@@ -112,15 +112,7 @@ static void FN(softmax_row)(const T *x, const T *g, T *o, int64_t C) {
 static void FN(log_softmax_row)(const T *x, const T *g, T *o, int64_t C) {
     (void)g;
     const T m = FN(rowmax)(x, C);
-    double s = 0.0, cnt = 0.0;
-    LF_PRAGMA(omp simd reduction(+ : s, cnt))
-    for (int64_t j = 0; j < C; j++) {
-        const T d = x[j] - m;
-        const T e = LF_EXP(d);
-        s += (double)(d < 0 ? e : (d == 0 ? (T)0 : d));
-        cnt += d == 0 ? 1.0 : 0.0;
-    }
-    const T lse = LF_LOG1P((T)(s + (cnt - 1.0)));
+    const T lse = LF_LOG1P((T)FN(expsum)(x, C, m, NULL));
     for (int64_t j = 0; j < C; j++) o[j] = (x[j] - m) - lse;
 }
 
@@ -142,43 +134,28 @@ static void FN(log_softmax_backward_row)(const T *y, const T *g, T *o, int64_t C
     for (int64_t j = 0; j < C; j++) o[j] = g[j] - LF_EXP(y[j]) * dt;
 }
 
-/* The same four on a block of nr rows of few classes (transposed). */
-static void FN(softmax_block)(const T *x, const T *g, T *o, int64_t nr, int64_t C,
-                              const int32_t *off, const int32_t *tidx) {
-    (void)g;
+/* The same four on a block of nr rows of few classes (transposed), two
+ * shared bodies specialised by a constant LOG (log_softmax or softmax). */
+LF_INLINE void FN(softmax_any_block)(const T *x, T *o, int64_t nr, int64_t C,
+                                     const int32_t *off, const int32_t *tidx, const int LOG) {
     T X[LF_RW_XR * LF_RW_SMALL_C], m[LF_RW_XR], S[LF_RW_XR];
     FN(xr_load)(x, nr, C, off, X);
     FN(xr_max)(X, nr, C, m);
-    FN(xr_expsum)(X, nr, C, m, S, 1);
+    FN(xr_expsum)(X, nr, C, m, S, !LOG);
     LF_PRAGMA(omp simd)
-    for (int64_t r = 0; r < nr; r++) S[r] = (T)1 / ((T)1 + S[r]);
+    for (int64_t r = 0; r < nr; r++) S[r] = LOG ? LF_LOG1P(S[r]) : (T)1 / ((T)1 + S[r]);
     for (int64_t j = 0; j < C; j++) {
         T *Xj = X + j * LF_RW_XR;
         LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) Xj[r] *= S[r];
+        for (int64_t r = 0; r < nr; r++) Xj[r] = LOG ? (Xj[r] - m[r]) - S[r] : Xj[r] * S[r];
     }
     FN(xr_store)(X, nr, C, tidx, o);
 }
 
-static void FN(log_softmax_block)(const T *x, const T *g, T *o, int64_t nr, int64_t C,
-                                  const int32_t *off, const int32_t *tidx) {
-    (void)g;
-    T X[LF_RW_XR * LF_RW_SMALL_C], m[LF_RW_XR], S[LF_RW_XR];
-    FN(xr_load)(x, nr, C, off, X);
-    FN(xr_max)(X, nr, C, m);
-    FN(xr_expsum)(X, nr, C, m, S, 0);
-    LF_PRAGMA(omp simd)
-    for (int64_t r = 0; r < nr; r++) S[r] = LF_LOG1P(S[r]);
-    for (int64_t j = 0; j < C; j++) {
-        T *Xj = X + j * LF_RW_XR;
-        LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) Xj[r] = (Xj[r] - m[r]) - S[r];
-    }
-    FN(xr_store)(X, nr, C, tidx, o);
-}
-
-static void FN(softmax_backward_block)(const T *y, const T *g, T *o, int64_t nr, int64_t C,
-                                       const int32_t *off, const int32_t *tidx) {
+/* softmax: y_j (g_j - sum_k g_k y_k); log_softmax: g_j - exp(y_j) sum_k g_k. */
+LF_INLINE void FN(softmax_any_backward_block)(const T *y, const T *g, T *o, int64_t nr,
+                                              int64_t C, const int32_t *off,
+                                              const int32_t *tidx, const int LOG) {
     T Y[LF_RW_XR * LF_RW_SMALL_C], G[LF_RW_XR * LF_RW_SMALL_C], d[LF_RW_XR];
     FN(xr_load)(y, nr, C, off, Y);
     FN(xr_load)(g, nr, C, off, G);
@@ -187,38 +164,29 @@ static void FN(softmax_backward_block)(const T *y, const T *g, T *o, int64_t nr,
     for (int64_t j = 0; j < C; j++) {
         const T *Yj = Y + j * LF_RW_XR, *Gj = G + j * LF_RW_XR;
         LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) d[r] += Gj[r] * Yj[r];
+        for (int64_t r = 0; r < nr; r++) d[r] += LOG ? Gj[r] : Gj[r] * Yj[r];
     }
     for (int64_t j = 0; j < C; j++) {
         T *Yj = Y + j * LF_RW_XR;
         const T *Gj = G + j * LF_RW_XR;
         LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) Yj[r] = Yj[r] * (Gj[r] - d[r]);
+        for (int64_t r = 0; r < nr; r++)
+            Yj[r] = LOG ? Gj[r] - LF_EXP(Yj[r]) * d[r] : Yj[r] * (Gj[r] - d[r]);
     }
     FN(xr_store)(Y, nr, C, tidx, o);
 }
 
-static void FN(log_softmax_backward_block)(const T *y, const T *g, T *o, int64_t nr,
-                                           int64_t C, const int32_t *off,
-                                           const int32_t *tidx) {
-    T Y[LF_RW_XR * LF_RW_SMALL_C], G[LF_RW_XR * LF_RW_SMALL_C], d[LF_RW_XR];
-    FN(xr_load)(y, nr, C, off, Y);
-    FN(xr_load)(g, nr, C, off, G);
-    LF_PRAGMA(omp simd)
-    for (int64_t r = 0; r < nr; r++) d[r] = 0;
-    for (int64_t j = 0; j < C; j++) {
-        const T *Gj = G + j * LF_RW_XR;
-        LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) d[r] += Gj[r];
+#define LF_ACT_BLOCK(NAME, CALL)                                                          \
+    static void FN(NAME##_block)(const T *x, const T *g, T *o, int64_t nr, int64_t C,     \
+                                 const int32_t *off, const int32_t *tidx) {               \
+        (void)g;                                                                          \
+        CALL;                                                                             \
     }
-    for (int64_t j = 0; j < C; j++) {
-        T *Yj = Y + j * LF_RW_XR;
-        const T *Gj = G + j * LF_RW_XR;
-        LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) Yj[r] = Gj[r] - LF_EXP(Yj[r]) * d[r];
-    }
-    FN(xr_store)(Y, nr, C, tidx, o);
-}
+LF_ACT_BLOCK(softmax, FN(softmax_any_block)(x, o, nr, C, off, tidx, 0))
+LF_ACT_BLOCK(log_softmax, FN(softmax_any_block)(x, o, nr, C, off, tidx, 1))
+LF_ACT_BLOCK(softmax_backward, FN(softmax_any_backward_block)(x, g, o, nr, C, off, tidx, 0))
+LF_ACT_BLOCK(log_softmax_backward, FN(softmax_any_backward_block)(x, g, o, nr, C, off, tidx, 1))
+#undef LF_ACT_BLOCK
 
 LF_ACT_ROWS(softmax)
 LF_ACT_ROWS(log_softmax)

@@ -24,6 +24,34 @@ LF_INLINE T FN(rowmax)(const T *restrict z, int64_t C) {
     return m;
 }
 
+/* With m the row max: e_j = exp(z_j - m) (stored to e_out unless NULL) and
+ * the S for which sum_j e_j = 1 + S, summed in float64 as the entries below
+ * the max plus (number of entries equal to the max - 1).  log(sum) is then
+ * log1p(S), accurate when S is tiny (a confident row), where log(1 + S) would
+ * lose it.  A NaN anywhere makes S NaN. */
+LF_INLINE double FN(expsum)(const T *restrict z, int64_t C, T m, T *restrict e_out) {
+    double s = 0.0, cnt = 0.0;
+    if (e_out) {
+        LF_PRAGMA(omp simd reduction(+ : s, cnt))
+        for (int64_t j = 0; j < C; j++) {
+            const T d = z[j] - m;
+            const T e = LF_EXP(d);
+            e_out[j] = e;
+            s += (double)(d < 0 ? e : (d == 0 ? (T)0 : d));
+            cnt += d == 0 ? 1.0 : 0.0;
+        }
+    } else {
+        LF_PRAGMA(omp simd reduction(+ : s, cnt))
+        for (int64_t j = 0; j < C; j++) {
+            const T d = z[j] - m;
+            const T e = LF_EXP(d);
+            s += (double)(d < 0 ? e : (d == 0 ? (T)0 : d));
+            cnt += d == 0 ? 1.0 : 0.0;
+        }
+    }
+    return s + (cnt - 1.0);
+}
+
 /* Index tables of a block: off[r] = r C (row starts), tidx[r C + j] = j XR + r
  * (where element (r, j) sits in the transposed scratch). */
 LF_INLINE void FN(xr_tables)(int64_t C, int32_t *restrict off, int32_t *restrict tidx) {
@@ -65,8 +93,8 @@ LF_INLINE void FN(xr_max)(const T *restrict x, int64_t nr, int64_t C, T *restric
 
 /* With m the row max: S[r] such that sum_j exp(x[j][r] - m[r]) = 1 + S[r],
  * summed as the terms below the max plus (entries at the max - 1), so that
- * log1p(S) keeps a confident row's tiny log-sum-exp (see expsum in
- * losses_rowwise_t.h).  When STORE, x[j][r] is replaced by exp(x[j][r] - m[r]). */
+ * log1p(S) keeps a confident row's tiny log-sum-exp (as expsum above).
+ * When STORE, x[j][r] is replaced by exp(x[j][r] - m[r]). */
 LF_INLINE void FN(xr_expsum)(T *restrict x, int64_t nr, int64_t C, const T *restrict m,
                              T *restrict S, const int STORE) {
     T cnt[LF_RW_XR];

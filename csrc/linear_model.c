@@ -19,6 +19,11 @@
 
 /* ------------------------------------------------------------------ blocks */
 
+/* x0..x3: rows i..i+3 of the row-major X with d columns. */
+#define LM_FOUR_ROWS(T, X, i, d)                                                            \
+    const T *restrict x0 = (X) + (i) * (d), *restrict x1 = x0 + (d);                        \
+    const T *restrict x2 = x1 + (d), *restrict x3 = x2 + (d);
+
 #define LM_BLOCK_LOOPS(T, SFX)                                                              \
     /* Z[i, c] = sum_j X[i, j] W[c, j] + b[c] for the m rows of a block (float64),      \
      * four rows at a time (one load of W for four rows). */                             \
@@ -27,8 +32,7 @@
                                  double *restrict Z) {                                      \
         int64_t i = 0;                                                                      \
         for (; i + 4 <= m; i += 4) {                                                        \
-            const T *restrict x0 = X + i * d, *restrict x1 = x0 + d;                        \
-            const T *restrict x2 = x1 + d, *restrict x3 = x2 + d;                           \
+            LM_FOUR_ROWS(T, X, i, d)                                                        \
             for (int64_t c = 0; c < k; c++) {                                               \
                 const double *restrict w = W + c * d;                                       \
                 double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                              \
@@ -65,8 +69,7 @@
                                   double *restrict gb) {                                    \
         int64_t i = 0;                                                                      \
         for (; i + 4 <= m; i += 4) {                                                        \
-            const T *restrict x0 = X + i * d, *restrict x1 = x0 + d;                        \
-            const T *restrict x2 = x1 + d, *restrict x3 = x2 + d;                           \
+            LM_FOUR_ROWS(T, X, i, d)                                                        \
             for (int64_t c = 0; c < k; c++) {                                               \
                 const double r0 = R[i * k + c], r1 = R[(i + 1) * k + c];                    \
                 const double r2 = R[(i + 2) * k + c], r3 = R[(i + 3) * k + c];              \
@@ -219,22 +222,22 @@ static int64_t lm_loss_block_rows(int64_t d, int64_t k, int64_t ts) {
     return B;
 }
 
-typedef struct lm_loss_ctx {
-    const lf_lm_loss_args *A;
-    int64_t B;       /* rows per block */
-    int F32, want_grad;
-} lm_loss_ctx;
+/* The context of a chunk body: the kernel's arguments and its float type;
+ * the bodies derive every size from the arguments themselves. */
+typedef struct lm_ctx {
+    const void *args; /* lf_lm_loss_args or lf_lm_gram_args */
+    int F32;
+} lm_ctx;
 
 /* Blocks [b0, b1) of one chunk: partial = [grad_coef (k x d), grad_intercept
  * (k), loss].  The thread's scratch holds float64 decision values,
  * derivatives and, for float32 data, the block's targets and weights. */
 static int lm_loss_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *partial,
                          void *scratch) {
-    const lm_loss_ctx *L = (const lm_loss_ctx *)ctx;
-    const lf_lm_loss_args *A = L->A;
-    const int F32 = L->F32, want_grad = L->want_grad;
-    const int64_t n = A->n, d = A->d, k = A->k, B = L->B, kd = k * d;
-    const int64_t ts = F32 ? 4 : 8;
+    const lf_lm_loss_args *A = (const lf_lm_loss_args *)((const lm_ctx *)ctx)->args;
+    const int F32 = ((const lm_ctx *)ctx)->F32, want_grad = A->grad_coef != NULL;
+    const int64_t n = A->n, d = A->d, k = A->k, kd = k * d, ts = F32 ? 4 : 8;
+    const int64_t B = lm_loss_block_rows(d, k, ts);
     const size_t zone = lm_region(LM_MIN(B, n) * k, sizeof(double));
     char *sp = (char *)scratch;
     double *zbuf = (double *)sp, *rbuf = (double *)(sp + zone);
@@ -306,7 +309,7 @@ LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32)
     const int64_t B = lm_loss_block_rows(d, k, ts);
     const int64_t nblocks = (n + B - 1) / B;
     const int64_t kd = k * d, width = kd + k + 1;
-    lm_loss_ctx ctx = {A, B, F32, want_grad};
+    lm_ctx ctx = {A, F32};
     /* scratch: z and r, then for float32 data y (elementwise losses) and w */
     const size_t zone = lm_region(LM_MIN(B, n) * k, sizeof(double));
     const size_t scratch = 2 * zone + (F32 && !A->rowwise ? zone : 0) +
@@ -332,12 +335,7 @@ static int lm_loss_f64(const lf_lm_loss_args *A, double *loss) { return lm_loss(
 /* ---------------------------------------------------------------- gram */
 
 #define LM_GRAM_ROWS 512
-
-typedef struct lm_gram_ctx {
-    const lf_lm_gram_args *A;
-    int64_t d, ky, M, D, Dp, ldp;
-    int ones, F32;
-} lm_gram_ctx;
+#define LM_GRAM_LDP (LM_GRAM_ROWS + 8) /* panel stride: +8, so rows are not 4 KiB apart */
 
 /* Blocks [b0, b1) of one chunk into the chunk's M x Dp x Dp partial Grams
  * (upper triangles).  The thread's scratch: the zeroed transposed panel P
@@ -345,11 +343,11 @@ typedef struct lm_gram_ctx {
  * weights w (ldp). */
 static int lm_gram_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *Gc,
                          void *scratch) {
-    const lm_gram_ctx *K = (const lm_gram_ctx *)ctx;
-    const lf_lm_gram_args *A = K->A;
-    const int64_t n = A->n, d = K->d, ky = K->ky, M = K->M, Dp = K->Dp, ldp = K->ldp;
-    const int64_t nt4 = Dp / 4, B = LM_GRAM_ROWS, ts = K->F32 ? 4 : 8;
-    const int F32 = K->F32, ones = K->ones;
+    const lf_lm_gram_args *A = (const lf_lm_gram_args *)((const lm_ctx *)ctx)->args;
+    const int F32 = ((const lm_ctx *)ctx)->F32, ones = A->ones != 0;
+    const int64_t n = A->n, d = A->d, ky = LM_MAX(A->ky, 0), M = LM_MAX(A->n_weights, 1);
+    const int64_t Dp = (d + ky + ones + 3) & ~(int64_t)3, nt4 = Dp / 4;
+    const int64_t B = LM_GRAM_ROWS, ldp = LM_GRAM_LDP, ts = F32 ? 4 : 8;
     double *P = (double *)scratch;
     double *L = P + Dp * ldp;
     double *w = L + 4 * ldp;
@@ -398,10 +396,10 @@ LF_INLINE int lm_gram(const lf_lm_gram_args *A, const int F32) {
     if (n <= 0 || D == 0) return 0;
     if ((ky && !A->Y) || !A->X) return -2;
 
-    const int64_t B = LM_GRAM_ROWS, ldp = B + 8; /* +8: rows of the panel not 4 KiB apart */
+    const int64_t B = LM_GRAM_ROWS, ldp = LM_GRAM_LDP;
     const int64_t nblocks = (n + B - 1) / B;
     const int64_t width = M * Dp * Dp;
-    lm_gram_ctx ctx = {A, d, ky, M, D, Dp, ldp, ones, F32};
+    lm_ctx ctx = {A, F32};
     lf_chunk_job job = {lm_plan(nblocks, width, n * D * LM_MAX(D / 8, 1) * M), width,
                         (size_t)((Dp + 5) * ldp) * sizeof(double), 1, lm_gram_chunk, &ctx};
     double *res = malloc((size_t)width * sizeof(double));
@@ -430,22 +428,17 @@ static int lm_gram_f64(const lf_lm_gram_args *A) { return lm_gram(A, 0); }
 
 /* ------------------------------------------------------------ NaN / inf */
 
-typedef struct lm_count_ctx {
-    const void *x;
-    int F32;
-} lm_count_ctx;
-
 static int lm_nonfinite_chunk(void *ctx, int64_t c, int64_t a, int64_t b, double *partial,
                               void *scratch) {
-    const lm_count_ctx *K = (const lm_count_ctx *)ctx;
+    const lm_ctx *K = (const lm_ctx *)ctx;
     (void)c; (void)scratch;
-    partial[0] = (double)(K->F32 ? lm_nonfinite_span_f32((const float *)K->x + a, b - a)
-                                 : lm_nonfinite_span_f64((const double *)K->x + a, b - a));
+    partial[0] = (double)(K->F32 ? lm_nonfinite_span_f32((const float *)K->args + a, b - a)
+                                 : lm_nonfinite_span_f64((const double *)K->args + a, b - a));
     return 0;
 }
 
 LF_INLINE int64_t lm_nonfinite(const void *x, int64_t n, const int F32) {
-    lm_count_ctx ctx = {x, F32};
+    lm_ctx ctx = {x, F32};
     lf_chunk_job job = {lf_plan_items(n, 1), 1, 0, 0, lm_nonfinite_chunk, &ctx};
     double cnt = 0.0;
     if (n <= 0) return 0;

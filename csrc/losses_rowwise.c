@@ -6,21 +6,13 @@
  * in L1 the same way, so SIMD lanes run across rows.
  * Rows are cut into deterministic chunks by the chunk driver (lf_plan_items
  * over n rows of C elements), each reduced in float64; chunk sums are added
- * in chunk order, so results are bit-identical for any thread count.  The kernels for one float type are in
- * losses_rowwise_t.h. */
+ * in chunk order, so results are bit-identical for any thread count.  The
+ * kernels for one float type are in losses_rowwise_t.h. */
 #include <math.h>
 #include "lf_helpers.h"
 
-#define T float
-#define SFX f32
-#include "losses_rowwise_t.h"
-#undef T
-#undef SFX
-#define T double
-#define SFX f64
-#include "losses_rowwise_t.h"
-#undef T
-#undef SFX
+#define LF_TEMPLATE "losses_rowwise_t.h"
+#include "lf_per_type.h"
 
 /* The kernel of lf_loss_fn type: the chunk driver over rows, each row costing
  * n_classes elements (lf_plan_items). */

@@ -17,34 +17,6 @@
 
 /* ------------------------------------------------------------ row helpers */
 
-/* With m the row max: e_j = exp(z_j - m) (stored to e_out unless NULL) and
- * the S for which sum_j e_j = 1 + S, summed in float64 as the entries below
- * the max plus (number of entries equal to the max - 1).  log(sum) is then
- * log1p(S), accurate when S is tiny (a confident row), where log(1 + S) would
- * lose it.  A NaN anywhere makes S NaN. */
-LF_INLINE double FN(expsum)(const T *restrict z, int64_t C, T m, T *restrict e_out) {
-    double s = 0.0, cnt = 0.0;
-    if (e_out) {
-        LF_PRAGMA(omp simd reduction(+ : s, cnt))
-        for (int64_t j = 0; j < C; j++) {
-            const T d = z[j] - m;
-            const T e = LF_EXP(d);
-            e_out[j] = e;
-            s += (double)(d < 0 ? e : (d == 0 ? (T)0 : d));
-            cnt += d == 0 ? 1.0 : 0.0;
-        }
-    } else {
-        LF_PRAGMA(omp simd reduction(+ : s, cnt))
-        for (int64_t j = 0; j < C; j++) {
-            const T d = z[j] - m;
-            const T e = LF_EXP(d);
-            s += (double)(d < 0 ? e : (d == 0 ? (T)0 : d));
-            cnt += d == 0 ? 1.0 : 0.0;
-        }
-    }
-    return s + (cnt - 1.0);
-}
-
 /* --------------------------------- softmax cross-entropy, class indices */
 
 /* One row, any C: loss = (m - z_y) + log1p(S),

@@ -122,6 +122,9 @@ class Loss:
     name = None
     aliases = ()
     _parameters = {}
+    # the C kernel: a name, or a pair (from logits, from probabilities) that
+    # the ``from_logits`` parameter chooses between
+    _kernel = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -148,6 +151,10 @@ class Loss:
     def get_config(self):
         """The hyper-parameters given to ``__init__`` (as validated)."""
         return {n: getattr(self, n) for n in self._parameters}
+
+    def _kernel_name(self):
+        k = self._kernel
+        return k if k is None or isinstance(k, str) else k[0 if self.from_logits else 1]
 
     def _kernel_params(self):
         """The named parameters of the C kernel (the fields of lf_loss_params
@@ -202,18 +209,13 @@ def loss_kernel(name):
 class ElementwiseLoss(Loss):
     """A loss computed element by element by the C driver (csrc/lf_elementwise.h).
 
-    Subclasses name their C definition (``_kernel``, or ``_kernel_name()``
-    when it depends on the parameters) and declare their hyper-parameters
-    (``_parameters``).  A loss whose C kernel checks its inputs sets
+    Subclasses name their C definition (``_kernel``) and declare their
+    hyper-parameters (``_parameters``).  A loss whose C kernel checks its inputs sets
     ``_checked`` and interprets the counts in ``_check_counts``: the check is
     part of the kernel's pass over memory.
     """
 
-    _kernel = None
     _checked = False
-
-    def _kernel_name(self):
-        return self._kernel
 
     def _run(self, prep, mode, loss_out=None, grad_out=None, grad_scale=1.0, counts=None):
         k = loss_kernel(self._kernel_name())

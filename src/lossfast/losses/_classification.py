@@ -208,14 +208,12 @@ class BinaryCrossEntropy(_BinaryLoss):
     """
     name, aliases = "bce", ("log_loss", "logistic", "binary_crossentropy",
                             "binary_cross_entropy")
+    _kernel = ("bce_logits", "bce_prob")
     _parameters = {
         "from_logits": Param(False, _check_from_logits, c=False),
         "pos_weight": Param(None, _check_pos_weight, c=lambda v: 1.0 if v is None else v),
         "label_smoothing": Param(0.0, _check_unit_interval),
     }
-
-    def _kernel_name(self):
-        return "bce_logits" if self.from_logits else "bce_prob"
 
 
 @register
@@ -235,14 +233,12 @@ class BinaryFocal(_BinaryLoss):
     :class:`BinaryCrossEntropy`.
     """
     name, aliases = "focal", ("binary_focal", "focal_loss", "sigmoid_focal")
+    _kernel = ("focal_logits", "focal_prob")
     _parameters = {
         "gamma": Param(2.0, _check_nonnegative),
         "alpha": Param(0.25, _check_unit_or_none, c=lambda v: math.nan if v is None else v),
         "from_logits": Param(False, _check_from_logits, c=False),
     }
-
-    def _kernel_name(self):
-        return "focal_logits" if self.from_logits else "focal_prob"
 
 
 class _MarginLoss(_ElementwiseClassification):
@@ -331,18 +327,16 @@ class RowwiseLoss(Loss):
     per row); ``"none"`` returns one value per row (shape ``y_pred.shape[:-1]``).
 
     Subclasses set ``_sparse`` (y_true holds class indices), name the C
-    kernel (``_kernel``, or ``_kernel_name()``) and declare their
-    hyper-parameters (``_parameters``).
+    kernel (``_kernel``) and declare their hyper-parameters (``_parameters``).
+    A loss with a (logits, probabilities) kernel pair checks, with
+    probabilities, that y_pred holds values in [0, 1].
     """
 
     _sparse = False
-    _kernel = None
-
-    def _kernel_name(self):
-        return self._kernel
 
     def _check_inputs(self, prep):
-        pass
+        if not (self._kernel is None or isinstance(self._kernel, str) or self.from_logits):
+            _check_probabilities(prep.y_pred, "y_pred")
 
     def _run(self, prep, mode, loss_out, grad_out, grad_scale):
         k = loss_kernel(self._kernel_name())
@@ -384,17 +378,11 @@ class CategoricalCrossEntropy(RowwiseLoss):
     """
     name, aliases = "cce", ("categorical_crossentropy", "categorical_cross_entropy",
                             "softmax_cross_entropy")
+    _kernel = ("softmax_xent", "cce_prob")
     _parameters = {
         "from_logits": Param(False, _check_from_logits, c=False),
         "label_smoothing": Param(0.0, _check_unit_interval),
     }
-
-    def _kernel_name(self):
-        return "softmax_xent" if self.from_logits else "cce_prob"
-
-    def _check_inputs(self, prep):
-        if not self.from_logits:
-            _check_probabilities(prep.y_pred, "y_pred")
 
 
 @register
@@ -412,15 +400,9 @@ class SparseCategoricalCrossEntropy(RowwiseLoss):
     """
     name, aliases = "sparse_cce", ("sparse_categorical_crossentropy",
                                    "sparse_categorical_cross_entropy")
+    _kernel = ("softmax_xent_sparse", "cce_prob_sparse")
     _sparse = True
     _parameters = {"from_logits": Param(False, _check_from_logits, c=False)}
-
-    def _kernel_name(self):
-        return "softmax_xent_sparse" if self.from_logits else "cce_prob_sparse"
-
-    def _check_inputs(self, prep):
-        if not self.from_logits:
-            _check_probabilities(prep.y_pred, "y_pred")
 
 
 @register
