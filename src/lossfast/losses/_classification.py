@@ -502,3 +502,13 @@ sparse_cce = sparse_categorical_crossentropy = functional(SparseCategoricalCross
 multiclass_hinge = functional(MulticlassHinge)
 kl = kl_divergence = functional(KLDivergence)
 zero_one = functional(ZeroOne)
+
+# the public names (lossfast.losses re-exports them)
+__all__ = [
+    "RowwiseLoss", "BinaryCrossEntropy", "BinaryFocal", "CategoricalCrossEntropy",
+    "SparseCategoricalCrossEntropy", "Hinge", "SquaredHinge", "MulticlassHinge", "Perceptron",
+    "ZeroOne", "KLDivergence", "bce", "log_loss", "binary_crossentropy", "focal",
+    "binary_focal", "hinge", "squared_hinge", "perceptron", "cce", "categorical_crossentropy",
+    "sparse_cce", "sparse_categorical_crossentropy", "multiclass_hinge", "kl", "kl_divergence",
+    "zero_one",
+]

@@ -109,3 +109,11 @@ log_cosh = functional(LogCosh)
 gaussian = functional(Gaussian)
 quantile = pinball = functional(Quantile)
 l1, l2 = mae, mse
+
+# the public names (lossfast.losses re-exports them)
+__all__ = [
+    "MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError", "Huber", "SmoothL1",
+    "LogCosh", "Gaussian", "Quantile", "mse", "mean_squared_error", "mae",
+    "mean_absolute_error", "rmse", "root_mean_squared_error", "huber", "smooth_l1", "log_cosh",
+    "gaussian", "quantile", "pinball", "l1", "l2",
+]
