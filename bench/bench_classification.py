@@ -1,4 +1,4 @@
-"""Benchmarks of the classification kernels against their peers (SPEC 4).
+"""Benchmarks of the classification kernels against their peers (targets: docs/performance.md).
 
     PYTHONPATH=src python -m pytest bench/bench_classification.py --benchmark-columns=median
 

@@ -24,7 +24,7 @@ import pytest
 
 import lossfast as lf
 from lossfast.linear_model._matrix import as_matrix
-from lossfast.linear_model._objective import KIND_ELEMENTWISE, LinearObjective, LossSpec
+from lossfast.linear_model._objective import LinearObjective, LossSpec
 from benchutil import copy_probe, run
 
 sk_linear = pytest.importorskip("sklearn.linear_model")
@@ -140,7 +140,8 @@ def test_fused_loss_gradient_pass(benchmark, pass_data, role):
     group = "logistic loss+grad pass 5e5x100 f64"
     # plain coordinates (no centring / scaling), to compare with the NumPy pass
     obj = LinearObjective(as_matrix(X), y, None, 1,
-                          LossSpec(KIND_ELEMENTWISE, 1, "bce_logits", (1, 1, 0, 0)), True, 1.0,
+                          LossSpec("bce_logits", {"pos_weight": 1.0, "label_smoothing": 0.0}),
+                          True, 1.0,
                           center=np.zeros(X.shape[1]), scale=False)
 
     def numpy_pass():

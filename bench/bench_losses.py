@@ -1,4 +1,4 @@
-"""Regression losses, loss + gradient at N = 1e7 (SPEC 4: >= 70 % of the
+"""Regression losses, loss + gradient at N = 1e7 (docs/performance.md: >= 70 % of the
 memory bandwidth measured in the same run, >= 5x PyTorch functional + autograd)."""
 import numpy as np
 import pytest

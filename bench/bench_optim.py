@@ -11,7 +11,7 @@ the machine's memory bandwidth an Adam step reaches: the bytes it must move (rea
 write p, m, v) over its time, relative to the bandwidth of a 2-thread memory copy measured
 in the same run (``extra_info`` of that benchmark; also printed with ``-s``).
 ``PYTHONPATH=src python bench/bench_optim.py [--threads N]`` prints every ratio from
-interleaved runs.  SPEC 4's target is >= 1.0x PyTorch fused.
+interleaved runs.  The target (docs/performance.md) is >= 1.0x PyTorch fused.
 """
 import concurrent.futures
 import math

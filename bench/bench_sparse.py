@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import lossfast as lf
-from lossfast.linear_model._objective import KIND_ELEMENTWISE, LinearObjective, LossSpec
+from lossfast.linear_model._objective import LinearObjective, LossSpec
 from lossfast.linear_model._sparse import CSRMatrix
 from benchutil import run
 
@@ -157,7 +157,7 @@ def test_fused_csr_pass(benchmark, text, role):
     theta = np.random.default_rng(2).standard_normal(D + 1) * 0.1
     if role == "lossfast":
         obj = LinearObjective(Xm, yk, None, 1,
-                              LossSpec(KIND_ELEMENTWISE, 1, "bce_logits", (1, 1, 0, 0)), True,
+                              LossSpec("bce_logits", {"pos_weight": 1.0, "label_smoothing": 0.0}), True,
                               1.0, center=np.zeros(D), scale=False)
         run(benchmark, group, role, lambda: obj.loss_grad(theta))
     else:

@@ -1,19 +1,11 @@
-/* Activations (SPEC 2.2) and their backward passes: sigmoid, tanh, relu,
+/* Activations (docs/activations.md) and their backward passes: sigmoid, tanh, relu,
  * leaky_relu elementwise; softmax and log_softmax along rows.  Kernels for
  * one float type are in activations_t.h. */
 #include "activations.h"
-#include "lf_math.h"
+#include "lf_helpers.h"
 
-#define T float
-#define SFX f32
-#include "activations_t.h"
-#undef T
-#undef SFX
-#define T double
-#define SFX f64
-#include "activations_t.h"
-#undef T
-#undef SFX
+#define LF_TEMPLATE "activations_t.h"
+#include "lf_per_type.h"
 
 #define LF_ACT_ENTRY(NAME) {#NAME, NAME##_f32, NAME##_f64}
 

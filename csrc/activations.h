@@ -10,14 +10,14 @@
  * double (as the entry's f32 / f64 function says) of n_rows * n_cols
  * elements.  Elementwise entries see them as a flat array; the softmax family
  * works along rows of n_cols elements.  What `x` holds for a backward entry
- * is SPEC 2.2's convention: the forward output for sigmoid, tanh, softmax and
+ * (docs/activations.md): the forward output for sigmoid, tanh, softmax and
  * log_softmax, the forward input for relu and leaky_relu.  `out` may be the
  * same array as `x` or `grad` (in-place), never a partial overlap. */
 typedef struct lf_act_args {
     const void *x, *grad;
     void *out;
     int64_t n_rows, n_cols;
-    double param; /* leaky_relu's negative_slope */
+    double negative_slope; /* leaky_relu and its backward */
 } lf_act_args;
 
 typedef void (*lf_act_fn)(const lf_act_args *);

@@ -7,12 +7,19 @@
 
 #include "lf_rowblock_t.h"
 
-/* Elementwise: BODY maps x (and g, the upstream gradient) to v over
- * [a, b) of a flat array; chunks of the range run on OpenMP threads (no
- * reduction, so any split gives the same bits). */
+/* Elementwise: BODY maps x (and g, the upstream gradient) to v; the chunk
+ * driver runs chunks of the flat array on threads (no reduction, so any
+ * split gives the same bits). */
 #define LF_ACT_EW(NAME, BODY)                                                             \
-    static void FN(NAME##_span)(const T *xp, const T *gp, T *op, int64_t n, T slope) {    \
-        (void)gp; (void)slope;                                                            \
+    static int FN(NAME##_chunk)(void *ctx, int64_t c, int64_t a, int64_t b,               \
+                                double *partial, void *scratch) {                         \
+        const lf_act_args *A = (const lf_act_args *)ctx;                                  \
+        const T *xp = (const T *)A->x + a;                                                \
+        const T *gp = A->grad ? (const T *)A->grad + a : NULL;                            \
+        T *op = (T *)A->out + a;                                                          \
+        const T slope = (T)A->negative_slope;                                             \
+        const int64_t n = b - a;                                                          \
+        (void)c; (void)partial; (void)scratch; (void)slope;                               \
         for (int64_t i = 0; i < n; i++) {                                                 \
             const T x = xp[i];                                                            \
             const T g = gp ? gp[i] : (T)0;                                                \
@@ -21,20 +28,10 @@
             BODY                                                                          \
             op[i] = v;                                                                    \
         }                                                                                 \
+        return 0;                                                                         \
     }                                                                                     \
     static void FN(NAME)(const lf_act_args *A) {                                          \
-        const int64_t n = A->n_rows * A->n_cols;                                          \
-        const int64_t cs = lf_chunk_size(n);                                              \
-        const int64_t nch = (n + cs - 1) / cs;                                            \
-        const T *x = (const T *)A->x, *g = (const T *)A->grad;                            \
-        T *o = (T *)A->out;                                                               \
-        const T slope = (T)A->param;                                                      \
-        const int nt = nch > 1 ? lf_threads_for(n) : 1;                                   \
-        LF_PRAGMA(omp parallel for num_threads(nt) schedule(static) if (nt > 1))          \
-        for (int64_t c = 0; c < nch; c++) {                                               \
-            const int64_t a = c * cs, b = a + cs < n ? a + cs : n;                        \
-            FN(NAME##_span)(x + a, g ? g + a : NULL, o + a, b - a, slope);                \
-        }                                                                                 \
+        lf_for_chunks(lf_plan_items(A->n_rows * A->n_cols, 1), FN(NAME##_chunk), (void *)A); \
     }
 
 /* sigmoid(x), stable for any x (lf_sigmoid); backward from y = sigmoid(x): g y (1 - y) */
@@ -50,47 +47,55 @@ LF_ACT_EW(relu_backward, v = x > 0 ? g : (x <= 0 ? (T)0 : x);)
 LF_ACT_EW(leaky_relu, v = x > 0 ? x : x * slope;)
 LF_ACT_EW(leaky_relu_backward, v = x > 0 ? g : (x <= 0 ? g * slope : x);)
 
-/* Row-wise along rows of C = n_cols: threads over rows; rows of few classes
- * (C <= LF_RW_SMALL_C) in transposed blocks of LF_RW_XR rows (lf_rowblock_t.h),
- * whose whole input is read before any output is written (so out may be x or
- * grad). */
+/* Row-wise along rows of C = n_cols, on the chunk driver: rows of few
+ * classes (C <= LF_RW_SMALL_C) in transposed blocks of LF_RW_XR rows
+ * (lf_rowblock_t.h), whose whole input is read before any output is written
+ * (so out may be x or grad); longer rows one by one. */
 #define LF_ACT_ROWS(NAME)                                                                 \
-    static void FN(NAME)(const lf_act_args *A) {                                          \
+    static int FN(NAME##_blocks)(void *ctx, int64_t c, int64_t a, int64_t b,              \
+                                 double *partial, void *scratch) {                        \
+        const lf_act_args *A = (const lf_act_args *)ctx;                                  \
         const int64_t n = A->n_rows, C = A->n_cols;                                       \
         const T *x = (const T *)A->x, *g = (const T *)A->grad;                            \
         T *o = (T *)A->out;                                                               \
-        if (n <= 0 || C <= 0) return;                                                     \
-        const int nt = lf_threads_for(n * C);                                             \
-        if (C <= LF_RW_SMALL_C) {                                                         \
-            int32_t off[LF_RW_XR], tidx[LF_RW_XR * LF_RW_SMALL_C];                        \
-            FN(xr_tables)(C, off, tidx);                                                  \
-            const int64_t nb = (n + LF_RW_XR - 1) / LF_RW_XR;                             \
-            LF_PRAGMA(omp parallel for num_threads(nt) schedule(static) if (nt > 1))      \
-            for (int64_t bk = 0; bk < nb; bk++) {                                         \
-                const int64_t r0 = bk * LF_RW_XR;                                         \
-                const int64_t nr = n - r0 < LF_RW_XR ? n - r0 : LF_RW_XR;                 \
-                FN(NAME##_block)(x + r0 * C, g ? g + r0 * C : NULL, o + r0 * C, nr, C,    \
-                                 off, tidx);                                              \
-            }                                                                             \
-            return;                                                                       \
+        int32_t off[LF_RW_XR], tidx[LF_RW_XR * LF_RW_SMALL_C];                            \
+        (void)c; (void)partial; (void)scratch;                                            \
+        FN(xr_tables)(C, off, tidx);                                                      \
+        for (int64_t bk = a; bk < b; bk++) {                                              \
+            const int64_t r0 = bk * LF_RW_XR;                                             \
+            const int64_t nr = n - r0 < LF_RW_XR ? n - r0 : LF_RW_XR;                     \
+            FN(NAME##_block)(x + r0 * C, g ? g + r0 * C : NULL, o + r0 * C, nr, C, off,   \
+                             tidx);                                                       \
         }                                                                                 \
-        LF_PRAGMA(omp parallel for num_threads(nt) schedule(static) if (nt > 1))          \
-        for (int64_t r = 0; r < n; r++)                                                   \
+        return 0;                                                                         \
+    }                                                                                     \
+    static int FN(NAME##_rows)(void *ctx, int64_t c, int64_t a, int64_t b,                \
+                               double *partial, void *scratch) {                          \
+        const lf_act_args *A = (const lf_act_args *)ctx;                                  \
+        const int64_t C = A->n_cols;                                                      \
+        const T *x = (const T *)A->x, *g = (const T *)A->grad;                            \
+        T *o = (T *)A->out;                                                               \
+        (void)c; (void)partial; (void)scratch;                                            \
+        for (int64_t r = a; r < b; r++)                                                   \
             FN(NAME##_row)(x + r * C, g ? g + r * C : NULL, o + r * C, C);                \
+        return 0;                                                                         \
+    }                                                                                     \
+    static void FN(NAME)(const lf_act_args *A) {                                          \
+        const int64_t n = A->n_rows, C = A->n_cols;                                       \
+        if (n <= 0 || C <= 0) return;                                                     \
+        if (C <= LF_RW_SMALL_C) {                                                         \
+            const int64_t nb = (n + LF_RW_XR - 1) / LF_RW_XR;                             \
+            lf_for_chunks(lf_plan_items(nb, LF_RW_XR * C), FN(NAME##_blocks), (void *)A); \
+        } else {                                                                          \
+            lf_for_chunks(lf_plan_items(n, C), FN(NAME##_rows), (void *)A);               \
+        }                                                                                 \
     }
-
-LF_INLINE T FN(act_rowmax)(const T *x, int64_t C) {
-    T m = x[0];
-    LF_PRAGMA(omp simd reduction(max : m))
-    for (int64_t j = 1; j < C; j++) m = x[j] > m ? x[j] : m;
-    return m;
-}
 
 /* softmax: e_j = exp(x_j - m) with m the row max (no overflow for any input),
  * y_j = e_j / sum_k e_k. */
 static void FN(softmax_row)(const T *x, const T *g, T *o, int64_t C) {
     (void)g;
-    const T m = FN(act_rowmax)(x, C);
+    const T m = FN(rowmax)(x, C);
     double s = 0.0;
     LF_PRAGMA(omp simd reduction(+ : s))
     for (int64_t j = 0; j < C; j++) {
@@ -106,16 +111,8 @@ static void FN(softmax_row)(const T *x, const T *g, T *o, int64_t C) {
  * summed without its leading 1 (accurate when one class dominates). */
 static void FN(log_softmax_row)(const T *x, const T *g, T *o, int64_t C) {
     (void)g;
-    const T m = FN(act_rowmax)(x, C);
-    double s = 0.0, cnt = 0.0;
-    LF_PRAGMA(omp simd reduction(+ : s, cnt))
-    for (int64_t j = 0; j < C; j++) {
-        const T d = x[j] - m;
-        const T e = LF_EXP(d);
-        s += (double)(d < 0 ? e : (d == 0 ? (T)0 : d));
-        cnt += d == 0 ? 1.0 : 0.0;
-    }
-    const T lse = LF_LOG1P((T)(s + (cnt - 1.0)));
+    const T m = FN(rowmax)(x, C);
+    const T lse = LF_LOG1P((T)FN(expsum)(x, C, m, NULL));
     for (int64_t j = 0; j < C; j++) o[j] = (x[j] - m) - lse;
 }
 
@@ -137,43 +134,28 @@ static void FN(log_softmax_backward_row)(const T *y, const T *g, T *o, int64_t C
     for (int64_t j = 0; j < C; j++) o[j] = g[j] - LF_EXP(y[j]) * dt;
 }
 
-/* The same four on a block of nr rows of few classes (transposed). */
-static void FN(softmax_block)(const T *x, const T *g, T *o, int64_t nr, int64_t C,
-                              const int32_t *off, const int32_t *tidx) {
-    (void)g;
+/* The same four on a block of nr rows of few classes (transposed), two
+ * shared bodies specialised by a constant LOG (log_softmax or softmax). */
+LF_INLINE void FN(softmax_any_block)(const T *x, T *o, int64_t nr, int64_t C,
+                                     const int32_t *off, const int32_t *tidx, const int LOG) {
     T X[LF_RW_XR * LF_RW_SMALL_C], m[LF_RW_XR], S[LF_RW_XR];
     FN(xr_load)(x, nr, C, off, X);
     FN(xr_max)(X, nr, C, m);
-    FN(xr_expsum)(X, nr, C, m, S, 1);
+    FN(xr_expsum)(X, nr, C, m, S, !LOG);
     LF_PRAGMA(omp simd)
-    for (int64_t r = 0; r < nr; r++) S[r] = (T)1 / ((T)1 + S[r]);
+    for (int64_t r = 0; r < nr; r++) S[r] = LOG ? LF_LOG1P(S[r]) : (T)1 / ((T)1 + S[r]);
     for (int64_t j = 0; j < C; j++) {
         T *Xj = X + j * LF_RW_XR;
         LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) Xj[r] *= S[r];
+        for (int64_t r = 0; r < nr; r++) Xj[r] = LOG ? (Xj[r] - m[r]) - S[r] : Xj[r] * S[r];
     }
     FN(xr_store)(X, nr, C, tidx, o);
 }
 
-static void FN(log_softmax_block)(const T *x, const T *g, T *o, int64_t nr, int64_t C,
-                                  const int32_t *off, const int32_t *tidx) {
-    (void)g;
-    T X[LF_RW_XR * LF_RW_SMALL_C], m[LF_RW_XR], S[LF_RW_XR];
-    FN(xr_load)(x, nr, C, off, X);
-    FN(xr_max)(X, nr, C, m);
-    FN(xr_expsum)(X, nr, C, m, S, 0);
-    LF_PRAGMA(omp simd)
-    for (int64_t r = 0; r < nr; r++) S[r] = LF_LOG1P(S[r]);
-    for (int64_t j = 0; j < C; j++) {
-        T *Xj = X + j * LF_RW_XR;
-        LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) Xj[r] = (Xj[r] - m[r]) - S[r];
-    }
-    FN(xr_store)(X, nr, C, tidx, o);
-}
-
-static void FN(softmax_backward_block)(const T *y, const T *g, T *o, int64_t nr, int64_t C,
-                                       const int32_t *off, const int32_t *tidx) {
+/* softmax: y_j (g_j - sum_k g_k y_k); log_softmax: g_j - exp(y_j) sum_k g_k. */
+LF_INLINE void FN(softmax_any_backward_block)(const T *y, const T *g, T *o, int64_t nr,
+                                              int64_t C, const int32_t *off,
+                                              const int32_t *tidx, const int LOG) {
     T Y[LF_RW_XR * LF_RW_SMALL_C], G[LF_RW_XR * LF_RW_SMALL_C], d[LF_RW_XR];
     FN(xr_load)(y, nr, C, off, Y);
     FN(xr_load)(g, nr, C, off, G);
@@ -182,38 +164,29 @@ static void FN(softmax_backward_block)(const T *y, const T *g, T *o, int64_t nr,
     for (int64_t j = 0; j < C; j++) {
         const T *Yj = Y + j * LF_RW_XR, *Gj = G + j * LF_RW_XR;
         LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) d[r] += Gj[r] * Yj[r];
+        for (int64_t r = 0; r < nr; r++) d[r] += LOG ? Gj[r] : Gj[r] * Yj[r];
     }
     for (int64_t j = 0; j < C; j++) {
         T *Yj = Y + j * LF_RW_XR;
         const T *Gj = G + j * LF_RW_XR;
         LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) Yj[r] = Yj[r] * (Gj[r] - d[r]);
+        for (int64_t r = 0; r < nr; r++)
+            Yj[r] = LOG ? Gj[r] - LF_EXP(Yj[r]) * d[r] : Yj[r] * (Gj[r] - d[r]);
     }
     FN(xr_store)(Y, nr, C, tidx, o);
 }
 
-static void FN(log_softmax_backward_block)(const T *y, const T *g, T *o, int64_t nr,
-                                           int64_t C, const int32_t *off,
-                                           const int32_t *tidx) {
-    T Y[LF_RW_XR * LF_RW_SMALL_C], G[LF_RW_XR * LF_RW_SMALL_C], d[LF_RW_XR];
-    FN(xr_load)(y, nr, C, off, Y);
-    FN(xr_load)(g, nr, C, off, G);
-    LF_PRAGMA(omp simd)
-    for (int64_t r = 0; r < nr; r++) d[r] = 0;
-    for (int64_t j = 0; j < C; j++) {
-        const T *Gj = G + j * LF_RW_XR;
-        LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) d[r] += Gj[r];
+#define LF_ACT_BLOCK(NAME, CALL)                                                          \
+    static void FN(NAME##_block)(const T *x, const T *g, T *o, int64_t nr, int64_t C,     \
+                                 const int32_t *off, const int32_t *tidx) {               \
+        (void)g;                                                                          \
+        CALL;                                                                             \
     }
-    for (int64_t j = 0; j < C; j++) {
-        T *Yj = Y + j * LF_RW_XR;
-        const T *Gj = G + j * LF_RW_XR;
-        LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) Yj[r] = Gj[r] - LF_EXP(Yj[r]) * d[r];
-    }
-    FN(xr_store)(Y, nr, C, tidx, o);
-}
+LF_ACT_BLOCK(softmax, FN(softmax_any_block)(x, o, nr, C, off, tidx, 0))
+LF_ACT_BLOCK(log_softmax, FN(softmax_any_block)(x, o, nr, C, off, tidx, 1))
+LF_ACT_BLOCK(softmax_backward, FN(softmax_any_backward_block)(x, g, o, nr, C, off, tidx, 0))
+LF_ACT_BLOCK(log_softmax_backward, FN(softmax_any_backward_block)(x, g, o, nr, C, off, tidx, 1))
+#undef LF_ACT_BLOCK
 
 LF_ACT_ROWS(softmax)
 LF_ACT_ROWS(log_softmax)

@@ -1,8 +1,10 @@
-/* Run-time choice of the SIMD code path and the thread count.  Compiled once,
- * for the baseline target. */
+/* Run-time choice of the SIMD code path and the thread count, the chunk
+ * driver every kernel family runs on, and the name table of the loss
+ * hyper-parameters.  Compiled once, for the baseline target. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lf_common.h"
+#include "lossfast.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -87,17 +89,134 @@ const char *lf_compiler(void) {
 #endif
 }
 
+/* ---- the hyper-parameters of the losses by name (lossfast.h) ---- */
+const lf_param_field lf_loss_param_fields[] = {
+#define LF_PARAM_ENTRY(name) {#name, offsetof(lf_loss_params, name)},
+    LF_LOSS_PARAMS(LF_PARAM_ENTRY)
+#undef LF_PARAM_ENTRY
+    {NULL, 0},
+};
+
+/* ---- the chunk driver (lf_common.h) ---- */
+
+static void *lf_scratch_alloc(size_t bytes) {
+    void *p = NULL;
+    if (bytes == 0) return NULL;
+    if (posix_memalign(&p, 64, bytes) != 0) return NULL;
+    memset(p, 0, bytes);
+    return p;
+}
+
+static inline void lf_chunk_bounds(const lf_chunk_plan *P, int64_t c, int64_t *a, int64_t *b) {
+    if (P->chunk > 0) {
+        *a = c * P->chunk;
+        *b = *a + P->chunk < P->n ? *a + P->chunk : P->n;
+    } else {
+        *a = c * P->n / P->n_chunks;
+        *b = (c + 1) * P->n / P->n_chunks;
+    }
+}
+
+/* Runs chunk c unless a chunk already failed; returns the body's code. */
+static int lf_chunk_range(const lf_chunk_job *J, double *part, void *scratch, int64_t c,
+                          volatile int *fail) {
+    int64_t a, b;
+    if (*fail) return 0;
+    lf_chunk_bounds(&J->plan, c, &a, &b);
+    return J->body(J->ctx, c, a, b, part ? part + c * J->width : NULL, scratch);
+}
+
+/* Stack room for the partial results of the common cases (one to four values
+ * per chunk of an elementwise or row-wise kernel). */
+#define LF_STACK_PARTIALS (4 * (LF_MAX_CHUNKS + 1))
+
+int lf_run_chunks(const lf_chunk_job *J, double *result) {
+    const lf_chunk_plan *P = &J->plan;
+    const int64_t nch = P->n_chunks, w = J->width > 0 ? J->width : 0;
+    double stack_part[LF_STACK_PARTIALS];
+    double *part = NULL;
+    volatile int fail = 0;
+    if (w > 0) {
+        if (nch * w <= LF_STACK_PARTIALS) {
+            part = stack_part;
+            memset(part, 0, (size_t)(nch * w) * sizeof(double));
+        } else {
+            part = calloc((size_t)(nch * w), sizeof(double));
+            if (!part) return -1;
+        }
+    }
+    int nt = P->n_threads < 1 ? 1 : P->n_threads;
+    if (nt > nch) nt = nch > 0 ? (int)nch : 1;
+    if (nt == 1) {
+        void *scratch = lf_scratch_alloc(J->scratch_bytes);
+        if (J->scratch_bytes && !scratch) fail = -1;
+        for (int64_t c = 0; c < nch && !fail; c++) {
+            const int rc = lf_chunk_range(J, part, scratch, c, &fail);
+            if (rc) fail = rc;
+        }
+        free(scratch);
+    } else {
+#pragma omp parallel num_threads(nt)
+        {
+            void *scratch = lf_scratch_alloc(J->scratch_bytes);
+            if (J->scratch_bytes && !scratch) {
+#pragma omp atomic write
+                fail = -1;
+            }
+            if (J->dynamic) {
+#pragma omp for schedule(dynamic, 1)
+                for (int64_t c = 0; c < nch; c++) {
+                    const int rc = lf_chunk_range(J, part, scratch, c, &fail);
+                    if (rc) {
+#pragma omp atomic write
+                        fail = rc;
+                    }
+                }
+            } else {
+#pragma omp for schedule(static)
+                for (int64_t c = 0; c < nch; c++) {
+                    const int rc = lf_chunk_range(J, part, scratch, c, &fail);
+                    if (rc) {
+#pragma omp atomic write
+                        fail = rc;
+                    }
+                }
+            }
+            free(scratch);
+        }
+    }
+    if (!fail && w > 0 && result) {
+        /* the fixed-order combine */
+        for (int64_t j = 0; j < w; j++) {
+            double s = 0.0;
+            for (int64_t c = 0; c < nch; c++) s += part[c * w + j];
+            result[j] = s;
+        }
+    }
+    if (part && part != stack_part) free(part);
+    return fail;
+}
+
 /* Bandwidth probe: copy nbytes with the kernels' threads and chunking, so a
  * benchmark can express a kernel's speed as a fraction of a memory copy of
- * the same bytes measured in the same run. */
+ * the same bytes measured in the same run.  Items are 8-byte words. */
+typedef struct lf_copy_ctx {
+    const char *src;
+    char *dst;
+    int64_t nbytes;
+} lf_copy_ctx;
+
+static int lf_copy_chunk(void *ctx, int64_t c, int64_t a, int64_t b, double *partial,
+                         void *scratch) {
+    const lf_copy_ctx *C = (const lf_copy_ctx *)ctx;
+    (void)c; (void)partial; (void)scratch;
+    const int64_t lo = a * 8, hi = b * 8 < C->nbytes ? b * 8 : C->nbytes;
+    if (hi > lo) memcpy(C->dst + lo, C->src + lo, (size_t)(hi - lo));
+    return 0;
+}
+
 void lf_copy_probe(const void *src, void *dst, int64_t nbytes) {
-    const int64_t cs = lf_chunk_size(nbytes / 8) * 8;
-    const int64_t nch = (nbytes + cs - 1) / cs;
-    const int nt = nch > 1 ? lf_threads_for(nbytes / 8) : 1;
-    (void)nt; /* unused without OpenMP */
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-    for (int64_t c = 0; c < nch; c++) {
-        const int64_t a = c * cs, b = a + cs < nbytes ? a + cs : nbytes;
-        memcpy((char *)dst + a, (const char *)src + a, (size_t)(b - a));
-    }
+    lf_copy_ctx ctx = {(const char *)src, (char *)dst, nbytes};
+    if (nbytes <= 0) return;
+    lf_for_chunks(lf_plan_items((nbytes + 7) / 8, 1), lf_copy_chunk, &ctx);
 }

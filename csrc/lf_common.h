@@ -60,6 +60,75 @@ static inline int64_t lf_chunk_size(int64_t n) {
     return (c + 63) & ~(int64_t)63;
 }
 
+/* ---- the chunk driver (dispatch.c): every kernel family's parallel loop ----
+ *
+ * A plan cuts n items (elements, rows, row blocks, optimizer chunks) into
+ * chunks that depend only on the input, never on the thread count:
+ *   chunk > 0: chunk c is items [c chunk, min((c + 1) chunk, n));
+ *   chunk = 0: n_chunks balanced runs, chunk c is [c n / n_chunks, (c + 1) n / n_chunks).
+ * lf_run_chunks calls body(ctx, c, a, b, partial, scratch) once per chunk on
+ * up to n_threads OpenMP threads.  `partial` is the chunk's own zeroed row of
+ * `width` float64 values (NULL when width is 0); after all chunks ran,
+ * result[j] = sum over c, in chunk order, of partial_c[j].  So a reduction is
+ * bit-for-bit the same for any thread count and schedule.  `scratch` is
+ * per-thread memory of scratch_bytes, 64-byte aligned and zeroed when the
+ * thread starts (NULL when scratch_bytes is 0).  A body returns 0, or a
+ * nonzero code that lf_run_chunks returns (it then skips the chunks not yet
+ * started).  lf_run_chunks returns 0, -1 if memory could not be allocated,
+ * or a body's code. */
+typedef struct lf_chunk_plan {
+    int64_t n;        /* items */
+    int64_t chunk;    /* items per chunk, or 0 for balanced runs */
+    int64_t n_chunks;
+    int n_threads;    /* at most n_chunks */
+} lf_chunk_plan;
+
+typedef int (*lf_chunk_body)(void *ctx, int64_t c, int64_t a, int64_t b, double *partial,
+                             void *scratch);
+
+typedef struct lf_chunk_job {
+    lf_chunk_plan plan;
+    int64_t width;        /* float64 partial results per chunk (0: none) */
+    size_t scratch_bytes; /* per-thread scratch (0: none) */
+    int dynamic;          /* 1: threads take chunks one by one (uneven chunk costs) */
+    lf_chunk_body body;
+    void *ctx;
+} lf_chunk_job;
+
+int lf_run_chunks(const lf_chunk_job *job, double *result);
+
+/* The plan of the elementwise kernels, for n items of `cost` elements each:
+ * chunks of ceil(lf_chunk_size(n cost) / cost) items, threads from
+ * lf_threads_for(n cost) (one thread when there is a single chunk). */
+static inline lf_chunk_plan lf_plan_items(int64_t n, int64_t cost) {
+    lf_chunk_plan p;
+    const int64_t c1 = cost > 0 ? cost : 1, work = n * c1;
+    p.n = n > 0 ? n : 0;
+    p.chunk = (lf_chunk_size(work) + c1 - 1) / c1;
+    if (p.chunk < 1) p.chunk = 1;
+    p.n_chunks = (p.n + p.chunk - 1) / p.chunk;
+    p.n_threads = p.n_chunks > 1 ? lf_threads_for(work) : 1;
+    if (p.n_threads > p.n_chunks) p.n_threads = p.n_chunks > 0 ? (int)p.n_chunks : 1;
+    return p;
+}
+
+/* A balanced plan of n_chunks runs over n items, threads for `work` elements. */
+static inline lf_chunk_plan lf_plan_runs(int64_t n, int64_t n_chunks, int64_t work) {
+    lf_chunk_plan p;
+    p.n = n > 0 ? n : 0;
+    p.chunk = 0;
+    p.n_chunks = n_chunks < 1 ? 1 : n_chunks;
+    p.n_threads = lf_threads_for(work);
+    if (p.n_threads > p.n_chunks) p.n_threads = (int)p.n_chunks;
+    return p;
+}
+
+/* Parallel loop without reduction or scratch over a plan (activations, copies). */
+static inline int lf_for_chunks(lf_chunk_plan plan, lf_chunk_body body, void *ctx) {
+    lf_chunk_job job = {plan, 0, 0, 0, body, ctx};
+    return lf_run_chunks(&job, NULL);
+}
+
 /* The table selector for a family: `const type *table(void)` returns the
  * array `table_<level>` for the level in use.  A family defines its table as
  * an array `const type LF_TARGET(table)[]` and puts LF_DEFINE_SELECTOR(type,

@@ -1,6 +1,6 @@
-/* Cross-row blocks for rows of few classes, for one float type T: a template
- * included by losses_rowwise_t.h and activations_t.h (which define T, SFX and
- * FN).
+/* Row helpers and cross-row blocks for rows of few classes, for one float
+ * type T: a template included by losses_rowwise_t.h and activations_t.h
+ * (which define T, SFX and FN).
  *
  * A row of 10 classes is too short for a SIMD loop along it (a 16-lane float
  * vector would not fill once, and GCC leaves such loops in their scalar
@@ -14,6 +14,43 @@
 #define LF_RW_XR 128     /* rows per block */
 #define LF_RW_SMALL_C 16 /* classes up to which rows are processed in blocks */
 #endif
+
+/* The max of a row of C >= 1 values (a NaN may or may not be picked: either
+ * way it reaches the result through exp(z - m)). */
+LF_INLINE T FN(rowmax)(const T *restrict z, int64_t C) {
+    T m = z[0];
+    LF_PRAGMA(omp simd reduction(max : m))
+    for (int64_t j = 1; j < C; j++) m = z[j] > m ? z[j] : m;
+    return m;
+}
+
+/* With m the row max: e_j = exp(z_j - m) (stored to e_out unless NULL) and
+ * the S for which sum_j e_j = 1 + S, summed in float64 as the entries below
+ * the max plus (number of entries equal to the max - 1).  log(sum) is then
+ * log1p(S), accurate when S is tiny (a confident row), where log(1 + S) would
+ * lose it.  A NaN anywhere makes S NaN. */
+LF_INLINE double FN(expsum)(const T *restrict z, int64_t C, T m, T *restrict e_out) {
+    double s = 0.0, cnt = 0.0;
+    if (e_out) {
+        LF_PRAGMA(omp simd reduction(+ : s, cnt))
+        for (int64_t j = 0; j < C; j++) {
+            const T d = z[j] - m;
+            const T e = LF_EXP(d);
+            e_out[j] = e;
+            s += (double)(d < 0 ? e : (d == 0 ? (T)0 : d));
+            cnt += d == 0 ? 1.0 : 0.0;
+        }
+    } else {
+        LF_PRAGMA(omp simd reduction(+ : s, cnt))
+        for (int64_t j = 0; j < C; j++) {
+            const T d = z[j] - m;
+            const T e = LF_EXP(d);
+            s += (double)(d < 0 ? e : (d == 0 ? (T)0 : d));
+            cnt += d == 0 ? 1.0 : 0.0;
+        }
+    }
+    return s + (cnt - 1.0);
+}
 
 /* Index tables of a block: off[r] = r C (row starts), tidx[r C + j] = j XR + r
  * (where element (r, j) sits in the transposed scratch). */
@@ -56,8 +93,8 @@ LF_INLINE void FN(xr_max)(const T *restrict x, int64_t nr, int64_t C, T *restric
 
 /* With m the row max: S[r] such that sum_j exp(x[j][r] - m[r]) = 1 + S[r],
  * summed as the terms below the max plus (entries at the max - 1), so that
- * log1p(S) keeps a confident row's tiny log-sum-exp (see expsum in
- * losses_rowwise_t.h).  When STORE, x[j][r] is replaced by exp(x[j][r] - m[r]). */
+ * log1p(S) keeps a confident row's tiny log-sum-exp (as expsum above).
+ * When STORE, x[j][r] is replaced by exp(x[j][r] - m[r]). */
 LF_INLINE void FN(xr_expsum)(T *restrict x, int64_t nr, int64_t C, const T *restrict m,
                              T *restrict S, const int STORE) {
     T cnt[LF_RW_XR];

@@ -2,24 +2,27 @@
  * the weighted Gram / Hessian X^T D X, and a NaN/inf count (linear_model.h).
  *
  * The losses are not defined here: the loss kernel calls the loss engine's
- * lf_ew_fn / lf_rw_fn on each block's decision values, so every loss has one
+ * lf_loss_fn / lf_loss_fn on each block's decision values, so every loss has one
  * definition (csrc/losses_*.c).  The block-level loops are written once per
  * float type (LM_BLOCK_LOOPS) as straight loops over restrict pointers that
- * the compiler vectorises; the drivers (chunking, threads, deterministic
- * combine) are written once and specialised for float / double by inlining a
- * constant F32 flag.
+ * the compiler vectorises; chunking, threads and the deterministic combine
+ * are the chunk driver's (lf_run_chunks), over balanced runs of row blocks.
  */
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
 #include "linear_model.h"
 
+#define LM_ABS(x) ((x) < 0 ? -(x) : (x))
 #define LM_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define LM_MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* ------------------------------------------------------------------ blocks */
 
-
+/* x0..x3: rows i..i+3 of the row-major X with d columns. */
+#define LM_FOUR_ROWS(T, X, i, d)                                                            \
+    const T *restrict x0 = (X) + (i) * (d), *restrict x1 = x0 + (d);                        \
+    const T *restrict x2 = x1 + (d), *restrict x3 = x2 + (d);
 
 #define LM_BLOCK_LOOPS(T, SFX)                                                              \
     /* Z[i, c] = sum_j X[i, j] W[c, j] + b[c] for the m rows of a block (float64),      \
@@ -29,8 +32,7 @@
                                  double *restrict Z) {                                      \
         int64_t i = 0;                                                                      \
         for (; i + 4 <= m; i += 4) {                                                        \
-            const T *restrict x0 = X + i * d, *restrict x1 = x0 + d;                        \
-            const T *restrict x2 = x1 + d, *restrict x3 = x2 + d;                           \
+            LM_FOUR_ROWS(T, X, i, d)                                                        \
             for (int64_t c = 0; c < k; c++) {                                               \
                 const double *restrict w = W + c * d;                                       \
                 double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                              \
@@ -67,8 +69,7 @@
                                   double *restrict gb) {                                    \
         int64_t i = 0;                                                                      \
         for (; i + 4 <= m; i += 4) {                                                        \
-            const T *restrict x0 = X + i * d, *restrict x1 = x0 + d;                        \
-            const T *restrict x2 = x1 + d, *restrict x3 = x2 + d;                           \
+            LM_FOUR_ROWS(T, X, i, d)                                                        \
             for (int64_t c = 0; c < k; c++) {                                               \
                 const double r0 = R[i * k + c], r1 = R[(i + 1) * k + c];                    \
                 const double r2 = R[(i + 2) * k + c], r3 = R[(i + 3) * k + c];              \
@@ -129,11 +130,9 @@
         int64_t cnt = 0;                                                                    \
         const T big = sizeof(T) == 4 ? (T)FLT_MAX : (T)DBL_MAX;                             \
         LF_PRAGMA(omp simd reduction(+ : cnt))                                              \
-        for (int64_t i = 0; i < n; i++) cnt += !(LF_LM_ABS(x[i]) <= big);                   \
+        for (int64_t i = 0; i < n; i++) cnt += !(LM_ABS(x[i]) <= big);                   \
         return cnt;                                                                         \
     }
-
-#define LF_LM_ABS(x) ((x) < 0 ? -(x) : (x))
 
 /* float32 <-> float64 copies of a block's targets / weights / decision values */
 static void lm_to_f64_f32(const float *restrict in, int64_t n, double *restrict out) {
@@ -196,25 +195,19 @@ static void lm_scale_rows4(const double *restrict p, int64_t ldp, const double *
 
 /* ------------------------------------------------------------- chunking */
 
-/* Chunks for nblocks blocks whose partial results take `width` doubles each:
- * at most LF_LM_MAX_CHUNKS, within LF_LM_PARTIAL_BUDGET; independent of the
- * thread count. */
-static int64_t lm_nchunks(int64_t nblocks, int64_t width) {
+/* The plan for nblocks row blocks whose partial results take `width` doubles
+ * per chunk: at most LF_LM_MAX_CHUNKS balanced runs of blocks, within
+ * LF_LM_PARTIAL_BUDGET; independent of the thread count. */
+static lf_chunk_plan lm_plan(int64_t nblocks, int64_t width, int64_t work) {
     int64_t nch = LM_MIN(nblocks, (int64_t)LF_LM_MAX_CHUNKS);
     int64_t cap = LF_LM_PARTIAL_BUDGET / (LM_MAX(width, 1) * (int64_t)sizeof(double));
     nch = LM_MIN(nch, LM_MAX(cap, 1));
-    return LM_MAX(nch, 1);
+    return lf_plan_runs(nblocks, LM_MAX(nch, 1), work);
 }
 
-static int lm_threads(int64_t work, int64_t nch) {
-    int nt = lf_threads_for(work);
-    return (int)LM_MIN((int64_t)nt, nch);
-}
-
-static void *lm_aligned_alloc(size_t bytes) {
-    void *p = NULL;
-    if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0) return NULL;
-    return p;
+/* Bytes of a scratch region, rounded to whole cache lines. */
+static size_t lm_region(int64_t count, size_t elem) {
+    return ((size_t)count * elem + 63) & ~(size_t)63;
 }
 
 /* ---------------------------------------------------------------- loss */
@@ -229,12 +222,86 @@ static int64_t lm_loss_block_rows(int64_t d, int64_t k, int64_t ts) {
     return B;
 }
 
+/* The context of a chunk body: the kernel's arguments and its float type;
+ * the bodies derive every size from the arguments themselves. */
+typedef struct lm_ctx {
+    const void *args; /* lf_lm_loss_args or lf_lm_gram_args */
+    int F32;
+} lm_ctx;
+
+/* Blocks [b0, b1) of one chunk: partial = [grad_coef (k x d), grad_intercept
+ * (k), loss].  The thread's scratch holds float64 decision values,
+ * derivatives and, for float32 data, the block's targets and weights. */
+static int lm_loss_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *partial,
+                         void *scratch) {
+    const lf_lm_loss_args *A = (const lf_lm_loss_args *)((const lm_ctx *)ctx)->args;
+    const int F32 = ((const lm_ctx *)ctx)->F32, want_grad = A->grad_coef != NULL;
+    const int64_t n = A->n, d = A->d, k = A->k, kd = k * d, ts = F32 ? 4 : 8;
+    const int64_t B = lm_loss_block_rows(d, k, ts);
+    const size_t zone = lm_region(LM_MIN(B, n) * k, sizeof(double));
+    char *sp = (char *)scratch;
+    double *zbuf = (double *)sp, *rbuf = (double *)(sp + zone);
+    double *ybuf = (double *)(sp + 2 * zone);
+    double *wbuf = (double *)(sp + (F32 && !A->rowwise ? 3 : 2) * zone);
+    double *G = partial, *gb = G + kd;
+    double loss = 0.0;
+    (void)c;
+    for (int64_t blk = b0; blk < b1; blk++) {
+        const int64_t a = blk * B, m = LM_MIN(B, n - a);
+        const char *Xb = (const char *)A->X + a * d * ts;
+        /* float64 data: decision values straight into z_out when asked for */
+        double *Zb = !F32 && A->z_out ? (double *)A->z_out + a * k : zbuf;
+        if (F32)
+            lm_forward_f32((const float *)Xb, m, d, k, A->coef, A->intercept, Zb);
+        else
+            lm_forward_f64((const double *)Xb, m, d, k, A->coef, A->intercept, Zb);
+        if (F32 && A->z_out) lm_from_f64_f32(Zb, m * k, (float *)A->z_out + a * k);
+        const double *wb = NULL;
+        if (A->weight && F32) {
+            lm_to_f64_f32((const float *)A->weight + a, m, wbuf);
+            wb = wbuf;
+        } else if (A->weight) {
+            wb = (const double *)A->weight + a;
+        }
+        lf_loss_args e;
+        if (A->rowwise) {
+            e.y_true = (const int64_t *)A->y + a;
+            e.n = m;
+        } else if (F32) {
+            lm_to_f64_f32((const float *)A->y + a * k, m * k, ybuf);
+            e.y_true = ybuf;
+            e.n = m * k;
+        } else {
+            e.y_true = (const double *)A->y + a * k;
+            e.n = m * k;
+        }
+        e.y_pred = Zb;
+        e.weight = wb;
+        e.n_cols = k;
+        e.params = A->params;
+        e.loss_out = NULL;
+        e.grad_out = want_grad ? rbuf : NULL;
+        e.grad_scale = 1.0;
+        e.mode = LF_SUM | (want_grad ? LF_GRAD : 0); /* labels built by the caller: no LF_CHECK */
+        e.counts = NULL;
+        loss += A->loss(&e);
+        if (want_grad) {
+            if (F32)
+                lm_backward_f32((const float *)Xb, m, d, k, rbuf, G, gb);
+            else
+                lm_backward_f64((const double *)Xb, m, d, k, rbuf, G, gb);
+        }
+    }
+    G[kd + k] = loss;
+    return 0;
+}
+
 LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32) {
     const int64_t n = A->n, d = A->d, k = A->k;
     const int64_t ts = F32 ? 4 : 8;
     const int want_grad = A->grad_coef != NULL;
     *loss_out = 0.0;
-    if ((A->ew == NULL) == (A->rw == NULL) || k < 1) return -2;
+    if (!A->loss || k < 1 || !A->params) return -2;
     if (want_grad) memset(A->grad_coef, 0, (size_t)(k * d) * sizeof(double));
     if (A->grad_intercept) memset(A->grad_intercept, 0, (size_t)k * sizeof(double));
     if (n <= 0) return 0;
@@ -242,114 +309,23 @@ LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32)
     const int64_t B = lm_loss_block_rows(d, k, ts);
     const int64_t nblocks = (n + B - 1) / B;
     const int64_t kd = k * d, width = kd + k + 1;
-    const int64_t nch = lm_nchunks(nblocks, width);
-    double *part = calloc((size_t)(nch * width), sizeof(double));
-    if (!part) return -1;
-    const int nt = lm_threads(n * LM_MAX(d, 1) * k, nch);
-    int fail = 0;
-
-    LF_PRAGMA(omp parallel num_threads(nt) if (nt > 1) reduction(| : fail))
-    {
-        /* per-thread float64 buffers: decision values, derivatives and, for
-         * float32 data, the block's targets and weights in float64 */
-        double *zbuf = malloc((size_t)(B * k) * sizeof(double));
-        double *rbuf = malloc((size_t)(B * k) * sizeof(double));
-        double *ybuf = F32 && A->ew ? malloc((size_t)(B * k) * sizeof(double)) : NULL;
-        double *wbuf = F32 && A->weight ? malloc((size_t)B * sizeof(double)) : NULL;
-        const int ok = zbuf && rbuf && (!F32 || !A->ew || ybuf) && (!F32 || !A->weight || wbuf);
-        if (!ok) fail = 1;
-        LF_PRAGMA(omp for schedule(dynamic, 1))
-        for (int64_t c = 0; c < nch; c++) {
-            if (!ok) continue;
-            double *G = part + c * width, *gb = G + kd;
-            double loss = 0.0;
-            const int64_t b0 = c * nblocks / nch, b1 = (c + 1) * nblocks / nch;
-            for (int64_t blk = b0; blk < b1; blk++) {
-                const int64_t a = blk * B, m = LM_MIN(B, n - a);
-                const char *Xb = (const char *)A->X + a * d * ts;
-                /* float64 data: decision values straight into z_out when asked for */
-                double *Zb = !F32 && A->z_out ? (double *)A->z_out + a * k : zbuf;
-                if (F32)
-                    lm_forward_f32((const float *)Xb, m, d, k, A->coef, A->intercept, Zb);
-                else
-                    lm_forward_f64((const double *)Xb, m, d, k, A->coef, A->intercept, Zb);
-                if (F32 && A->z_out) lm_from_f64_f32(Zb, m * k, (float *)A->z_out + a * k);
-                const double *wb = NULL;
-                if (A->weight && F32) {
-                    lm_to_f64_f32((const float *)A->weight + a, m, wbuf);
-                    wb = wbuf;
-                } else if (A->weight) {
-                    wb = (const double *)A->weight + a;
-                }
-                if (A->ew) {
-                    lf_ew_args e;
-                    if (F32) {
-                        lm_to_f64_f32((const float *)A->y + a * k, m * k, ybuf);
-                        e.y_true = ybuf;
-                    } else {
-                        e.y_true = (const double *)A->y + a * k;
-                    }
-                    e.y_pred = Zb;
-                    e.weight = wb;
-                    e.n = m * k;
-                    e.n_cols = k;
-                    memcpy(e.params, A->params, sizeof(e.params));
-                    e.loss_out = NULL;
-                    e.grad_out = want_grad ? rbuf : NULL;
-                    e.grad_scale = 1.0;
-                    e.mode = LF_SUM | (want_grad ? LF_GRAD : 0);
-                    loss += A->ew(&e);
-                } else {
-                    lf_rw_args r;
-                    r.y_true = (const int64_t *)A->y + a;
-                    r.y_pred = Zb;
-                    r.weight = wb;
-                    r.n = m;
-                    r.n_classes = k;
-                    memcpy(r.params, A->params, sizeof(r.params));
-                    r.loss_out = NULL;
-                    r.grad_out = want_grad ? rbuf : NULL;
-                    r.grad_scale = 1.0;
-                    r.mode = LF_SUM | (want_grad ? LF_GRAD : 0);
-                    loss += A->rw(&r);
-                }
-                if (want_grad) {
-                    if (F32)
-                        lm_backward_f32((const float *)Xb, m, d, k, rbuf, G, gb);
-                    else
-                        lm_backward_f64((const double *)Xb, m, d, k, rbuf, G, gb);
-                }
-            }
-            G[kd + k] = loss;
-        }
-        free(zbuf);
-        free(rbuf);
-        free(ybuf);
-        free(wbuf);
-    }
-    if (fail) {
-        free(part);
+    lm_ctx ctx = {A, F32};
+    /* scratch: z and r, then for float32 data y (elementwise losses) and w */
+    const size_t zone = lm_region(LM_MIN(B, n) * k, sizeof(double));
+    const size_t scratch = 2 * zone + (F32 && !A->rowwise ? zone : 0) +
+                           (F32 && A->weight ? lm_region(LM_MIN(B, n), sizeof(double)) : 0);
+    lf_chunk_job job = {lm_plan(nblocks, width, n * LM_MAX(d, 1) * k), width, scratch, 1,
+                        lm_loss_chunk, &ctx};
+    double *res = malloc((size_t)width * sizeof(double));
+    if (!res) return -1;
+    if (lf_run_chunks(&job, res) != 0) {
+        free(res);
         return -1;
     }
-    /* deterministic combine: chunk results in chunk order */
-    double s = 0.0;
-    for (int64_t c = 0; c < nch; c++) s += part[c * width + kd + k];
-    *loss_out = s;
-    if (want_grad) {
-        for (int64_t j = 0; j < kd; j++) {
-            double g = 0.0;
-            for (int64_t c = 0; c < nch; c++) g += part[c * width + j];
-            A->grad_coef[j] = g;
-        }
-    }
-    if (A->grad_intercept) {
-        for (int64_t j = 0; j < k; j++) {
-            double g = 0.0;
-            for (int64_t c = 0; c < nch; c++) g += part[c * width + kd + j];
-            A->grad_intercept[j] = g;
-        }
-    }
-    free(part);
+    *loss_out = res[kd + k];
+    if (want_grad) memcpy(A->grad_coef, res, (size_t)kd * sizeof(double));
+    if (A->grad_intercept) memcpy(A->grad_intercept, res + kd, (size_t)k * sizeof(double));
+    free(res);
     return 0;
 }
 
@@ -359,95 +335,91 @@ static int lm_loss_f64(const lf_lm_loss_args *A, double *loss) { return lm_loss(
 /* ---------------------------------------------------------------- gram */
 
 #define LM_GRAM_ROWS 512
+#define LM_GRAM_LDP (LM_GRAM_ROWS + 8) /* panel stride: +8, so rows are not 4 KiB apart */
+
+/* Blocks [b0, b1) of one chunk into the chunk's M x Dp x Dp partial Grams
+ * (upper triangles).  The thread's scratch: the zeroed transposed panel P
+ * (Dp x ldp: its padding rows stay 0), the weighted rows L (4 x ldp) and the
+ * weights w (ldp). */
+static int lm_gram_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *Gc,
+                         void *scratch) {
+    const lf_lm_gram_args *A = (const lf_lm_gram_args *)((const lm_ctx *)ctx)->args;
+    const int F32 = ((const lm_ctx *)ctx)->F32, ones = A->ones != 0;
+    const int64_t n = A->n, d = A->d, ky = LM_MAX(A->ky, 0), M = LM_MAX(A->n_weights, 1);
+    const int64_t Dp = (d + ky + ones + 3) & ~(int64_t)3, nt4 = Dp / 4;
+    const int64_t B = LM_GRAM_ROWS, ldp = LM_GRAM_LDP, ts = F32 ? 4 : 8;
+    double *P = (double *)scratch;
+    double *L = P + Dp * ldp;
+    double *w = L + 4 * ldp;
+    (void)c;
+    for (int64_t blk = b0; blk < b1; blk++) {
+        const int64_t a = blk * B, m = LM_MIN(B, n - a), mp = (m + 7) & ~(int64_t)7;
+        const char *Xb = (const char *)A->X + a * d * ts;
+        const char *Yb = ky ? (const char *)A->Y + a * ky * ts : NULL;
+        if (F32)
+            lm_pack_f32((const float *)Xb, m, mp, d, (const float *)Yb, ky, A->shift, ones, P,
+                        ldp);
+        else
+            lm_pack_f64((const double *)Xb, m, mp, d, (const double *)Yb, ky, A->shift, ones,
+                        P, ldp);
+        for (int64_t mw = 0; mw < M; mw++) {
+            double *G = Gc + mw * Dp * Dp;
+            if (A->weight) {
+                const char *Wb = (const char *)A->weight + a * M * ts;
+                if (F32) lm_weights_f32((const float *)Wb, M, mw, m, mp, w);
+                else lm_weights_f64((const double *)Wb, M, mw, m, mp, w);
+            }
+            for (int64_t jt = 0; jt < nt4; jt++) {
+                const double *Pj = P + 4 * jt * ldp;
+                const double *Lj = Pj;
+                if (A->weight) {
+                    lm_scale_rows4(Pj, ldp, w, mp, L, ldp);
+                    Lj = L;
+                }
+                for (int64_t lt = jt; lt < nt4; lt++) {
+                    const double *Pl = P + 4 * lt * ldp;
+                    lm_tile4x4(Lj, Lj + ldp, Lj + 2 * ldp, Lj + 3 * ldp, Pl, Pl + ldp,
+                               Pl + 2 * ldp, Pl + 3 * ldp, mp, G + 4 * jt * Dp + 4 * lt, Dp);
+                }
+            }
+        }
+    }
+    return 0;
+}
 
 LF_INLINE int lm_gram(const lf_lm_gram_args *A, const int F32) {
     const int64_t n = A->n, d = A->d, ky = LM_MAX(A->ky, 0);
     const int ones = A->ones != 0;
-    const int64_t D = d + ky + ones, Dp = (D + 3) & ~(int64_t)3, nt4 = Dp / 4;
+    const int64_t D = d + ky + ones, Dp = (D + 3) & ~(int64_t)3;
     const int64_t M = LM_MAX(A->n_weights, 1);
-    const int64_t ts = F32 ? 4 : 8;
     memset(A->gram_out, 0, (size_t)(M * D * D) * sizeof(double));
     if (n <= 0 || D == 0) return 0;
     if ((ky && !A->Y) || !A->X) return -2;
 
-    const int64_t B = LM_GRAM_ROWS, ldp = B + 8; /* +8: rows of the panel not 4 KiB apart */
+    const int64_t B = LM_GRAM_ROWS, ldp = LM_GRAM_LDP;
     const int64_t nblocks = (n + B - 1) / B;
     const int64_t width = M * Dp * Dp;
-    const int64_t nch = lm_nchunks(nblocks, width);
-    double *part = calloc((size_t)(nch * width), sizeof(double));
-    if (!part) return -1;
-    const int nt = lm_threads(n * D * LM_MAX(D / 8, 1) * M, nch);
-    int fail = 0;
-
-    LF_PRAGMA(omp parallel num_threads(nt) if (nt > 1) reduction(| : fail))
-    {
-        double *P = lm_aligned_alloc((size_t)(Dp * ldp) * sizeof(double));
-        double *L = lm_aligned_alloc((size_t)(4 * ldp) * sizeof(double));
-        double *w = lm_aligned_alloc((size_t)ldp * sizeof(double));
-        const int ok = P && L && w;
-        if (!ok) fail = 1;
-        else memset(P, 0, (size_t)(Dp * ldp) * sizeof(double)); /* padding rows stay 0 */
-        LF_PRAGMA(omp for schedule(dynamic, 1))
-        for (int64_t c = 0; c < nch; c++) {
-            if (!ok) continue;
-            double *Gc = part + c * width;
-            const int64_t b0 = c * nblocks / nch, b1 = (c + 1) * nblocks / nch;
-            for (int64_t blk = b0; blk < b1; blk++) {
-                const int64_t a = blk * B, m = LM_MIN(B, n - a), mp = (m + 7) & ~(int64_t)7;
-                const char *Xb = (const char *)A->X + a * d * ts;
-                const char *Yb = ky ? (const char *)A->Y + a * ky * ts : NULL;
-                if (F32)
-                    lm_pack_f32((const float *)Xb, m, mp, d, (const float *)Yb, ky, A->shift,
-                                ones, P, ldp);
-                else
-                    lm_pack_f64((const double *)Xb, m, mp, d, (const double *)Yb, ky, A->shift,
-                                ones, P, ldp);
-                for (int64_t mw = 0; mw < M; mw++) {
-                    double *G = Gc + mw * Dp * Dp;
-                    if (A->weight) {
-                        const char *Wb = (const char *)A->weight + a * M * ts;
-                        if (F32) lm_weights_f32((const float *)Wb, M, mw, m, mp, w);
-                        else lm_weights_f64((const double *)Wb, M, mw, m, mp, w);
-                    }
-                    for (int64_t jt = 0; jt < nt4; jt++) {
-                        const double *Pj = P + 4 * jt * ldp;
-                        const double *Lj = Pj;
-                        int64_t ldl = ldp;
-                        if (A->weight) {
-                            lm_scale_rows4(Pj, ldp, w, mp, L, ldp);
-                            Lj = L;
-                        }
-                        for (int64_t lt = jt; lt < nt4; lt++) {
-                            const double *Pl = P + 4 * lt * ldp;
-                            lm_tile4x4(Lj, Lj + ldl, Lj + 2 * ldl, Lj + 3 * ldl, Pl, Pl + ldp,
-                                       Pl + 2 * ldp, Pl + 3 * ldp, mp, G + 4 * jt * Dp + 4 * lt,
-                                       Dp);
-                        }
-                    }
-                }
-            }
-        }
-        free(P);
-        free(L);
-        free(w);
-    }
-    if (fail) {
-        free(part);
+    lm_ctx ctx = {A, F32};
+    lf_chunk_job job = {lm_plan(nblocks, width, n * D * LM_MAX(D / 8, 1) * M), width,
+                        (size_t)((Dp + 5) * ldp) * sizeof(double), 1, lm_gram_chunk, &ctx};
+    double *res = malloc((size_t)width * sizeof(double));
+    if (!res) return -1;
+    if (lf_run_chunks(&job, res) != 0) {
+        free(res);
         return -1;
     }
-    /* deterministic combine; the upper triangle is computed, mirrored below */
+    /* the upper triangle is computed, mirrored below */
     for (int64_t mw = 0; mw < M; mw++) {
         double *out = A->gram_out + mw * D * D;
+        const double *g = res + mw * Dp * Dp;
         for (int64_t j = 0; j < D; j++) {
             for (int64_t l = j; l < D; l++) {
-                double s = 0.0;
-                for (int64_t c = 0; c < nch; c++) s += part[c * width + mw * Dp * Dp + j * Dp + l];
-                out[j * D + l] = s;
-                out[l * D + j] = s;
+                out[j * D + l] = g[j * Dp + l];
+                out[l * D + j] = g[j * Dp + l];
             }
         }
     }
-    free(part);
+    free(res);
     return 0;
 }
 
@@ -456,18 +428,22 @@ static int lm_gram_f64(const lf_lm_gram_args *A) { return lm_gram(A, 0); }
 
 /* ------------------------------------------------------------ NaN / inf */
 
+static int lm_nonfinite_chunk(void *ctx, int64_t c, int64_t a, int64_t b, double *partial,
+                              void *scratch) {
+    const lm_ctx *K = (const lm_ctx *)ctx;
+    (void)c; (void)scratch;
+    partial[0] = (double)(K->F32 ? lm_nonfinite_span_f32((const float *)K->args + a, b - a)
+                                 : lm_nonfinite_span_f64((const double *)K->args + a, b - a));
+    return 0;
+}
+
 LF_INLINE int64_t lm_nonfinite(const void *x, int64_t n, const int F32) {
+    lm_ctx ctx = {x, F32};
+    lf_chunk_job job = {lf_plan_items(n, 1), 1, 0, 0, lm_nonfinite_chunk, &ctx};
+    double cnt = 0.0;
     if (n <= 0) return 0;
-    const int64_t cs = lf_chunk_size(n), nch = (n + cs - 1) / cs;
-    const int nt = nch > 1 ? lf_threads_for(n) : 1;
-    int64_t cnt = 0;
-    LF_PRAGMA(omp parallel for num_threads(nt) schedule(static) if (nt > 1) reduction(+ : cnt))
-    for (int64_t c = 0; c < nch; c++) {
-        const int64_t a = c * cs, b = LM_MIN(a + cs, n);
-        cnt += F32 ? lm_nonfinite_span_f32((const float *)x + a, b - a)
-                   : lm_nonfinite_span_f64((const double *)x + a, b - a);
-    }
-    return cnt;
+    lf_run_chunks(&job, &cnt);
+    return (int64_t)cnt;
 }
 
 static int64_t lm_nonfinite_f32(const void *x, int64_t n) { return lm_nonfinite(x, n, 1); }

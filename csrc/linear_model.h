@@ -5,9 +5,9 @@
  * the kernels stream X once by row blocks:
  *
  *   loss:  Z = X W^T + b for the block (float64), the per-sample loss and
- *          its derivative from the loss engine (the float64 lf_ew_fn of
+ *          its derivative from the loss engine (the float64 lf_loss_fn of
  *          lf_ew_regression() / lf_ew_classification() over the block's k
- *          outputs, or the float64 lf_rw_fn of lf_rw_classification() over its
+ *          outputs, or the float64 lf_loss_fn of lf_rw_classification() over its
  *          rows: one definition per loss), then
  *            loss           = sum_i w_i l_i
  *            grad_coef      = sum_i w_i dl_i/dz_i x_i^T   (k x d)  = R^T X
@@ -44,20 +44,21 @@
 typedef struct lf_lm_loss_args {
     const void *X;            /* n x d, row-major, the kernel's float type */
     int64_t n, d, k;          /* samples, features, outputs (classes) */
-    const void *y;            /* ew loss: n x k targets (X's type); rw loss: n int64 labels */
+    const void *y;            /* elementwise loss: n x k targets (X's type); row-wise: n int64 labels */
     const void *weight;       /* n sample weights (X's type), or NULL for ones */
     const double *coef;       /* k x d */
     const double *intercept;  /* k, or NULL for no intercept */
-    lf_ew_fn ew;              /* the loss: the f64 function of an elementwise entry, or ... */
-    lf_rw_fn rw;              /* ... of a row-wise one (exactly one is non-NULL) */
-    double params[4];         /* the loss's parameters p0..p3 */
+    lf_loss_fn loss;          /* the float64 function of a loss entry (either dtype of X) */
+    int rowwise;              /* 1: an entry of lf_rw_classification(), 0: elementwise */
+    const lf_loss_params *params; /* the loss's named hyper-parameters */
     double *grad_coef;        /* k x d output, or NULL: no gradient */
     double *grad_intercept;   /* k output, or NULL */
     void *z_out;              /* n x k decision values (X's type), or NULL */
 } lf_lm_loss_args;
 
-/* Returns 0, or -1 when memory could not be allocated.  *loss_out receives
- * sum_i w_i l_i (float64). */
+/* Returns 0, -1 when memory could not be allocated, -2 for inconsistent
+ * arguments (no loss, k < 1, no params).  *loss_out
+ * receives sum_i w_i l_i (float64). */
 typedef int (*lf_lm_loss_fn)(const lf_lm_loss_args *, double *loss_out);
 
 typedef struct lf_lm_gram_args {

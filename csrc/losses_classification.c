@@ -1,7 +1,10 @@
 /* Elementwise classification losses, written once as per-element value l and
- * derivative g = dl/dy_pred (see lf_elementwise.h), and the label / probability
- * checks the Python layer runs before them.  Parameters p0..p3 are prepared by
- * the classes in src/lossfast/losses/_classification.py.
+ * derivative g = dl/dy_pred (see lf_elementwise.h; formulas: docs/losses.md),
+ * with their input rules (counted under LF_CHECK in the same pass):
+ * labels of the binary losses in [0, 1] (soft labels allowed), probabilities
+ * in [0, 1], margin-loss labels in {-1, 0, 1}.  The hyper-parameters are the
+ * named fields of lf_loss_params each table entry lists; the Python classes
+ * are in src/lossfast/losses/_classification.py.
  *
  * Logistic pieces from logits z share one exp and one division:
  *   e = exp(-|z|) in (0, 1],  inv = 1 / (1 + e),  L = log1p(e),
@@ -16,12 +19,8 @@
  * gradient is 0 where y_pred lies outside that range (as Keras' clip). */
 #include "lf_elementwise.h"
 
-#define LF_PEPS 1e-7
-#define LF_PLO(T) ((T)LF_PEPS)
-#define LF_PHI(T) ((T)(1.0 - LF_PEPS))
-
-/* x if it is NaN, else 0: keeps "NaN in gives NaN out" through a select. */
-#define LF_NAN_OR_ZERO(T, x) ((x) == (x) ? (T)0 : (x))
+/* x outside [0, 1] (NaN is not) */
+#define LF_OUTSIDE_UNIT(x) ((x) < 0 || (x) > 1)
 
 #define LF_LOGISTIC_PIECES(T, z)                                                          \
     const T e_ = LF_EXP(-LF_ABS(z));                                                      \
@@ -34,155 +33,168 @@
     const T sp = (pos_ ? (z) : (T)0) + L_;       /* softplus(z)  */                       \
     const T spn = (pos_ ? (T)0 : -(z)) + L_;     /* softplus(-z) */
 
+/* The constants of the binary cross-entropies: pw = pos_weight,
+ * keep = 1 - label_smoothing, shift = label_smoothing / 2 (t = yt keep + shift). */
+#define LF_BCE_SETUP                                                                      \
+    (const T pw = (T)P->pos_weight; const T keep = (T)(1.0 - P->label_smoothing);        \
+     const T shift = (T)(0.5 * P->label_smoothing);)
+
 /* Binary cross-entropy from logits z = yp (PyTorch binary_cross_entropy_with_logits):
- * p0 = pos_weight, p1 = 1 - label_smoothing, p2 = label_smoothing / 2;
- * t = yt p1 + p2,
+ * t = yt (1 - label_smoothing) + label_smoothing / 2,
  * l = pos_weight t softplus(-z) + (1 - t) softplus(z),
  * g = (1 - t) sigmoid(z) - pos_weight t sigmoid(-z).
- * With p0 = 1, p1 = 1, p2 = 0 it is the logistic loss of 0/1 targets. */
-LF_EW_LOSS(bce_logits,
-           const T z = yp; const T t = yt * p1 + p2;
+ * With pos_weight 1 and no smoothing it is the logistic loss of 0/1 targets.
+ * Rule: yt in [0, 1]. */
+LF_EW_CHECKED_LOSS(bce_logits, LF_BCE_SETUP, LF_OUTSIDE_UNIT(yt),
+           const T z = yp; const T t = yt * keep + shift;
            LF_LOGISTIC_PIECES(T, z)
-           const T pt = p0 * t; const T nt = (T)1 - t;
+           const T pt = pw * t; const T nt = (T)1 - t;
            l = pt * spn + nt * sp;
            g = nt * sig - pt * sigm;)
 
 /* Binary cross-entropy of probabilities (Keras binary_crossentropy, extended
- * with PyTorch's pos_weight): p0..p2 as bce_logits; p = clip(yp),
+ * with PyTorch's pos_weight): t as bce_logits; p = clip(yp),
  * l = -(pos_weight t log p + (1 - t) log(1 - p)),
- * g = ((1 - t) p - pos_weight t (1 - p)) / (p (1 - p)) inside the clip range, else 0. */
-LF_EW_LOSS(bce_prob,
-           const T t = yt * p1 + p2;
-           const T p = yp < LF_PLO(T) ? LF_PLO(T) : (yp > LF_PHI(T) ? LF_PHI(T) : yp);
+ * g = ((1 - t) p - pos_weight t (1 - p)) / (p (1 - p)) inside the clip range, else 0.
+ * Rule: yt and yp in [0, 1]. */
+LF_EW_CHECKED_LOSS(bce_prob, LF_BCE_SETUP, LF_OUTSIDE_UNIT(yt) || LF_OUTSIDE_UNIT(yp),
+           const T t = yt * keep + shift;
+           const T p = LF_CLIP_PROB(T, yp);
            const T q = (T)1 - p;
-           const T pt = p0 * t; const T nt = (T)1 - t;
+           const T pt = pw * t; const T nt = (T)1 - t;
            l = -(pt * LF_LOG(p) + nt * LF_LOG(q));
            const T gi = (nt * p - pt * q) / (p * q);
-           g = (yp >= LF_PLO(T) && yp <= LF_PHI(T)) ? gi : LF_NAN_OR_ZERO(T, yp);)
+           g = LF_IN_CLIP(T, yp) ? gi : LF_NAN_OR_ZERO(T, yp);)
+
+/* The constants of the focal losses: gam = gamma, a1 = alpha and a0 = 1 - alpha
+ * (both 1 when alpha is NaN: no alpha_t), zpow = 0^gamma (1 if gamma == 0
+ * else 0: m^gamma where m underflows to 0; a constant rather than a test of
+ * gamma in the loop, which GCC would unswitch into two loops and then not
+ * vectorise). */
+#define LF_FOCAL_SETUP                                                                    \
+    (const int noalpha = P->alpha != P->alpha; const T gam = (T)P->gamma;                \
+     const T a1 = noalpha ? (T)1 : (T)P->alpha; const T a0 = noalpha ? (T)1 : (T)(1.0 - P->alpha); \
+     const T zpow = (T)(P->gamma == 0 ? 1.0 : 0.0);)
 
 /* Binary focal loss from logits (torchvision sigmoid_focal_loss):
- * p0 = gamma, p1 = alpha, p2 = 1 - alpha (p1 = p2 = 1 without alpha),
- * p3 = 0^gamma (1 if gamma == 0 else 0: m^gamma where m underflows to 0; a
- * parameter rather than a test of gamma in the loop, which GCC would unswitch
- * into two loops and then not vectorise);
  * p = sigmoid(z), ce = t softplus(-z) + (1 - t) softplus(z),
- * m = 1 - p_t = t (1 - p) + (1 - t) p, alpha_t = p1 t + p2 (1 - t),
+ * m = 1 - p_t = t (1 - p) + (1 - t) p, alpha_t = alpha t + (1 - alpha) (1 - t),
  * l = alpha_t ce m^gamma,
  * g = alpha_t ((p - t) m^gamma + ce gamma m^(gamma - 1) (1 - 2t) p (1 - p)),
  * where m^(gamma-1) p (1 - p) is taken as 0 when m underflows to 0 (its limit
- * for 0/1 targets, as p (1 - p) <= m then). */
-LF_EW_LOSS(focal_logits,
+ * for 0/1 targets, as p (1 - p) <= m then).  Rule: yt in [0, 1]. */
+LF_EW_CHECKED_LOSS(focal_logits, LF_FOCAL_SETUP, LF_OUTSIDE_UNIT(yt),
            const T z = yp; const T t = yt; const T nt = (T)1 - t;
            LF_LOGISTIC_PIECES(T, z)
            const T ce = t * spn + nt * sp;
            const T m = t * sigm + nt * sig;
            const int mpos = m > 0;
-           const T mp = LF_EXP(p0 * LF_LOG(mpos ? m : (T)1));
-           const T pw = mpos ? mp : p3;
-           const T md = (p0 * pw * (sig * sigm)) / (mpos ? m : (T)1);
+           const T mp = LF_EXP(gam * LF_LOG(mpos ? m : (T)1));
+           const T pw = mpos ? mp : zpow;
+           const T md = (gam * pw * (sig * sigm)) / (mpos ? m : (T)1);
            const T dm = mpos ? md : (T)0;
-           const T at = p1 * t + p2 * nt;
+           const T at = a1 * t + a0 * nt;
            l = at * ce * pw;
            g = at * ((nt * sig - t * sigm) * pw + ce * dm * (nt - t));)
 
 /* Binary focal loss of probabilities (Keras BinaryFocalCrossentropy, the
  * torchvision formula): p = clip(yp), ce = -(t log p + (1 - t) log(1 - p)),
- * m, alpha_t and p0..p3 as focal_logits; l = alpha_t ce m^gamma,
+ * m and alpha_t as focal_logits; l = alpha_t ce m^gamma,
  * g = alpha_t ((p - t) / (p (1 - p)) m^gamma + ce gamma m^(gamma - 1) (1 - 2t))
- * inside the clip range, else 0. */
-LF_EW_LOSS(focal_prob,
+ * inside the clip range, else 0.  Rule: yt and yp in [0, 1]. */
+LF_EW_CHECKED_LOSS(focal_prob, LF_FOCAL_SETUP, LF_OUTSIDE_UNIT(yt) || LF_OUTSIDE_UNIT(yp),
            const T t = yt; const T nt = (T)1 - t;
-           const T p = yp < LF_PLO(T) ? LF_PLO(T) : (yp > LF_PHI(T) ? LF_PHI(T) : yp);
+           const T p = LF_CLIP_PROB(T, yp);
            const T q = (T)1 - p;
            const T ce = -(t * LF_LOG(p) + nt * LF_LOG(q));
            const T m = t * q + nt * p;
            const int mpos = m > 0;
-           const T mp = LF_EXP(p0 * LF_LOG(mpos ? m : (T)1));
-           const T pw = mpos ? mp : p3;
-           const T md = (p0 * pw) / (mpos ? m : (T)1);
+           const T mp = LF_EXP(gam * LF_LOG(mpos ? m : (T)1));
+           const T pw = mpos ? mp : zpow;
+           const T md = (gam * pw) / (mpos ? m : (T)1);
            const T dm = mpos ? md : (T)0;
-           const T at = p1 * t + p2 * nt;
+           const T at = a1 * t + a0 * nt;
            l = at * ce * pw;
            const T gi = at * ((p - t) * pw / (p * q) + ce * dm * (nt - t));
-           g = (yp >= LF_PLO(T) && yp <= LF_PHI(T)) ? gi : LF_NAN_OR_ZERO(T, yp);)
+           g = LF_IN_CLIP(T, yp) ? gi : LF_NAN_OR_ZERO(T, yp);)
 
-/* Labels of the margin losses: -1/+1, with 0 read as -1 (0/1 labels). */
+/* Labels of the margin losses: -1/+1, with 0 read as -1 (0/1 labels); any
+ * other value (NaN aside) breaks their rule. */
 #define LF_SIGN_LABEL(T, y) ((y) == 0 ? (T)-1 : (y))
+#define LF_NOT_SIGN_LABEL(y) ((y) == (y) && (y) != -1 && (y) != 0 && (y) != 1)
 
 /* Hinge: m = 1 - t f, l = max(0, m), g = -t where m > 0, else 0. */
-LF_EW_LOSS(hinge,
+LF_EW_CHECKED_LOSS(hinge, (), LF_NOT_SIGN_LABEL(yt),
            const T t = LF_SIGN_LABEL(T, yt); const T m = (T)1 - t * yp;
            l = m <= 0 ? (T)0 : m;
            g = m > 0 ? -t : LF_NAN_OR_ZERO(T, m);)
 
 /* Squared hinge: l = max(0, m)^2, g = -2 t m where m > 0, else 0. */
-LF_EW_LOSS(squared_hinge,
+LF_EW_CHECKED_LOSS(squared_hinge, (), LF_NOT_SIGN_LABEL(yt),
            const T t = LF_SIGN_LABEL(T, yt); const T m = (T)1 - t * yp;
            l = m <= 0 ? (T)0 : m * m;
            g = m > 0 ? (T)-2 * t * m : LF_NAN_OR_ZERO(T, m);)
 
 /* Perceptron: s = -t f, l = max(0, s), g = -t where t f < 0, else 0. */
-LF_EW_LOSS(perceptron,
+LF_EW_CHECKED_LOSS(perceptron, (), LF_NOT_SIGN_LABEL(yt),
            const T t = LF_SIGN_LABEL(T, yt); const T s = -(t * yp);
            l = s <= 0 ? (T)0 : s;
            g = s > 0 ? -t : LF_NAN_OR_ZERO(T, s);)
 
 /* 0-1 loss of predicted labels: l = [yt != yp] (NaN if either is NaN); no gradient. */
-LF_EW_LOSS(zero_one,
+LF_EW_LOSS(zero_one, (),
            const int ok = yt == yt && yp == yp;
            l = ok ? (T)(yt != yp) : yt + yp;
            g = (T)0;)
 
 /* Kullback-Leibler divergence term (Keras kl_divergence), summed over a row
  * by the caller: tc = clip(yt, eps, 1), pc = clip(yp, eps, 1),
- * l = tc log(tc / pc), g = -tc / pc inside [eps, 1], else 0. */
-LF_EW_LOSS(kl_div,
+ * l = tc log(tc / pc), g = -tc / pc inside [eps, 1], else 0.
+ * Rule: yt and yp in [0, 1]. */
+LF_EW_CHECKED_LOSS(kl_div, (), LF_OUTSIDE_UNIT(yt) || LF_OUTSIDE_UNIT(yp),
            const T tc = yt < LF_PLO(T) ? LF_PLO(T) : (yt > (T)1 ? (T)1 : yt);
            const T pc = yp < LF_PLO(T) ? LF_PLO(T) : (yp > (T)1 ? (T)1 : yp);
            const T r = tc / pc;
            l = tc * LF_LOG(r);
            g = (yp >= LF_PLO(T) && yp <= (T)1) ? -r : LF_NAN_OR_ZERO(T, yp);)
 
-const lf_ew_entry LF_TARGET(lf_ew_classification)[] = {
-    LF_EW_ENTRY(bce_logits),    LF_EW_ENTRY(bce_prob),   LF_EW_ENTRY(focal_logits),
-    LF_EW_ENTRY(focal_prob),    LF_EW_ENTRY(hinge),      LF_EW_ENTRY(squared_hinge),
-    LF_EW_ENTRY(perceptron),    LF_EW_ENTRY(zero_one),   LF_EW_ENTRY(kl_div),
-    {NULL, NULL, NULL},
+const lf_loss_entry LF_TARGET(lf_ew_classification)[] = {
+    LF_EW_ENTRY(bce_logits, "pos_weight label_smoothing"),
+    LF_EW_ENTRY(bce_prob, "pos_weight label_smoothing"),
+    LF_EW_ENTRY(focal_logits, "gamma alpha"),
+    LF_EW_ENTRY(focal_prob, "gamma alpha"),
+    LF_EW_ENTRY(hinge, ""),
+    LF_EW_ENTRY(squared_hinge, ""),
+    LF_EW_ENTRY(perceptron, ""),
+    LF_EW_ENTRY(zero_one, ""),
+    LF_EW_ENTRY(kl_div, ""),
+    {NULL, NULL, NULL, NULL},
 };
-LF_DEFINE_SELECTOR(lf_ew_entry, lf_ew_classification)
+LF_DEFINE_SELECTOR(lf_loss_entry, lf_ew_classification)
 
-/* ---- input checks: how many elements break a rule (NaN never counts: it
- * flows through the loss as NaN).  One pass, no allocation. ---- */
-#define LF_COUNT_CHECK(NAME, BAD)                                                         \
-    static int64_t NAME##_f32(const float *restrict x, int64_t n) {                       \
-        int64_t c = 0;                                                                    \
-        const int nt = lf_threads_for(n);                                                 \
-        LF_PRAGMA(omp parallel for simd reduction(+ : c) num_threads(nt) if (nt > 1))     \
-        for (int64_t i = 0; i < n; i++) {                                                 \
-            const float v = x[i];                                                         \
-            c += (BAD) ? 1 : 0;                                                           \
-        }                                                                                 \
-        return c;                                                                         \
+/* ---- the probability check of the row-wise losses: elements outside
+ * [0, 1] (NaN never counts), on the chunk driver.  One pass, no allocation. */
+#define LF_OUTSIDE_UNIT_COUNT(TYPE, SFX)                                                  \
+    static int outside_unit_chunk_##SFX(void *ctx, int64_t c, int64_t a, int64_t b,       \
+                                        double *partial, void *scratch) {                 \
+        const TYPE *restrict x = (const TYPE *)ctx;                                       \
+        double cnt = 0.0;                                                                 \
+        (void)c; (void)scratch;                                                           \
+        LF_PRAGMA(omp simd reduction(+ : cnt))                                            \
+        for (int64_t i = a; i < b; i++) cnt += LF_OUTSIDE_UNIT(x[i]) ? 1.0 : 0.0;         \
+        partial[0] = cnt;                                                                 \
+        return 0;                                                                         \
     }                                                                                     \
-    static int64_t NAME##_f64(const double *restrict x, int64_t n) {                      \
-        int64_t c = 0;                                                                    \
-        const int nt = lf_threads_for(n);                                                 \
-        LF_PRAGMA(omp parallel for simd reduction(+ : c) num_threads(nt) if (nt > 1))     \
-        for (int64_t i = 0; i < n; i++) {                                                 \
-            const double v = x[i];                                                        \
-            c += (BAD) ? 1 : 0;                                                           \
-        }                                                                                 \
-        return c;                                                                         \
+    static int64_t outside_unit_##SFX(const TYPE *x, int64_t n) {                         \
+        lf_chunk_job job = {lf_plan_items(n, 1), 1, 0, 0, outside_unit_chunk_##SFX,       \
+                            (void *)x};                                                   \
+        double r = 0.0;                                                                   \
+        if (n > 0) lf_run_chunks(&job, &r);                                               \
+        return (int64_t)r;                                                                \
     }
 
-/* probabilities: outside [0, 1] */
-LF_COUNT_CHECK(outside_unit, v < 0 || v > 1)
-/* margin-loss labels: not one of -1, 0, +1 */
-LF_COUNT_CHECK(not_sign_label, v == v && v != -1 && v != 0 && v != 1)
+LF_OUTSIDE_UNIT_COUNT(float, f32)
+LF_OUTSIDE_UNIT_COUNT(double, f64)
 
-const lf_count_entry LF_TARGET(lf_cls_checks)[] = {
-    {"outside_unit", outside_unit_f32, outside_unit_f64},
-    {"not_sign_label", not_sign_label_f32, not_sign_label_f64},
-    {NULL, NULL, NULL},
-};
-LF_DEFINE_SELECTOR(lf_count_entry, lf_cls_checks)
+const lf_count_entry LF_TARGET(lf_outside_unit)[] = {{outside_unit_f32, outside_unit_f64}};
+LF_DEFINE_SELECTOR(lf_count_entry, lf_outside_unit)

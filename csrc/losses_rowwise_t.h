@@ -3,7 +3,7 @@
  * (A template file rather than one big macro, so compiler diagnostics and the
  * vectoriser report point at real lines.)
  *
- * Every kernel is `static double NAME_rows_SFX(const lf_rw_args *A, a, b)`:
+ * Every kernel is `static double NAME_rows_SFX(const lf_loss_args *A, a, b)`:
  * rows [a, b) of A, returns sum_r w_r loss_r in float64 and writes the
  * LF_ELEM / LF_GRAD outputs of those rows.  losses_rowwise.c runs it over
  * deterministic row chunks.  Rows of at most LF_RW_SMALL_C classes go through
@@ -16,45 +16,6 @@
 #include "lf_rowblock_t.h"
 
 /* ------------------------------------------------------------ row helpers */
-
-/* The row max (a NaN may or may not be picked: either way it reaches the
- * loss through exp(z - m)). */
-LF_INLINE T FN(rowmax)(const T *restrict z, int64_t C) {
-    T m = z[0];
-    LF_PRAGMA(omp simd reduction(max : m))
-    for (int64_t j = 1; j < C; j++) m = z[j] > m ? z[j] : m;
-    return m;
-}
-
-/* With m the row max: e_j = exp(z_j - m) (stored to e_out unless NULL) and
- * the S for which sum_j e_j = 1 + S, summed in float64 as the entries below
- * the max plus (number of entries equal to the max - 1).  log(sum) is then
- * log1p(S), accurate when S is tiny (a confident row), where log(1 + S) would
- * lose it.  A NaN anywhere makes S NaN. */
-LF_INLINE double FN(expsum)(const T *restrict z, int64_t C, T m, T *restrict e_out) {
-    double s = 0.0, cnt = 0.0;
-    if (e_out) {
-        LF_PRAGMA(omp simd reduction(+ : s, cnt))
-        for (int64_t j = 0; j < C; j++) {
-            const T d = z[j] - m;
-            const T e = LF_EXP(d);
-            e_out[j] = e;
-            s += (double)(d < 0 ? e : (d == 0 ? (T)0 : d));
-            cnt += d == 0 ? 1.0 : 0.0;
-        }
-    } else {
-        LF_PRAGMA(omp simd reduction(+ : s, cnt))
-        for (int64_t j = 0; j < C; j++) {
-            const T d = z[j] - m;
-            const T e = LF_EXP(d);
-            s += (double)(d < 0 ? e : (d == 0 ? (T)0 : d));
-            cnt += d == 0 ? 1.0 : 0.0;
-        }
-    }
-    return s + (cnt - 1.0);
-}
-
-#define LF_W(w, r) ((w) ? (double)(w)[r] : 1.0)
 
 /* --------------------------------- softmax cross-entropy, class indices */
 
@@ -89,13 +50,13 @@ typedef struct FN(xr_work) {
     T y[LF_RW_XR * LF_RW_SMALL_C];
 } FN(xr_work);
 
-typedef double (*FN(xr_block_fn))(const lf_rw_args *A, int64_t r0, int64_t nr,
+typedef double (*FN(xr_block_fn))(const lf_loss_args *A, int64_t r0, int64_t nr,
                                    FN(xr_work) *W);
 
 /* Rows [a, b) in blocks of LF_RW_XR rows; returns the sum of the block sums. */
-static double FN(xr_rows)(const lf_rw_args *A, int64_t a, int64_t b, FN(xr_block_fn) block) {
+static double FN(xr_rows)(const lf_loss_args *A, int64_t a, int64_t b, FN(xr_block_fn) block) {
     FN(xr_work) W;
-    FN(xr_tables)(A->n_classes, W.off, W.tidx);
+    FN(xr_tables)(A->n_cols, W.off, W.tidx);
     double acc = 0.0;
     for (int64_t r0 = a; r0 < b; r0 += LF_RW_XR)
         acc += block(A, r0, b - r0 < LF_RW_XR ? b - r0 : LF_RW_XR, &W);
@@ -105,7 +66,7 @@ static double FN(xr_rows)(const lf_rw_args *A, int64_t a, int64_t b, FN(xr_block
 /* The pointers of a block of nr rows starting at row r0; y_true holds
  * YT_STRIDE values of type YT_TYPE per row. */
 #define LF_XR_BLOCK_PTRS(YT_TYPE, YT_STRIDE)                                               \
-    const int64_t C = A->n_classes;                                                        \
+    const int64_t C = A->n_cols;                                                        \
     const YT_TYPE *yt = (const YT_TYPE *)A->y_true + r0 * (YT_STRIDE);                     \
     const T *yp = (const T *)A->y_pred + r0 * C;                                           \
     const T *w = A->weight ? (const T *)A->weight + r0 : NULL;                             \
@@ -128,7 +89,7 @@ LF_INLINE double FN(xr_finish)(const T *restrict lr, const T *restrict wr, int64
 }
 
 /* Softmax cross-entropy with class indices, on a block: the formulas of sxs_row. */
-static double FN(sxs_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
+static double FN(sxs_block)(const lf_loss_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
     LF_XR_BLOCK_PTRS(int64_t, 1)
     T m[LF_RW_XR], S[LF_RW_XR], lr[LF_RW_XR], sc[LF_RW_XR], gy[LF_RW_XR], lbt[LF_RW_XR],
         zy[LF_RW_XR];
@@ -161,8 +122,8 @@ static double FN(sxs_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_w
     return FN(xr_finish)(lr, wr, nr, lo, mode);
 }
 
-static double FN(softmax_xent_sparse_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
-    const int64_t C = A->n_classes;
+static double FN(softmax_xent_sparse_rows)(const lf_loss_args *A, int64_t a, int64_t b) {
+    const int64_t C = A->n_cols;
     if (C <= LF_RW_SMALL_C) return FN(xr_rows)(A, a, b, FN(sxs_block));
     const int64_t *lab = (const int64_t *)A->y_true;
     const T *z = (const T *)A->y_pred, *w = (const T *)A->weight;
@@ -171,7 +132,7 @@ static double FN(softmax_xent_sparse_rows)(const lf_rw_args *A, int64_t a, int64
     const double gs = A->grad_scale;
     double acc = 0.0;
     for (int64_t r = a; r < b; r++) {
-        const double wr = LF_W(w, r);
+        const double wr = LF_ROW_WEIGHT(w, r);
         const double l = GRAD ? FN(sxs_row)(z + r * C, C, lab[r], go + r * C, gs * wr, 1)
                               : FN(sxs_row)(z + r * C, C, lab[r], NULL, 0.0, 0);
         if (mode & LF_ELEM) lo[r] = (T)(wr * l);
@@ -182,23 +143,29 @@ static double FN(softmax_xent_sparse_rows)(const lf_rw_args *A, int64_t a, int64
 
 /* ------------------------------- softmax cross-entropy, dense targets */
 
-/* p0 = 1 - label_smoothing, p1 = label_smoothing / C; tt_j = t_j p0 + p1,
+/* keep = 1 - label_smoothing, add = label_smoothing / C; tt_j = t_j keep + add,
  * Tt = sum_j tt_j: loss = sum_j tt_j (m - z_j) + Tt log1p(S),
  * g_j = gw (e_j Tt - tt_j - tt_j S) / (1 + S)  (= gw (softmax_j Tt - tt_j)). */
-/* tt = t p0 + p1 of a block (label smoothing), transposed into W->y. */
-LF_INLINE void FN(xr_targets)(const lf_rw_args *A, const T *restrict t, int64_t nr,
+/* The label smoothing of dense targets: tt = t keep + add. */
+#define LF_RW_SMOOTHING(A)                                                                 \
+    const T keep = (T)(1.0 - (A)->params->label_smoothing);                                \
+    const T add = (T)((A)->n_cols ? (A)->params->label_smoothing / (double)(A)->n_cols \
+                                     : 0.0);
+
+/* tt = t keep + add of a block (label smoothing), transposed into W->y. */
+LF_INLINE void FN(xr_targets)(const lf_loss_args *A, const T *restrict t, int64_t nr,
                               FN(xr_work) *W) {
-    const int64_t C = A->n_classes;
-    const T p0 = (T)A->params[0], p1 = (T)A->params[1];
+    const int64_t C = A->n_cols;
+    LF_RW_SMOOTHING(A)
     FN(xr_load)(t, nr, C, W->off, W->y);
     for (int64_t j = 0; j < C; j++) {
         T *restrict yj = W->y + j * LF_RW_XR;
         LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) yj[r] = yj[r] * p0 + p1;
+        for (int64_t r = 0; r < nr; r++) yj[r] = yj[r] * keep + add;
     }
 }
 
-static double FN(sx_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
+static double FN(sx_block)(const lf_loss_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
     LF_XR_BLOCK_PTRS(T, C)
     T m[LF_RW_XR], S[LF_RW_XR], lr[LF_RW_XR], ts[LF_RW_XR], tz[LF_RW_XR], sc[LF_RW_XR];
     FN(xr_targets)(A, yt, nr, W);
@@ -235,25 +202,25 @@ static double FN(sx_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_wo
     return FN(xr_finish)(lr, wr, nr, lo, mode);
 }
 
-static double FN(softmax_xent_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
-    const int64_t C = A->n_classes;
+static double FN(softmax_xent_rows)(const lf_loss_args *A, int64_t a, int64_t b) {
+    const int64_t C = A->n_cols;
     if (C <= LF_RW_SMALL_C) return FN(xr_rows)(A, a, b, FN(sx_block));
     const T *t = (const T *)A->y_true, *z = (const T *)A->y_pred, *w = (const T *)A->weight;
     T *lo = (T *)A->loss_out, *go = (T *)A->grad_out;
     const int mode = A->mode, GRAD = (mode & LF_GRAD) != 0;
-    const T p0 = (T)A->params[0], p1 = (T)A->params[1];
+    LF_RW_SMOOTHING(A)
     double acc = 0.0;
     for (int64_t r = a; r < b; r++) {
         const T *restrict zr = z + r * C, *restrict tr = t + r * C;
         T *restrict gr = GRAD ? go + r * C : NULL;
-        const double wr = LF_W(w, r);
+        const double wr = LF_ROW_WEIGHT(w, r);
         const T m = FN(rowmax)(zr, C);
         double s = 0.0, cnt = 0.0, tsum = 0.0, tz = 0.0;
         LF_PRAGMA(omp simd reduction(+ : s, cnt, tsum, tz))
         for (int64_t j = 0; j < C; j++) {
             const T d = zr[j] - m;
             const T e = LF_EXP(d);
-            const T tt = tr[j] * p0 + p1;
+            const T tt = tr[j] * keep + add;
             if (GRAD) gr[j] = e;
             s += (double)(d < 0 ? e : (d == 0 ? (T)0 : d));
             cnt += d == 0 ? 1.0 : 0.0;
@@ -267,7 +234,7 @@ static double FN(softmax_xent_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
             const T TT = (T)tsum, ST = (T)S, sc = (T)(A->grad_scale * wr / (1.0 + S));
             LF_PRAGMA(omp simd)
             for (int64_t j = 0; j < C; j++) {
-                const T tt = tr[j] * p0 + p1;
+                const T tt = tr[j] * keep + add;
                 gr[j] = sc * ((gr[j] * TT - tt) - tt * ST);
             }
         }
@@ -280,10 +247,10 @@ static double FN(softmax_xent_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
 /* ----------------------------------- cross-entropy of probabilities (Keras) */
 
 /* Dense targets: q_j = p_j / P (P = row sum), qc_j = clip(q_j, eps, 1 - eps),
- * tt_j = t_j p0 + p1, loss = -sum_j tt_j log qc_j; with a_j = tt_j / q_j where
+ * tt_j = t_j keep + add, loss = -sum_j tt_j log qc_j; with a_j = tt_j / q_j where
  * q_j is inside the clip range (else 0) and A = sum_j tt_j over those j,
  * g_k = gw (A - a_k) / P. */
-static double FN(ccep_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
+static double FN(ccep_block)(const lf_loss_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
     LF_XR_BLOCK_PTRS(T, C)
     const T lo_c = (T)LF_PEPS, hi_c = (T)(1.0 - LF_PEPS);
     T inv[LF_RW_XR], L[LF_RW_XR], Ain[LF_RW_XR], lr[LF_RW_XR];
@@ -328,18 +295,18 @@ static double FN(ccep_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_
     return FN(xr_finish)(lr, wr, nr, lo, mode);
 }
 
-static double FN(cce_prob_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
-    const int64_t C = A->n_classes;
+static double FN(cce_prob_rows)(const lf_loss_args *A, int64_t a, int64_t b) {
+    const int64_t C = A->n_cols;
     if (C <= LF_RW_SMALL_C) return FN(xr_rows)(A, a, b, FN(ccep_block));
     const T *t = (const T *)A->y_true, *p = (const T *)A->y_pred, *w = (const T *)A->weight;
     T *lo = (T *)A->loss_out, *go = (T *)A->grad_out;
     const int mode = A->mode, GRAD = (mode & LF_GRAD) != 0;
-    const T p0 = (T)A->params[0], p1 = (T)A->params[1];
+    LF_RW_SMOOTHING(A)
     const T lo_c = (T)LF_PEPS, hi_c = (T)(1.0 - LF_PEPS);
     double acc = 0.0;
     for (int64_t r = a; r < b; r++) {
         const T *restrict pr = p + r * C, *restrict tr = t + r * C;
-        const double wr = LF_W(w, r);
+        const double wr = LF_ROW_WEIGHT(w, r);
         double P = 0.0;
         LF_PRAGMA(omp simd reduction(+ : P))
         for (int64_t j = 0; j < C; j++) P += (double)pr[j];
@@ -349,7 +316,7 @@ static double FN(cce_prob_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
         for (int64_t j = 0; j < C; j++) {
             const T q = pr[j] * inv;
             const T qc = q < lo_c ? lo_c : (q > hi_c ? hi_c : q);
-            const T tt = tr[j] * p0 + p1;
+            const T tt = tr[j] * keep + add;
             L += (double)(tt * LF_LOG(qc));
             Ain += (double)(q >= lo_c && q <= hi_c ? tt : (T)0);
         }
@@ -360,7 +327,7 @@ static double FN(cce_prob_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
             LF_PRAGMA(omp simd)
             for (int64_t j = 0; j < C; j++) {
                 const T q = pr[j] * inv;
-                const T tt = tr[j] * p0 + p1;
+                const T tt = tr[j] * keep + add;
                 const int in = q >= lo_c && q <= hi_c;
                 const T ak = tt / (in ? q : (T)1);
                 gr[j] = sc * (AT - (in ? ak : (q == q ? (T)0 : q)));
@@ -374,7 +341,7 @@ static double FN(cce_prob_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
 
 /* Class indices: q = p_y / P, loss = -log clip(q); inside the clip range
  * g_j = gw / P for j != y and g_y = -gw (P - p_y) / (P p_y), else 0. */
-static double FN(ccesp_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
+static double FN(ccesp_block)(const lf_loss_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
     LF_XR_BLOCK_PTRS(int64_t, 1)
     const T lo_c = (T)LF_PEPS, hi_c = (T)(1.0 - LF_PEPS);
     T lbt[LF_RW_XR], py[LF_RW_XR], Po[LF_RW_XR], lr[LF_RW_XR], gj[LF_RW_XR], gy[LF_RW_XR];
@@ -419,8 +386,8 @@ static double FN(ccesp_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr
     return FN(xr_finish)(lr, wr, nr, lo, mode);
 }
 
-static double FN(cce_prob_sparse_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
-    const int64_t C = A->n_classes;
+static double FN(cce_prob_sparse_rows)(const lf_loss_args *A, int64_t a, int64_t b) {
+    const int64_t C = A->n_cols;
     if (C <= LF_RW_SMALL_C) return FN(xr_rows)(A, a, b, FN(ccesp_block));
     const int64_t *lab = (const int64_t *)A->y_true;
     const T *p = (const T *)A->y_pred, *w = (const T *)A->weight;
@@ -430,7 +397,7 @@ static double FN(cce_prob_sparse_rows)(const lf_rw_args *A, int64_t a, int64_t b
     double acc = 0.0;
     for (int64_t r = a; r < b; r++) {
         const T *restrict pr = p + r * C;
-        const double wr = LF_W(w, r);
+        const double wr = LF_ROW_WEIGHT(w, r);
         const int64_t y = lab[r];
         const int ok = y >= 0 && y < C;
         const T py = ok ? pr[ok ? y : 0] : (T)NAN;
@@ -461,12 +428,12 @@ static double FN(cce_prob_sparse_rows)(const lf_rw_args *A, int64_t a, int64_t b
 
 /* ------------------------------------------- multi-class hinge (PyTorch) */
 
-/* p0 = margin: loss = sum_{j != y} max(0, margin - f_y + f_j) / C;
+/* loss = sum_{j != y} max(0, margin - f_y + f_j) / C;
  * g_j = gw / C where that term is positive (j != y), g_y = -gw k / C with k
  * the number of positive terms. */
-static double FN(mm_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
+static double FN(mm_block)(const lf_loss_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
     LF_XR_BLOCK_PTRS(int64_t, 1)
-    const T margin = (T)A->params[0], invC = (T)(1.0 / (double)C);
+    const T margin = (T)A->params->margin, invC = (T)(1.0 / (double)C);
     T base[LF_RW_XR], fy[LF_RW_XR], lbt[LF_RW_XR], L[LF_RW_XR], k[LF_RW_XR], lr[LF_RW_XR];
     FN(xr_load)(yp, nr, C, W->off, W->x);
     for (int64_t r = 0; r < nr; r++) {
@@ -507,19 +474,19 @@ static double FN(mm_block)(const lf_rw_args *A, int64_t r0, int64_t nr, FN(xr_wo
     return FN(xr_finish)(lr, wr, nr, lo, mode);
 }
 
-static double FN(multi_margin_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
-    const int64_t C = A->n_classes;
+static double FN(multi_margin_rows)(const lf_loss_args *A, int64_t a, int64_t b) {
+    const int64_t C = A->n_cols;
     if (C <= LF_RW_SMALL_C) return FN(xr_rows)(A, a, b, FN(mm_block));
     const int64_t *lab = (const int64_t *)A->y_true;
     const T *f = (const T *)A->y_pred, *w = (const T *)A->weight;
     T *lo = (T *)A->loss_out, *go = (T *)A->grad_out;
     const int mode = A->mode, GRAD = (mode & LF_GRAD) != 0;
-    const T margin = (T)A->params[0];
+    const T margin = (T)A->params->margin;
     const double invC = 1.0 / (double)C;
     double acc = 0.0;
     for (int64_t r = a; r < b; r++) {
         const T *restrict fr = f + r * C;
-        const double wr = LF_W(w, r);
+        const double wr = LF_ROW_WEIGHT(w, r);
         const int64_t y = lab[r];
         const int ok = y >= 0 && y < C;
         const T fy = ok ? fr[ok ? y : 0] : (T)NAN;
@@ -559,15 +526,15 @@ static double FN(multi_margin_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
 
 /* loss = [argmax_j f_j != y] (first maximum, as numpy.argmax); NaN if the row
  * holds a NaN.  No gradient. */
-static double FN(zero_one_argmax_rows)(const lf_rw_args *A, int64_t a, int64_t b) {
-    const int64_t C = A->n_classes;
+static double FN(zero_one_argmax_rows)(const lf_loss_args *A, int64_t a, int64_t b) {
+    const int64_t C = A->n_cols;
     const int64_t *lab = (const int64_t *)A->y_true;
     const T *f = (const T *)A->y_pred, *w = (const T *)A->weight;
     T *lo = (T *)A->loss_out;
     double acc = 0.0;
     for (int64_t r = a; r < b; r++) {
         const T *restrict fr = f + r * C;
-        const double wr = LF_W(w, r);
+        const double wr = LF_ROW_WEIGHT(w, r);
         T m = fr[0];
         int64_t im = 0;
         int nan = fr[0] != fr[0];

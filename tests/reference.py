@@ -71,7 +71,7 @@ REGRESSION = {
 
 
 def reduce(per_elem, sample_weight, reduction, shape):
-    """Reduce (loss or gradient) arrays the way SPEC 2.1 defines."""
+    """Reduce (loss or gradient) arrays the way docs/losses.md defines."""
     loss, grad = per_elem
     if sample_weight is None:
         w = np.ones(shape)

@@ -497,19 +497,22 @@ def _all_outputs(loss, y_true, y_pred, weight):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("case", EW_CASES[::2], ids=EW_IDS[::2])
-def test_threads_bit_identical_elementwise(case, dtype):
-    rng = np.random.default_rng(0)
-    n = 3 * core.PARALLEL_THRESHOLD + 5
-    y_true, y_pred = case.draw(rng, n, dtype)
-    w = rng.random(n).astype(dtype)
-    loss = case.make_loss()
+def _assert_same_for_1_and_2_threads(loss, y_true, y_pred, w):
     with lf.num_threads(1):
         one = _all_outputs(loss, y_true, y_pred, w)
     with lf.num_threads(2):
         two = _all_outputs(loss, y_true, y_pred, w)
     for (v1, g1), (v2, g2) in zip(one, two):
         assert np.array_equal(v1, v2) and np.array_equal(g1, g2)
+
+
+@pytest.mark.parametrize("case", EW_CASES[::2], ids=EW_IDS[::2])
+def test_threads_bit_identical_elementwise(case, dtype):
+    rng = np.random.default_rng(0)
+    n = 3 * core.PARALLEL_THRESHOLD + 5
+    y_true, y_pred = case.draw(rng, n, dtype)
+    w = rng.random(n).astype(dtype)
+    _assert_same_for_1_and_2_threads(case.make_loss(), y_true, y_pred, w)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -520,13 +523,7 @@ def test_threads_bit_identical_rowwise(case, dtype, C):
     n = 3 * core.PARALLEL_THRESHOLD // C + 7
     y_true, y_pred = case.draw(rng, n, C, dtype)
     w = rng.random(n).astype(dtype)
-    loss = case.make_loss()
-    with lf.num_threads(1):
-        one = _all_outputs(loss, y_true, y_pred, w)
-    with lf.num_threads(2):
-        two = _all_outputs(loss, y_true, y_pred, w)
-    for (v1, g1), (v2, g2) in zip(one, two):
-        assert np.array_equal(v1, v2) and np.array_equal(g1, g2)
+    _assert_same_for_1_and_2_threads(case.make_loss(), y_true, y_pred, w)
 
 
 @pytest.mark.parametrize("case", EW_CASES[:4] + EW_CASES[10:11], ids=EW_IDS[:4] + EW_IDS[10:11])

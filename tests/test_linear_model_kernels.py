@@ -6,16 +6,16 @@ import pytest
 
 import lossfast as lf
 from lossfast import _lossfast as core
-from lossfast.linear_model._objective import (KIND_ELEMENTWISE, KIND_ROWWISE, LinearObjective,
-                                              LossSpec)
 from lossfast.linear_model._matrix import as_matrix
+from lossfast.linear_model._objective import LinearObjective, LossSpec
 from reference_linear import gram, loss_gradient
 
-# reference.REGRESSION name -> (C kernel, its parameters p0..p3)
-REG_PARAMS = {"mse": ("mse", ()), "mae": ("mae", ()), "huber": ("huber", (1.0, 0.5)),
-              "log_cosh": ("log_cosh", ()), "gaussian_s2": ("gaussian", (6.25, -0.08)),
-              "quantile_09": ("quantile", (0.9, -0.1)),
-              "smooth_l1": ("smooth_l1", (1.0, 1.0, 0.5))}
+# reference.REGRESSION name -> (C kernel, its named parameters)
+BCE = {"pos_weight": 1.0, "label_smoothing": 0.0}
+REG_PARAMS = {"mse": ("mse", {}), "mae": ("mae", {}), "huber": ("huber", {"delta": 1.0}),
+              "log_cosh": ("log_cosh", {}), "gaussian_s2": ("gaussian", {"sigma": 2.5}),
+              "quantile_09": ("quantile", {"q": 0.9}),
+              "smooth_l1": ("smooth_l1", {"beta": 1.0})}
 # n around the SIMD widths and several row blocks / chunks (d = 9: 3640 rows
 # per f64 block, 7281 per f32 block; d = 100: 324 / 652)
 SIZES = [(0, 3), (1, 1), (3, 8), (5, 9), (17, 16), (7300, 9), (2003, 100)]
@@ -42,15 +42,15 @@ def data(n, d, k, dtype, seed=0):
     return rng, X, coef, intercept, w
 
 
-def run(X, y, w, coef, intercept, kind, family, name, params=(), grad=True, z=False):
-    spec = LossSpec(kind, family, name, params)
+def run(X, y, w, coef, intercept, name, params=None, grad=True, z=False):
+    spec = LossSpec(name, params)
     k, d = coef.shape
     gc = np.full((k, d), np.nan) if grad else None
     gb = np.full(k, np.nan) if grad and intercept is not None else None
     Z = np.empty((X.shape[0], k), X.dtype) if z else None
     val = core.lm_loss_gradient(X, y, w, np.ascontiguousarray(coef),
                                 None if intercept is None else np.ascontiguousarray(intercept),
-                                spec.kind, spec.family, spec.index, *spec.params, gc, gb, Z)
+                                spec.kernel, spec.params, gc, gb, Z)
     return val, gc, gb, Z
 
 
@@ -67,7 +67,7 @@ def test_elementwise_matches_reference(n, d, loss, weighted, dtype, simd_level):
     Y = rng.standard_normal((n, k)).astype(dtype)
     w = w if weighted else None
     kernel, params = REG_PARAMS[loss]
-    val, gc, gb, Z = run(X, Y, w, coef, intercept, KIND_ELEMENTWISE, 0, kernel, params, z=True)
+    val, gc, gb, Z = run(X, Y, w, coef, intercept, kernel, params, z=True)
     want, wgc, wgb, wZ = loss_gradient(X, Y, w, coef, intercept, loss)
     scale = max(n, 1)
     check(val, want, dtype, scale)
@@ -85,7 +85,7 @@ def test_logistic_matches_reference(n, d, weighted, with_intercept, dtype, simd_
     y = (rng.random((n, 1)) < 0.4).astype(dtype)
     w = w if weighted else None
     b = intercept if with_intercept else None
-    val, gc, gb, _ = run(X, y, w, coef, b, KIND_ELEMENTWISE, 1, "bce_logits", (1, 1, 0, 0))
+    val, gc, gb, _ = run(X, y, w, coef, b, "bce_logits", BCE)
     want, wgc, wgb, _ = loss_gradient(X, y, w, coef, b, "bce")
     check(val, want, dtype, max(n, 1))
     check(gc, wgc, dtype, max(n, 1))
@@ -100,7 +100,7 @@ def test_softmax_matches_reference(n, d, k, weighted, dtype, simd_level):
     rng, X, coef, intercept, w = data(n, d, k, dtype)
     labels = rng.integers(0, k, n).astype(np.int64)
     w = w if weighted else None
-    val, gc, gb, Z = run(X, labels, w, coef, intercept, KIND_ROWWISE, 0, "softmax_xent_sparse",
+    val, gc, gb, Z = run(X, labels, w, coef, intercept, "softmax_xent_sparse",
                          z=True)
     want, wgc, wgb, wZ = loss_gradient(X, labels, w, coef, intercept, "softmax")
     check(val, want, dtype, max(n, 1))
@@ -112,7 +112,7 @@ def test_softmax_matches_reference(n, d, k, weighted, dtype, simd_level):
 def test_loss_only_mode_and_no_intercept(dtype):
     rng, X, coef, intercept, w = data(300, 7, 1, dtype)
     Y = rng.standard_normal((300, 1)).astype(dtype)
-    val, gc, gb, _ = run(X, Y, w, coef, None, KIND_ELEMENTWISE, 0, "huber", (1.0, 0.5),
+    val, gc, gb, _ = run(X, Y, w, coef, None, "huber", {"delta": 1.0},
                          grad=False)
     want, _, _, _ = loss_gradient(X, Y, w, coef, None, "huber")
     assert gc is None and gb is None
@@ -120,10 +120,10 @@ def test_loss_only_mode_and_no_intercept(dtype):
 
 
 @pytest.mark.parametrize("loss,spec_args,make_y", [
-    ("log_cosh", (KIND_ELEMENTWISE, 0, "log_cosh"), lambda rng, n: rng.standard_normal((n, 2))),
-    ("bce", (KIND_ELEMENTWISE, 1, "bce_logits", (1, 1, 0, 0)),
+    ("log_cosh", ("log_cosh",), lambda rng, n: rng.standard_normal((n, 2))),
+    ("bce", ("bce_logits", BCE),
      lambda rng, n: (rng.random((n, 1)) < 0.5).astype(float)),
-    ("softmax", (KIND_ROWWISE, 0, "softmax_xent_sparse"),
+    ("softmax", ("softmax_xent_sparse",),
      lambda rng, n: rng.integers(0, 4, n).astype(np.int64)),
 ])
 def test_objective_gradient_finite_differences(loss, spec_args, make_y):
@@ -182,13 +182,13 @@ def test_threads_bit_identical(kind, dtype):
     rng, X, coef, intercept, w = data(30000, 20, 4 if kind == "softmax" else 1, dtype)
     if kind == "bce":
         y = (rng.random((30000, 1)) < 0.5).astype(dtype)
-        args = (KIND_ELEMENTWISE, 1, "bce_logits", (1, 1, 0, 0))
+        args = ("bce_logits", BCE)
     elif kind == "softmax":
         y = rng.integers(0, 4, 30000).astype(np.int64)
-        args = (KIND_ROWWISE, 0, "softmax_xent_sparse", ())
+        args = ("softmax_xent_sparse", None)
     else:
         y = rng.standard_normal((30000, 1)).astype(dtype)
-        args = (KIND_ELEMENTWISE, 0, "mse", ())
+        args = ("mse", None)
     results = []
     for nt in (1, 2):
         with lf.num_threads(nt):
@@ -247,7 +247,7 @@ def test_count_nonfinite(n, dtype):
 def test_kernel_rejects_bad_arguments():
     X = np.zeros((4, 3))
     with pytest.raises(ValueError, match="columns"):
-        run(X, np.zeros((4, 1)), None, np.zeros((1, 2)), None, KIND_ELEMENTWISE, 0, "mse")
+        run(X, np.zeros((4, 1)), None, np.zeros((1, 2)), None, "mse")
     out = np.empty((1, 5, 5))
     with pytest.raises(ValueError, match="shape"):
         core.lm_gram(X, None, None, None, False, out)

@@ -126,7 +126,7 @@ def test_rmse_against_reference_and_fd(dtype):
 
 
 def test_keras_reference_values():
-    # SPEC 2.1: Keras results, rtol 1e-6
+    # docs/losses.md: Keras results, rtol 1e-6
     np.testing.assert_allclose(losses.MeanAbsoluteError()([[0.], [0.]], [[1.], [1.]]), 1.0,
                                rtol=1e-6)
     np.testing.assert_allclose(losses.MeanSquaredError()([[0.], [1.]], [[1.], [1.]]), 0.5,

@@ -10,7 +10,7 @@ import pytest
 import lossfast as lf
 from lossfast import _lossfast as core
 from lossfast.linear_model._matrix import DenseMatrix, design_matrix
-from lossfast.linear_model._objective import KIND_ELEMENTWISE, KIND_ROWWISE, LossSpec
+from lossfast.linear_model._objective import LossSpec
 from lossfast.linear_model._sparse import CSRMatrix
 
 sp = pytest.importorskip("scipy.sparse")
@@ -53,13 +53,13 @@ def test_csr_kernels_equal_dense_kernels(dtype, itype, case):
     k = {"mse": 2, "bce": 1, "softmax": 4}[case]
     if case == "mse":
         y = rng.standard_normal((1500, k)).astype(dtype)
-        spec = LossSpec(KIND_ELEMENTWISE, 0, "mse")
+        spec = LossSpec("mse")
     elif case == "bce":
         y = (rng.random((1500, 1)) < 0.5).astype(dtype)
-        spec = LossSpec(KIND_ELEMENTWISE, 1, "bce_logits", (1, 1, 0, 0))
+        spec = LossSpec("bce_logits", {"pos_weight": 1.0, "label_smoothing": 0.0})
     else:
         y = rng.integers(0, k, 1500).astype(np.int64)
-        spec = LossSpec(KIND_ROWWISE, 0, "softmax_xent_sparse")
+        spec = LossSpec("softmax_xent_sparse")
     coef = rng.standard_normal((k, 40)) * 0.3
     b = rng.standard_normal(k)
     S, D = CSRMatrix.from_scipy(X), DenseMatrix(np.ascontiguousarray(Xd))
@@ -98,10 +98,10 @@ def test_csr_threads_bit_identical(case):
     k = 1 if case == "bce" else 5
     if case == "bce":
         y = (rng.random((40000, 1)) < 0.5).astype(np.float64)
-        spec = LossSpec(KIND_ELEMENTWISE, 1, "bce_logits", (1, 1, 0, 0))
+        spec = LossSpec("bce_logits", {"pos_weight": 1.0, "label_smoothing": 0.0})
     else:
         y = rng.integers(0, k, 40000).astype(np.int64)
-        spec = LossSpec(KIND_ROWWISE, 0, "softmax_xent_sparse")
+        spec = LossSpec("softmax_xent_sparse")
     coef = rng.standard_normal((k, 300)) * 0.1
     out = []
     for threads in (1, 2):

@@ -16,9 +16,9 @@ cdef extern from "linear_model.h" nogil:
         const void *weight
         const double *coef
         const double *intercept
-        lf_ew_fn ew
-        lf_rw_fn rw
-        double params[4]
+        lf_loss_fn loss
+        int rowwise
+        const lf_loss_params *params
         double *grad_coef
         double *grad_intercept
         void *z_out
@@ -50,26 +50,19 @@ cdef extern from "linear_model.h" nogil:
 
     const lf_lm_kernels *lf_linear_model()
 
-LM_KIND_ELEMENTWISE = 0
-LM_KIND_ROWWISE = 1
-
-
 def lm_loss_gradient(const floating[:, ::1] X, y, const floating[::1] weight,
-                     const double[:, ::1] coef, const double[::1] intercept,
-                     int kind, int family, int index, double p0, double p1, double p2,
-                     double p3, double[:, ::1] grad_coef, double[::1] grad_intercept,
+                     const double[:, ::1] coef, const double[::1] intercept, Kernel kernel,
+                     LossParams params, double[:, ::1] grad_coef, double[::1] grad_intercept,
                      floating[:, ::1] z_out):
     """sum_i w_i l_i for the linear model (coef (k, d), intercept (k,) or None)
     on X (n, d), and when grad_coef is given its gradient R^T X (k, d) and
     sum_i R_i (grad_intercept), in one pass over X (see linear_model.h).
 
-    The loss is entry `index` of the elementwise (kind LM_KIND_ELEMENTWISE)
-    or row-wise (LM_KIND_ROWWISE) table `family`; y is then a C-contiguous
-    (n, k) array of X's dtype or an int64 (n,) label vector.  z_out (n, k)
-    receives the decision values when given."""
+    The loss is the loss kernel `kernel` (kernel("loss", name)) with its
+    packed hyper-parameters `params`; y is a C-contiguous (n, k) array of X's
+    dtype for an elementwise kernel, an int64 (n,) label vector for a
+    row-wise one.  z_out (n, k) receives the decision values when given."""
     cdef lf_lm_loss_args a
-    cdef const lf_ew_entry *ew_entry
-    cdef const lf_rw_entry *rw_entry
     cdef const lf_lm_kernels *kern = lf_linear_model()
     cdef const unsigned char[::1] y_bytes = y.reshape(-1).view("u1")
     cdef double loss = 0.0
@@ -84,19 +77,12 @@ def lm_loss_gradient(const floating[:, ::1] X, y, const floating[::1] weight,
     a.weight = &weight[0] if weight is not None and weight.shape[0] else NULL
     a.coef = &coef[0, 0] if a.k and a.d else NULL
     a.intercept = &intercept[0] if intercept is not None and intercept.shape[0] else NULL
-    a.ew = NULL
-    a.rw = NULL
+    if kernel.kind != "loss":
+        raise ValueError(f"{kernel.name!r} is not a loss kernel")
     # the float64 loss kernel for either dtype: per-block losses are float64
-    if kind == LM_KIND_ELEMENTWISE:
-        ew_entry = _ew_table(family) + index
-        a.ew = ew_entry.f64
-    else:
-        rw_entry = _rw_table(family) + index
-        a.rw = rw_entry.f64
-    a.params[0] = p0
-    a.params[1] = p1
-    a.params[2] = p2
-    a.params[3] = p3
+    a.loss = kernel.loss_fn(False)
+    a.rowwise = 1 if kernel.rowwise else 0
+    a.params = &params.p
     a.grad_coef = NULL
     if grad_coef is not None and grad_coef.shape[0] * grad_coef.shape[1]:
         a.grad_coef = &grad_coef[0, 0]

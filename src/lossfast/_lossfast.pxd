@@ -18,52 +18,44 @@ cdef extern from "lossfast.h" nogil:
         LF_SUM
         LF_ELEM
         LF_GRAD
+        LF_CHECK
         LF_PARALLEL_THRESHOLD
 
-    ctypedef struct lf_ew_args:
+    ctypedef struct lf_loss_params:
+        pass
+
+    ctypedef struct lf_param_field:
+        const char *name
+        size_t offset
+    const lf_param_field lf_loss_param_fields[]
+
+    ctypedef struct lf_loss_args:
         const void *y_true
         const void *y_pred
         const void *weight
         int64_t n
         int64_t n_cols
-        double params[4]
+        const lf_loss_params *params
         void *loss_out
         void *grad_out
         double grad_scale
         int mode
+        double *counts
 
-    ctypedef double (*lf_ew_fn)(const lf_ew_args *) noexcept nogil
-    ctypedef struct lf_ew_entry:
+    ctypedef double (*lf_loss_fn)(const lf_loss_args *) noexcept nogil
+    ctypedef struct lf_loss_entry:
         const char *name
-        lf_ew_fn f32
-        lf_ew_fn f64
-    const lf_ew_entry *lf_ew_regression()
-    const lf_ew_entry *lf_ew_classification()
+        const char *params
+        lf_loss_fn f32
+        lf_loss_fn f64
+    const lf_loss_entry *lf_ew_regression()
+    const lf_loss_entry *lf_ew_classification()
+    const lf_loss_entry *lf_rw_classification()
 
     ctypedef struct lf_count_entry:
-        const char *name
         int64_t (*f32)(const float *, int64_t) noexcept nogil
         int64_t (*f64)(const double *, int64_t) noexcept nogil
-    const lf_count_entry *lf_cls_checks()
-
-    ctypedef struct lf_rw_args:
-        const void *y_true
-        const void *y_pred
-        const void *weight
-        int64_t n
-        int64_t n_classes
-        double params[4]
-        void *loss_out
-        void *grad_out
-        double grad_scale
-        int mode
-
-    ctypedef double (*lf_rw_fn)(const lf_rw_args *) noexcept nogil
-    ctypedef struct lf_rw_entry:
-        const char *name
-        lf_rw_fn f32
-        lf_rw_fn f64
-    const lf_rw_entry *lf_rw_classification()
+    const lf_count_entry *lf_outside_unit()
 
     ctypedef void (*lf_unary_f32)(const float *, float *, int64_t) noexcept nogil
     ctypedef void (*lf_unary_f64)(const double *, double *, int64_t) noexcept nogil

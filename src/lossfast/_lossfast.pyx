@@ -12,6 +12,7 @@ ctypedef fused floating:
 lf_dispatch_init()
 
 include "_config.pxi"
+include "_kernels.pxi"
 include "_losses.pxi"
 include "_activations.pxi"
 include "_optim.pxi"

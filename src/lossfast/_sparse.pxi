@@ -50,9 +50,9 @@ cdef int _csr_view(lf_csr *X, const floating[::1] data, indices, indptr, int64_t
 
 def csr_loss_gradient(const floating[::1] data, indices, indptr, int64_t d, y,
                       const floating[::1] weight, const double[:, ::1] coef,
-                      const double[::1] intercept, int kind, int family, int index,
-                      double p0, double p1, double p2, double p3, double[:, ::1] grad_coef,
-                      double[::1] grad_intercept, floating[:, ::1] z_out):
+                      const double[::1] intercept, Kernel kernel, LossParams params,
+                      double[:, ::1] grad_coef, double[::1] grad_intercept,
+                      floating[:, ::1] z_out):
     """lm_loss_gradient (see _linear_model.pxi) for CSR X given by its arrays."""
     cdef lf_csr X
     cdef lf_lm_loss_args a
@@ -71,16 +71,12 @@ def csr_loss_gradient(const floating[::1] data, indices, indptr, int64_t d, y,
     a.weight = &weight[0] if weight is not None and weight.shape[0] else NULL
     a.coef = &coef[0, 0] if a.k and d else NULL
     a.intercept = &intercept[0] if intercept is not None and intercept.shape[0] else NULL
-    a.ew = NULL
-    a.rw = NULL
-    if kind == LM_KIND_ELEMENTWISE:
-        a.ew = (_ew_table(family) + index).f64
-    else:
-        a.rw = (_rw_table(family) + index).f64
-    a.params[0] = p0
-    a.params[1] = p1
-    a.params[2] = p2
-    a.params[3] = p3
+    if kernel.kind != "loss":
+        raise ValueError(f"{kernel.name!r} is not a loss kernel")
+    # the float64 loss kernel for either dtype: per-block losses are float64
+    a.loss = kernel.loss_fn(False)
+    a.rowwise = 1 if kernel.rowwise else 0
+    a.params = &params.p
     a.grad_coef = NULL
     if grad_coef is not None and grad_coef.shape[0] * grad_coef.shape[1]:
         a.grad_coef = &grad_coef[0, 0]

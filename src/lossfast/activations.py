@@ -1,4 +1,4 @@
-"""Activations and their backward passes (SPEC 2.2), on NumPy arrays.
+"""Activations and their backward passes (docs/activations.md), on NumPy arrays.
 
 Forward functions take ``x`` and return ``f(x)``; each has a matching
 ``<name>_backward`` taking the upstream gradient ``grad_out`` and returning
@@ -25,16 +25,7 @@ __all__ = ["sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "relu", "relu
            "leaky_relu", "leaky_relu_backward", "softmax", "softmax_backward", "log_softmax",
            "log_softmax_backward"]
 
-_INDEX = {}
-
-
-def _index(name):
-    if not _INDEX:
-        _INDEX.update({n: i for i, n in enumerate(_core.act_names())})
-    return _INDEX[name]
-
-
-def _prepare(name, x, grad_out, x_name):
+def _prepare(x, grad_out, x_name):
     x = as_array(x, x_name)
     if grad_out is None:
         dtype = compute_dtype(x)
@@ -45,17 +36,18 @@ def _prepare(name, x, grad_out, x_name):
     return as_contiguous(x, dtype), as_contiguous(g, dtype), dtype
 
 
-def _run(name, x, grad_out, out, x_name, n_cols=None, param=0.0):
+def _run(name, x, grad_out, out, x_name, n_cols=None, negative_slope=0.0):
     """Elementwise kernels (n_cols None) or row-wise ones along the last axis."""
-    xc, gc, dtype = _prepare(name, x, grad_out, x_name)
+    xc, gc, dtype = _prepare(x, grad_out, x_name)
     shape = xc.shape
     direct = out is not None and check_out(out, shape, dtype, contiguous=False).flags.c_contiguous
     res = out if direct else np.empty(shape, dtype=dtype)
     n = xc.size
     if n:
         cols = 1 if n_cols is None else n_cols
-        _core.act_run(_index(name), xc.reshape(-1), None if gc is None else gc.reshape(-1),
-                      res.reshape(-1), n // cols, cols, param)
+        _core.act_run(_core.kernel("activation", name), xc.reshape(-1),
+                      None if gc is None else gc.reshape(-1), res.reshape(-1), n // cols, cols,
+                      negative_slope)
     if out is not None and not direct:
         np.copyto(out, res)
         return out
@@ -126,13 +118,13 @@ def _slope(negative_slope):
 
 def leaky_relu(x, negative_slope=0.01, out=None):
     """``x`` where ``x > 0``, else ``negative_slope * x`` (PyTorch's default slope 0.01)."""
-    return _run("leaky_relu", x, None, out, "x", param=_slope(negative_slope))
+    return _run("leaky_relu", x, None, out, "x", negative_slope=_slope(negative_slope))
 
 
 def leaky_relu_backward(x, grad_out, negative_slope=0.01, out=None):
     """Gradient through leaky_relu from its input ``x``: ``grad_out`` where
     ``x > 0``, else ``negative_slope * grad_out``."""
-    return _run("leaky_relu_backward", x, grad_out, out, "x", param=_slope(negative_slope))
+    return _run("leaky_relu_backward", x, grad_out, out, "x", negative_slope=_slope(negative_slope))
 
 
 def softmax(x, axis=-1, out=None):

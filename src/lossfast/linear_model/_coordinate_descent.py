@@ -168,8 +168,8 @@ def _residual_pass(X, y_col, sw, w, mom, c):
     centring correction X_c^T W' r = X^T W' r - mean(X) sum(W' r)."""
     global _MSE
     if _MSE is None:
-        from ._objective import KIND_ELEMENTWISE, LossSpec
-        _MSE = LossSpec(KIND_ELEMENTWISE, 0, "mse")
+        from ._objective import LossSpec
+        _MSE = LossSpec("mse")
     d = X.shape[1]
     x_mean = mom["x_mean"]
     b0 = np.array([mom["y_mean"][c] - float(x_mean @ w)])
@@ -177,7 +177,7 @@ def _residual_pass(X, y_col, sw, w, mom, c):
     gb = np.empty(1)
     s = _MSE
     loss = _core.lm_loss_gradient(X, y_col, sw, np.ascontiguousarray(w.reshape(1, d)), b0,
-                                  s.kind, s.family, s.index, *s.params, gc, gb, None)
+                                  s.kernel, s.params, gc, gb, None)
     scale = mom["scale"]
     xtr = -0.5 * scale * (gc[0] - x_mean * gb[0])
     rr = scale * loss

@@ -11,7 +11,7 @@ from ._base import (ConvergenceWarning, LinAlgWarning, _as_float_array, _Estimat
                     run_solver, sk_compatible, validate_sample_weight)
 from ._base import available_if
 from ._matrix import DenseMatrix, design_matrix, shift_estimate
-from ._objective import KIND_ELEMENTWISE, LinearObjective, LossSpec
+from ._objective import LinearObjective, LossSpec
 from ._solvers import cholesky_solve, resolve_solver
 
 _LOSS_ALIASES = {"squared_error": "mse", "absolute_error": "mae"}
@@ -31,10 +31,10 @@ def _resolve_loss(loss):
     if isinstance(obj, L.RootMeanSquaredError):
         raise ValueError("loss='rmse' is not a sum over samples; use loss='squared_error', "
                          "which has the same minimiser")
-    if not isinstance(obj, L.ElementwiseLoss) or obj._family != 0:
+    if not isinstance(obj, L.ElementwiseLoss) or obj.__module__ != L.MeanSquaredError.__module__:
         raise ValueError(f"LinearRegression needs an elementwise regression loss, got {obj!r}")
     kind = "squared_error" if type(obj) is L.MeanSquaredError else "regression"
-    return obj, LossSpec(KIND_ELEMENTWISE, obj._family, obj._kernel, obj._params()), kind
+    return obj, LossSpec.of(obj), kind
 
 
 def fit_normal_equation(X, Y, sample_weight, alpha, fit_intercept, positive=False):

@@ -12,7 +12,7 @@ from ._base import (DataConversionWarning, _Estimator, _is_sparse, check_consist
                     run_solver, sk_compatible, validate_sample_weight)
 from ._base import available_if
 from ._matrix import design_matrix
-from ._objective import KIND_ELEMENTWISE, KIND_ROWWISE, LinearObjective, LossSpec
+from ._objective import LinearObjective, LossSpec
 from ._solvers import OBJECTIVE_FORMAT, resolve_solver
 
 
@@ -102,8 +102,8 @@ def _loss_of(n_classes):
     """(k, LossSpec): binary cross-entropy from one logit for two classes,
     softmax cross-entropy of n_classes logits for more."""
     if n_classes == 2:
-        return 1, LossSpec(KIND_ELEMENTWISE, 1, "bce_logits", (1.0, 1.0, 0.0, 0.0))
-    return n_classes, LossSpec(KIND_ROWWISE, 0, "softmax_xent_sparse")
+        return 1, LossSpec("bce_logits", {"pos_weight": 1.0, "label_smoothing": 0.0})
+    return n_classes, LossSpec("softmax_xent_sparse")
 
 
 def _map_scores(fn, s, n_out):

@@ -98,8 +98,8 @@ class DenseMatrix:
         intercept = None if intercept is None else np.ascontiguousarray(intercept,
                                                                         dtype=np.float64)
         val = _core.lm_loss_gradient(
-            self.X, y, sample_weight, coef, intercept, spec.kind, spec.family, spec.index,
-            *spec.params, gc if grad else None,
+            self.X, y, sample_weight, coef, intercept, spec.kernel, spec.params,
+            gc if grad else None,
             gb if grad and intercept is not None else None, z_out)
         if grad and intercept is None:
             gb[:] = 0.0

@@ -162,17 +162,17 @@ def logistic_problem(X, y_idx, n_classes, *, C=1.0, l1_ratio=1.0, sample_weight=
     log class frequencies (multinomial) of the weighted labels, the optimum
     of the intercept-only model (glmnet's start).
     """
-    from ._objective import KIND_ELEMENTWISE, KIND_ROWWISE, LossSpec
+    from ._objective import LossSpec
     X = np.ascontiguousarray(X)
     n, d = X.shape
     if n_classes == 2:
         k = 1
         y_kernel = (np.asarray(y_idx) == 1).astype(X.dtype).reshape(n, 1)
-        spec = LossSpec(KIND_ELEMENTWISE, 1, "bce_logits", (1.0, 1.0, 0.0, 0.0))
+        spec = LossSpec("bce_logits", {"pos_weight": 1.0, "label_smoothing": 0.0})
     else:
         k = n_classes
         y_kernel = np.ascontiguousarray(y_idx, dtype=np.int64)
-        spec = LossSpec(KIND_ROWWISE, 0, "softmax_xent_sparse")
+        spec = LossSpec("softmax_xent_sparse")
     sw = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=X.dtype)
     fi = bool(fit_intercept)
     d1 = d + (1 if fi else 0)
@@ -195,8 +195,7 @@ def logistic_problem(X, y_idx, n_classes, *, C=1.0, l1_ratio=1.0, sample_weight=
         gb = np.empty(k) if fi else None
         val = _core.lm_loss_gradient(X, y_kernel, sw, np.ascontiguousarray(coef),
                                      None if b is None else np.ascontiguousarray(b),
-                                     spec.kind, spec.family, spec.index, *spec.params, gc, gb,
-                                     Z)
+                                     spec.kernel, spec.params, gc, gb, Z)
         w = theta[:kd]
         f = val / norm + 0.5 * ridge * float(w @ w)
         g = np.empty(n_params)

@@ -35,35 +35,45 @@ import numpy as np
 
 from .. import _lossfast as _core
 
-KIND_ELEMENTWISE = _core.LM_KIND_ELEMENTWISE
-KIND_ROWWISE = _core.LM_KIND_ROWWISE
-
-_INDEX = {}
-
-
-def kernel_index(kind, family, name):
-    """Index of loss `name` in the elementwise / row-wise table `family`."""
-    key = (kind, family, name)
-    if key not in _INDEX:
-        names = (_core.ew_names(family) if kind == KIND_ELEMENTWISE
-                 else _core.rw_names(family))
-        if name not in names:
-            raise NotImplementedError(f"no C loss kernel {name!r} in this build")
-        _INDEX[key] = names.index(name)
-    return _INDEX[key]
-
-
 class LossSpec:
-    """Which loss-engine entry a model uses, with its parameters p0..p3."""
-    __slots__ = ("kind", "family", "name", "index", "params")
+    """The loss-engine kernel a model uses, by name, with its named
+    hyper-parameters (the fields of lf_loss_params the kernel reads, e.g.
+    ``LossSpec("huber", {"delta": 1.0})``), packed once for the C kernel."""
+    __slots__ = ("kernel", "params")
 
-    def __init__(self, kind, family, name, params=(0.0, 0.0, 0.0, 0.0)):
-        self.kind = kind
-        self.family = family
-        self.name = name
-        self.index = kernel_index(kind, family, name)
-        p = tuple(float(v) for v in params) + (0.0,) * (4 - len(params))
-        self.params = p[:4]
+    def __init__(self, name, params=None):
+        self.kernel = _core.kernel("loss", name)
+        self.params = _core.LossParams(self.kernel, params)
+
+    @classmethod
+    def of(cls, loss):
+        """The spec of an elementwise or row-wise lossfast loss object."""
+        return cls(loss._kernel_name(), loss._kernel_params())
+
+    @property
+    def name(self):
+        return self.kernel.name
+
+    def _key(self):
+        return self.kernel.name, tuple(sorted(self.params.values.items()))
+
+    def __reduce__(self):
+        # rebuilt by name in another process (Dask workers)
+        return LossSpec, (self.kernel.name, dict(self.params.values))
+
+    def __dask_tokenize__(self):
+        return ("lossfast.LossSpec",) + self._key()
+
+    def __eq__(self, other):
+        return isinstance(other, LossSpec) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    @property
+    def rowwise(self):
+        """True for a row-wise (softmax family) kernel: y is int64 labels."""
+        return self.kernel.rowwise
 
 
 def _softmax(Z):

@@ -93,8 +93,8 @@ class CSRMatrix:
         if intercept is not None:
             intercept = np.ascontiguousarray(intercept, dtype=np.float64)
         val = _core.csr_loss_gradient(
-            *self._arrays(), y, sample_weight, coef, intercept, spec.kind, spec.family,
-            spec.index, *spec.params, gc if grad else None,
+            *self._arrays(), y, sample_weight, coef, intercept, spec.kernel, spec.params,
+            gc if grad else None,
             gb if grad and intercept is not None else None, z_out)
         if grad and intercept is None:
             gb[:] = 0.0

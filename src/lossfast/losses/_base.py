@@ -3,9 +3,12 @@ functional shortcuts.
 
 A loss is a class whose ``__init__`` takes its hyper-parameters (validated
 there: a bad value is a ValueError when the object is built) and which offers
-``loss``, ``__call__``, ``gradient`` and ``loss_gradient``.  Elementwise losses
-need nothing but the name of their C definition and a ``_params()`` method:
-``ElementwiseLoss`` supplies everything else on top of the one C driver.
+``loss``, ``__call__``, ``gradient`` and ``loss_gradient``.  A loss declares
+its hyper-parameters once, as ``_parameters = {"name": Param(default, check)}``:
+``__init__`` (signature, validation), ``get_config``, ``repr`` and the named
+parameters of its C kernel all come from that declaration.  An elementwise
+loss needs nothing else but the name of its C definition (``_kernel``):
+``ElementwiseLoss`` supplies the rest on top of the one C driver.
 """
 import numpy as np
 
@@ -14,6 +17,37 @@ from .._validation import (as_array, as_contiguous, check_out, check_reduction,
                            check_same_shape, compute_dtype, sample_weight_rows)
 
 _REGISTRY = {}
+
+
+class Param:
+    """One hyper-parameter of a loss, declared once.
+
+    ``default`` is its default value; ``check(value, name)`` validates and
+    normalises a value (raising ValueError / TypeError / NotImplementedError);
+    ``c`` says how it reaches the C kernel: True (as a float field of the same
+    name of lf_loss_params, csrc/lossfast.h), False (a Python-side choice,
+    such as ``from_logits``, which picks the kernel), or a function mapping the
+    value to that float (``None`` -> 1.0 for ``pos_weight``, for example).
+    """
+    __slots__ = ("default", "check", "c")
+
+    def __init__(self, default, check, c=True):
+        self.default = default
+        self.check = check
+        self.c = c
+
+
+def _make_init(parameters):
+    """An ``__init__(self, <name>=<default>, ...)`` that validates each declared
+    parameter with its check and stores it on the instance (source generated,
+    as dataclasses do, so the signature is a real one)."""
+    names = list(parameters)
+    args = "".join(f", {n}=_defaults[{n!r}]" for n in names)
+    body = "".join(f"    self.{n} = _params[{n!r}].check({n}, {n!r})\n" for n in names)
+    src = f"def __init__(self{args}):\n" + (body or "    pass\n")
+    env = {"_defaults": {n: p.default for n, p in parameters.items()}, "_params": parameters}
+    exec(src, env)
+    return env["__init__"]
 
 
 def register(cls):
@@ -87,6 +121,16 @@ class Loss:
 
     name = None
     aliases = ()
+    _parameters = {}
+    # the C kernel: a name, or a pair (from logits, from probabilities) that
+    # the ``from_logits`` parameter chooses between
+    _kernel = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "_parameters" in cls.__dict__ and "__init__" not in cls.__dict__:
+            cls.__init__ = _make_init(cls._parameters)
+            cls.__init__.__qualname__ = f"{cls.__qualname__}.__init__"
 
     def _evaluate(self, y_true, y_pred, sample_weight, reduction, want_loss, want_grad, out):
         """(loss or None, gradient or None): what every public method calls."""
@@ -105,8 +149,23 @@ class Loss:
         return self.loss(y_true, y_pred, sample_weight=sample_weight, reduction=reduction)
 
     def get_config(self):
-        """The hyper-parameters given to ``__init__``."""
-        return {}
+        """The hyper-parameters given to ``__init__`` (as validated)."""
+        return {n: getattr(self, n) for n in self._parameters}
+
+    def _kernel_name(self):
+        k = self._kernel
+        return k if k is None or isinstance(k, str) else k[0 if self.from_logits else 1]
+
+    def _kernel_params(self):
+        """The named parameters of the C kernel (the fields of lf_loss_params
+        it reads), from the declaration."""
+        out = {}
+        for n, p in self._parameters.items():
+            if p.c is True:
+                out[n] = float(getattr(self, n))
+            elif p.c:
+                out[n] = float(p.c(getattr(self, n)))
+        return out
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
@@ -142,29 +201,32 @@ def reduce_with(run, reduction, want_loss, want_grad, *, n_items, total, loss_sh
     return s * scale if want_loss else None
 
 
+def loss_kernel(name):
+    """The C loss kernel `name` (the one lookup of every loss engine)."""
+    return _core.kernel("loss", name)
+
+
 class ElementwiseLoss(Loss):
     """A loss computed element by element by the C driver (csrc/lf_elementwise.h).
 
-    Subclasses set ``_family`` / ``_kernel`` (the C table and the name of the
-    definition) and return the C parameters p0..p3 from ``_params``.
+    Subclasses name their C definition (``_kernel``) and declare their
+    hyper-parameters (``_parameters``).  A loss whose C kernel checks its inputs sets
+    ``_checked`` and interprets the counts in ``_check_counts``: the check is
+    part of the kernel's pass over memory.
     """
 
-    _family = 0
-    _kernel = None
+    _checked = False
 
-    def _params(self):
-        return (0.0, 0.0, 0.0, 0.0)
-
-    @classmethod
-    def _index(cls):
-        return _kernel_index(cls._family, cls._kernel)
-
-    def _run(self, prep, mode, loss_out=None, grad_out=None, grad_scale=1.0):
-        p = self._params()
-        return _core.ew_run(self._family, self._index(), prep.y_true, prep.y_pred, prep.weight,
-                            prep.n_cols, p[0], p[1], p[2], p[3], mode,
+    def _run(self, prep, mode, loss_out=None, grad_out=None, grad_scale=1.0, counts=None):
+        k = loss_kernel(self._kernel_name())
+        return _core.ew_run(k, _core.LossParams(k, self._kernel_params()), prep.y_true,
+                            prep.y_pred, prep.weight, prep.n_cols, mode,
                             None if loss_out is None else loss_out.reshape(-1),
-                            None if grad_out is None else grad_out.reshape(-1), grad_scale)
+                            None if grad_out is None else grad_out.reshape(-1), grad_scale,
+                            counts)
+
+    def _check_counts(self, prep, counts):
+        """Raise for what the kernel's check counted (see lossfast.h, LF_CHECK)."""
 
     def _evaluate(self, y_true, y_pred, sample_weight, reduction, want_loss, want_grad, out):
         check_reduction(reduction)
@@ -173,24 +235,15 @@ class ElementwiseLoss(Loss):
         if want_grad:
             grad = (np.empty(prep.shape, dtype=prep.dtype) if out is None
                     else check_out(out, prep.shape, prep.dtype))
-        loss = reduce_with(lambda mode, loss_out, scale: self._run(prep, mode, loss_out, grad,
-                                                                   scale),
+        counts = np.zeros(3) if self._checked else None
+        check = _core.MODE_CHECK if self._checked else 0
+        loss = reduce_with(lambda mode, loss_out, scale: self._run(prep, mode | check, loss_out,
+                                                                   grad, scale, counts),
                            reduction, want_loss, want_grad, n_items=prep.y_pred.size,
                            total=prep.total, loss_shape=prep.shape, dtype=prep.dtype)
+        if counts is not None and prep.y_pred.size:
+            self._check_counts(prep, counts)
         return loss, grad
-
-
-_INDEX_CACHE = {}
-
-
-def _kernel_index(family, kernel):
-    key = (family, kernel)
-    if key not in _INDEX_CACHE:
-        names = _core.ew_names(family)
-        if kernel not in names:
-            raise NotImplementedError(f"no C kernel {kernel!r} in family {family}")
-        _INDEX_CACHE[key] = names.index(kernel)
-    return _INDEX_CACHE[key]
 
 
 def functional(cls):

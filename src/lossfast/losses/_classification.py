@@ -1,4 +1,4 @@
-"""Classification losses (SPEC 2.1).
+"""Classification losses (docs/losses.md).
 
 Binary losses are elementwise (one prediction per element, ``"mean"`` averages
 over all elements); the categorical family (categorical / sparse categorical
@@ -13,7 +13,11 @@ across rows).
 
 Probabilities (``from_logits=False``) are clipped to ``[1e-7, 1 - 1e-7]`` as
 Keras does, and the gradient is 0 where a probability lies outside that range
-(Keras' clip).  A probability outside [0, 1] is a ValueError; NaN gives NaN.
+(Keras' clip).  A probability outside [0, 1], a binary label outside [0, 1]
+(soft labels inside it are fine) or a margin-loss label outside {-1, 0, 1} is a
+ValueError; the elementwise kernels check their inputs in the same pass that
+computes the loss (no extra pass over memory), and a call whose arguments look
+swapped gets a message naming the ``(y_true, y_pred)`` order.  NaN gives NaN.
 """
 import math
 
@@ -22,44 +26,40 @@ import numpy as np
 from .. import _lossfast as _core
 from .._validation import (as_array, as_contiguous, check_out, check_reduction,
                            check_same_shape, compute_dtype, sample_weight_rows)
-from ._base import ElementwiseLoss, Loss, _kernel_index, functional, reduce_with, register
+from ._base import ElementwiseLoss, Loss, Param, functional, loss_kernel, reduce_with, register
 
-_EW_FAMILY = 1   # _core.EW_FAMILIES.index("classification")
-_RW_FAMILY = 0   # _core.RW_FAMILIES.index("classification")
 EPSILON = 1e-7   # Keras' epsilon: the clip of probabilities
-
-_RW_INDEX = {}
-
-
-def _rw_index(kernel):
-    if kernel not in _RW_INDEX:
-        names = _core.rw_names(_RW_FAMILY)
-        if kernel not in names:
-            raise NotImplementedError(f"no C row-wise kernel {kernel!r}")
-        _RW_INDEX[kernel] = names.index(kernel)
-    return _RW_INDEX[kernel]
+_NO_PARAMS = _core.LossParams(loss_kernel("kl_div"))
 
 
 # ------------------------------------------------------------------ checks
 
+def _example(flat, mask):
+    return flat[mask][0].item()
+
+
+def _probabilities_error(arr, name, bad):
+    flat = arr.reshape(-1)
+    example = _example(flat, (flat < 0) | (flat > 1))
+    return ValueError(f"{name} must hold probabilities in [0, 1] (from_logits=False); "
+                      f"{bad} value(s) are outside, e.g. {example!r}.  Pass "
+                      "from_logits=True for raw scores")
+
+
 def _check_probabilities(arr, name):
-    """ValueError if a (flat, contiguous, float) array holds values outside [0, 1]."""
-    bad = _core.cls_check("outside_unit", arr.reshape(-1))
+    """ValueError if a (flat, contiguous, float) array holds values outside [0, 1]
+    (the row-wise losses' check: one parallel counting pass)."""
+    bad = _core.outside_unit(arr.reshape(-1))
     if bad:
-        flat = arr.reshape(-1)
-        example = flat[(flat < 0) | (flat > 1)][0]
-        raise ValueError(f"{name} must hold probabilities in [0, 1] (from_logits=False); "
-                         f"{bad} value(s) are outside, e.g. {example!r}.  Pass "
-                         "from_logits=True for raw scores")
+        raise _probabilities_error(arr, name, bad)
 
 
-def _check_sign_labels(arr, name="y_true"):
-    bad = _core.cls_check("not_sign_label", arr.reshape(-1))
-    if bad:
-        flat = arr.reshape(-1)
-        example = flat[(flat == flat) & (flat != -1) & (flat != 0) & (flat != 1)][0]
-        raise ValueError(f"{name} must hold labels -1/+1 (or 0/1); {bad} value(s) are not, "
-                         f"e.g. {example!r}")
+def _only_labels(flat, labels):
+    return bool(np.isin(flat, labels).all()) if flat.size else False
+
+
+_SWAP_HINT = ("  The arguments look swapped: y_pred holds only labels {labels}; the order "
+              "is (y_true, y_pred)")
 
 
 def _check_unit_interval(value, name):
@@ -69,6 +69,20 @@ def _check_unit_interval(value, name):
     return value
 
 
+def _check_unit_or_none(value, name):
+    return None if value is None else _check_unit_interval(value, name)
+
+
+def _check_pos_weight(value, name):
+    if value is None:
+        return None
+    pw = np.asarray(value, dtype=np.float64)
+    if pw.size != 1:
+        raise NotImplementedError("pos_weight must be a scalar: a per-class pos_weight vector "
+                                  "is not supported")
+    return _check_nonnegative(pw.reshape(-1)[0], name)
+
+
 def _check_nonnegative(value, name):
     value = float(value)
     if not (value >= 0 and math.isfinite(value)):
@@ -76,7 +90,7 @@ def _check_nonnegative(value, name):
     return value
 
 
-def _check_from_logits(value):
+def _check_from_logits(value, name="from_logits"):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"from_logits must be True or False, got {value!r}")
     return bool(value)
@@ -129,30 +143,45 @@ def class_indices(y_true, batch_shape, n_classes):
 # ----------------------------------------------------------- elementwise
 
 class _ElementwiseClassification(ElementwiseLoss):
-    """Elementwise classification loss: picks its C kernel per instance and
-    checks its inputs (``_check_inputs``) before the C driver runs."""
-
-    _family = _EW_FAMILY
-
-    def _kernel_name(self):
-        return self._kernel
-
-    def _index(self):
-        return _kernel_index(self._family, self._kernel_name())
-
-    def _check_inputs(self, y_true, y_pred):
-        pass
+    """Elementwise classification loss: both inputs converted to one dtype,
+    the kernel picked per instance; with ``_checked`` the kernel checks the
+    inputs in its own pass and ``_check_counts`` turns its counts into a
+    ValueError."""
 
     def _evaluate(self, y_true, y_pred, sample_weight, reduction, want_loss, want_grad, out):
         check_reduction(reduction)
         y_true, y_pred = _convert_pair(y_true, y_pred)
-        self._check_inputs(y_true, y_pred)
         return super()._evaluate(y_true, y_pred, sample_weight, reduction, want_loss,
                                  want_grad, out)
 
 
+class _BinaryLoss(_ElementwiseClassification):
+    """Binary losses of labels in [0, 1] (0/1 or soft) and logits or
+    probabilities: the kernel counts labels (and, from probabilities,
+    predictions) outside [0, 1], predictions that are exactly 0 or 1 and labels
+    strictly inside (0, 1), which tells a swapped call."""
+
+    _checked = True
+
+    def _check_counts(self, prep, counts):
+        bad, hard_pred, soft_true = counts
+        flat_t, flat_p = prep.y_true, prep.y_pred
+        if bad:  # the error path: find what to report
+            t_bad = (flat_t < 0) | (flat_t > 1)
+            if t_bad.any():
+                hint = _SWAP_HINT.format(labels="0/1") if _only_labels(flat_p, (0, 1)) else ""
+                raise ValueError(f"y_true must hold labels in [0, 1] (0/1 or soft labels); "
+                                 f"{int(t_bad.sum())} value(s) are outside, e.g. "
+                                 f"{_example(flat_t, t_bad)!r}.{hint}")
+            raise _probabilities_error(flat_p, "y_pred", int(bad))
+        if hard_pred == flat_p.size and soft_true > 0:
+            raise ValueError("y_pred holds only 0/1 labels while y_true holds values strictly "
+                             "between 0 and 1: the arguments look swapped; the order is "
+                             "(y_true, y_pred)")
+
+
 @register
-class BinaryCrossEntropy(_ElementwiseClassification):
+class BinaryCrossEntropy(_BinaryLoss):
     """Binary cross-entropy (log loss) of 0/1 (or soft) targets.
 
     With ``t = y_true * (1 - label_smoothing) + label_smoothing / 2`` and
@@ -170,45 +199,25 @@ class BinaryCrossEntropy(_ElementwiseClassification):
       ``((1 - t) p - w t (1 - p)) / (p (1 - p))`` inside the clip range and 0
       outside it.  Probabilities outside [0, 1] are a ValueError.
 
-    ``pos_weight`` is a scalar >= 0 weighting the positive term (PyTorch's
-    per-class tensor form is not supported: NotImplementedError); with
-    probabilities it weights ``t log p`` the same way.  ``label_smoothing`` in
-    [0, 1] (Keras).
+    Labels outside [0, 1] are a ValueError (soft labels inside are fine), and
+    so is a call that looks swapped (``y_pred`` only 0/1 while ``y_true``
+    holds values strictly between 0 and 1).  ``pos_weight`` is a scalar >= 0
+    weighting the positive term (PyTorch's per-class tensor form is not
+    supported: NotImplementedError); with probabilities it weights
+    ``t log p`` the same way.  ``label_smoothing`` in [0, 1] (Keras).
     """
     name, aliases = "bce", ("log_loss", "logistic", "binary_crossentropy",
                             "binary_cross_entropy")
-
-    def __init__(self, from_logits=False, pos_weight=None, label_smoothing=0.0):
-        self.from_logits = _check_from_logits(from_logits)
-        if pos_weight is not None:
-            pw = np.asarray(pos_weight, dtype=np.float64)
-            if pw.size != 1:
-                raise NotImplementedError(
-                    "pos_weight must be a scalar: a per-class pos_weight vector is not "
-                    "supported")
-            pos_weight = _check_nonnegative(pw.reshape(-1)[0], "pos_weight")
-        self.pos_weight = pos_weight
-        self.label_smoothing = _check_unit_interval(label_smoothing, "label_smoothing")
-
-    def _kernel_name(self):
-        return "bce_logits" if self.from_logits else "bce_prob"
-
-    def _params(self):
-        pw = 1.0 if self.pos_weight is None else self.pos_weight
-        ls = self.label_smoothing
-        return (pw, 1.0 - ls, 0.5 * ls, 0.0)
-
-    def _check_inputs(self, y_true, y_pred):
-        if not self.from_logits:
-            _check_probabilities(y_pred, "y_pred")
-
-    def get_config(self):
-        return {"from_logits": self.from_logits, "pos_weight": self.pos_weight,
-                "label_smoothing": self.label_smoothing}
+    _kernel = ("bce_logits", "bce_prob")
+    _parameters = {
+        "from_logits": Param(False, _check_from_logits, c=False),
+        "pos_weight": Param(None, _check_pos_weight, c=lambda v: 1.0 if v is None else v),
+        "label_smoothing": Param(0.0, _check_unit_interval),
+    }
 
 
 @register
-class BinaryFocal(_ElementwiseClassification):
+class BinaryFocal(_BinaryLoss):
     """Binary focal loss (torchvision ``sigmoid_focal_loss``, Keras
     ``BinaryFocalCrossentropy``).
 
@@ -220,38 +229,33 @@ class BinaryFocal(_ElementwiseClassification):
     (torchvision's ``alpha=-1``).  ``gamma >= 0``, ``alpha`` in [0, 1].  The
     gradient is exact (also through ``(1 - p_t)**gamma``); with probabilities
     it is 0 outside the clip range.  Defaults are torchvision's
-    (``gamma=2``, ``alpha=0.25``).
+    (``gamma=2``, ``alpha=0.25``).  Labels are checked as for
+    :class:`BinaryCrossEntropy`.
     """
     name, aliases = "focal", ("binary_focal", "focal_loss", "sigmoid_focal")
-
-    def __init__(self, gamma=2.0, alpha=0.25, from_logits=False):
-        self.gamma = _check_nonnegative(gamma, "gamma")
-        self.alpha = None if alpha is None else _check_unit_interval(alpha, "alpha")
-        self.from_logits = _check_from_logits(from_logits)
-
-    def _kernel_name(self):
-        return "focal_logits" if self.from_logits else "focal_prob"
-
-    def _params(self):
-        zero_pow = 1.0 if self.gamma == 0 else 0.0   # 0**gamma
-        if self.alpha is None:
-            return (self.gamma, 1.0, 1.0, zero_pow)
-        return (self.gamma, self.alpha, 1.0 - self.alpha, zero_pow)
-
-    def _check_inputs(self, y_true, y_pred):
-        if not self.from_logits:
-            _check_probabilities(y_pred, "y_pred")
-
-    def get_config(self):
-        return {"gamma": self.gamma, "alpha": self.alpha, "from_logits": self.from_logits}
+    _kernel = ("focal_logits", "focal_prob")
+    _parameters = {
+        "gamma": Param(2.0, _check_nonnegative),
+        "alpha": Param(0.25, _check_unit_or_none, c=lambda v: math.nan if v is None else v),
+        "from_logits": Param(False, _check_from_logits, c=False),
+    }
 
 
 class _MarginLoss(_ElementwiseClassification):
     """Margin losses of labels t in {-1, +1} and scores f; 0/1 labels are
-    accepted (0 is read as -1).  Other label values are a ValueError."""
+    accepted (0 is read as -1).  Other label values are a ValueError (counted
+    by the kernel in its pass)."""
 
-    def _check_inputs(self, y_true, y_pred):
-        _check_sign_labels(y_true)
+    _checked = True
+
+    def _check_counts(self, prep, counts):
+        if counts[0]:
+            flat_t, flat_p = prep.y_true, prep.y_pred
+            bad = (flat_t == flat_t) & (flat_t != -1) & (flat_t != 0) & (flat_t != 1)
+            hint = (_SWAP_HINT.format(labels="-1/0/+1") if _only_labels(flat_p, (-1, 0, 1))
+                    else "")
+            raise ValueError(f"y_true must hold labels -1/+1 (or 0/1); {int(counts[0])} "
+                             f"value(s) are not, e.g. {_example(flat_t, bad)!r}.{hint}")
 
 
 @register
@@ -322,27 +326,22 @@ class RowwiseLoss(Loss):
     ``"mean"`` averages over rows (weighted: sum(w l) / sum(w) with one weight
     per row); ``"none"`` returns one value per row (shape ``y_pred.shape[:-1]``).
 
-    Subclasses set ``_sparse`` (y_true holds class indices) and return the C
-    kernel's name from ``_kernel_name`` and its parameters from ``_params(C)``.
+    Subclasses set ``_sparse`` (y_true holds class indices), name the C
+    kernel (``_kernel``) and declare their hyper-parameters (``_parameters``).
+    A loss with a (logits, probabilities) kernel pair checks, with
+    probabilities, that y_pred holds values in [0, 1].
     """
 
     _sparse = False
-    _has_gradient = True
-
-    def _kernel_name(self):
-        raise NotImplementedError
-
-    def _params(self, n_classes):
-        return (0.0, 0.0, 0.0, 0.0)
 
     def _check_inputs(self, prep):
-        pass
+        if not (self._kernel is None or isinstance(self._kernel, str) or self.from_logits):
+            _check_probabilities(prep.y_pred, "y_pred")
 
     def _run(self, prep, mode, loss_out, grad_out, grad_scale):
-        p = self._params(prep.C)
-        return _core.rw_run(_RW_FAMILY, _rw_index(self._kernel_name()), prep.y_true,
-                            prep.y_pred, prep.weight, p[0], p[1], p[2], p[3], mode, loss_out,
-                            grad_out, grad_scale)
+        k = loss_kernel(self._kernel_name())
+        return _core.rw_run(k, _core.LossParams(k, self._kernel_params()), prep.y_true,
+                            prep.y_pred, prep.weight, mode, loss_out, grad_out, grad_scale)
 
     def _evaluate(self, y_true, y_pred, sample_weight, reduction, want_loss, want_grad, out):
         check_reduction(reduction)
@@ -379,24 +378,11 @@ class CategoricalCrossEntropy(RowwiseLoss):
     """
     name, aliases = "cce", ("categorical_crossentropy", "categorical_cross_entropy",
                             "softmax_cross_entropy")
-
-    def __init__(self, from_logits=False, label_smoothing=0.0):
-        self.from_logits = _check_from_logits(from_logits)
-        self.label_smoothing = _check_unit_interval(label_smoothing, "label_smoothing")
-
-    def _kernel_name(self):
-        return "softmax_xent" if self.from_logits else "cce_prob"
-
-    def _params(self, n_classes):
-        ls = self.label_smoothing
-        return (1.0 - ls, ls / n_classes if n_classes else 0.0, 0.0, 0.0)
-
-    def _check_inputs(self, prep):
-        if not self.from_logits:
-            _check_probabilities(prep.y_pred, "y_pred")
-
-    def get_config(self):
-        return {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+    _kernel = ("softmax_xent", "cce_prob")
+    _parameters = {
+        "from_logits": Param(False, _check_from_logits, c=False),
+        "label_smoothing": Param(0.0, _check_unit_interval),
+    }
 
 
 @register
@@ -414,20 +400,9 @@ class SparseCategoricalCrossEntropy(RowwiseLoss):
     """
     name, aliases = "sparse_cce", ("sparse_categorical_crossentropy",
                                    "sparse_categorical_cross_entropy")
+    _kernel = ("softmax_xent_sparse", "cce_prob_sparse")
     _sparse = True
-
-    def __init__(self, from_logits=False):
-        self.from_logits = _check_from_logits(from_logits)
-
-    def _kernel_name(self):
-        return "softmax_xent_sparse" if self.from_logits else "cce_prob_sparse"
-
-    def _check_inputs(self, prep):
-        if not self.from_logits:
-            _check_probabilities(prep.y_pred, "y_pred")
-
-    def get_config(self):
-        return {"from_logits": self.from_logits}
+    _parameters = {"from_logits": Param(False, _check_from_logits, c=False)}
 
 
 @register
@@ -439,18 +414,8 @@ class MulticlassHinge(RowwiseLoss):
     ``margin >= 0``."""
     name, aliases = "multiclass_hinge", ("multi_margin", "multiclass_svm", "crammer_singer")
     _sparse = True
-
-    def __init__(self, margin=1.0):
-        self.margin = _check_nonnegative(margin, "margin")
-
-    def _kernel_name(self):
-        return "multi_margin"
-
-    def _params(self, n_classes):
-        return (self.margin, 0.0, 0.0, 0.0)
-
-    def get_config(self):
-        return {"margin": self.margin}
+    _kernel = "multi_margin"
+    _parameters = {"margin": Param(1.0, _check_nonnegative)}
 
 
 @register
@@ -463,25 +428,27 @@ class KLDivergence(RowwiseLoss):
     rows (Keras), not over elements (PyTorch's ``reduction="mean"``)."""
     name, aliases = "kl", ("kl_divergence", "kld", "kullback_leibler_divergence")
 
-    def _check_inputs(self, prep):
-        _check_probabilities(prep.y_pred, "y_pred")
-        _check_probabilities(prep.y_true, "y_true")
-
     def _run(self, prep, mode, loss_out, grad_out, grad_scale):
-        # The terms are independent: the elementwise driver with one weight per
-        # row of C elements sums them; "none" adds up each row afterwards.
-        index = _kernel_index(_EW_FAMILY, "kl_div")
+        # The terms are independent: the elementwise kernel (which checks both
+        # arrays in its pass) with one weight per row of C elements sums them;
+        # "none" adds up each row afterwards.
+        k = loss_kernel("kl_div")
         flat_grad = None if grad_out is None else grad_out.reshape(-1)
-        if mode & _core.MODE_ELEM:
-            terms = np.empty(prep.n * prep.C, dtype=prep.dtype)
-            _core.ew_run(_EW_FAMILY, index, prep.y_true.reshape(-1), prep.y_pred.reshape(-1),
-                         prep.weight, prep.C, 0.0, 0.0, 0.0, 0.0, mode, terms, flat_grad,
-                         grad_scale)
+        counts = np.zeros(3)
+        terms = (np.empty(prep.n * prep.C, dtype=prep.dtype) if mode & _core.MODE_ELEM
+                 else None)
+        s = _core.ew_run(k, _NO_PARAMS, prep.y_true.reshape(-1), prep.y_pred.reshape(-1),
+                         prep.weight, prep.C, mode | _core.MODE_CHECK, terms, flat_grad,
+                         grad_scale, counts)
+        if counts[0]:
+            for arr, name in ((prep.y_pred, "y_pred"), (prep.y_true, "y_true")):
+                flat = arr.reshape(-1)
+                if ((flat < 0) | (flat > 1)).any():
+                    raise _probabilities_error(flat, name, int(((flat < 0) | (flat > 1)).sum()))
+        if terms is not None:
             loss_out[...] = np.sum(terms.reshape(prep.n, prep.C), axis=1, dtype=np.float64)
             return 0.0
-        return _core.ew_run(_EW_FAMILY, index, prep.y_true.reshape(-1), prep.y_pred.reshape(-1),
-                            prep.weight, prep.C, 0.0, 0.0, 0.0, 0.0, mode, None, flat_grad,
-                            grad_scale)
+        return s
 
 
 @register
@@ -521,11 +488,8 @@ class _ZeroOneLabels(_ElementwiseClassification):
 
 
 class _ArgmaxZeroOne(RowwiseLoss):
-    name = "zero_one_argmax"
+    name, _kernel = "zero_one_argmax", "zero_one_argmax"
     _sparse = True
-
-    def _kernel_name(self):
-        return "zero_one_argmax"
 
 
 bce = log_loss = binary_crossentropy = functional(BinaryCrossEntropy)
@@ -538,3 +502,13 @@ sparse_cce = sparse_categorical_crossentropy = functional(SparseCategoricalCross
 multiclass_hinge = functional(MulticlassHinge)
 kl = kl_divergence = functional(KLDivergence)
 zero_one = functional(ZeroOne)
+
+# the public names (lossfast.losses re-exports them)
+__all__ = [
+    "RowwiseLoss", "BinaryCrossEntropy", "BinaryFocal", "CategoricalCrossEntropy",
+    "SparseCategoricalCrossEntropy", "Hinge", "SquaredHinge", "MulticlassHinge", "Perceptron",
+    "ZeroOne", "KLDivergence", "bce", "log_loss", "binary_crossentropy", "focal",
+    "binary_focal", "hinge", "squared_hinge", "perceptron", "cce", "categorical_crossentropy",
+    "sparse_cce", "sparse_categorical_crossentropy", "multiclass_hinge", "kl", "kl_divergence",
+    "zero_one",
+]

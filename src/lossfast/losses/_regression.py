@@ -1,13 +1,21 @@
-"""Regression losses (SPEC 2.1).  With ``r = y_pred - y_true``; each class
-names its per-element loss and derivative; the C definitions are in
+"""Regression losses (docs/losses.md).  With ``r = y_pred - y_true``; each
+class names its per-element loss and derivative; the C definitions are in
 csrc/losses_regression.c."""
 import math
 
 import numpy as np
 
 from .. import _lossfast as _core
-from .._validation import check_open_unit, check_positive, check_reduction
-from ._base import ElementwiseLoss, _Prepared, functional, register
+from .._validation import check_open_unit, check_out, check_positive, check_reduction
+from ._base import ElementwiseLoss, Param, _Prepared, functional, register
+
+
+def _positive(value, name):
+    return check_positive(value, name)
+
+
+def _nonnegative(value, name):
+    return check_positive(value, name, allow_zero=True)
 
 
 @register
@@ -27,15 +35,7 @@ class Huber(ElementwiseLoss):
     """Huber loss: ``0.5 r**2`` if ``|r| <= delta`` else ``delta (|r| - delta/2)``;
     derivative ``clip(r, -delta, delta)``.  ``delta > 0``."""
     name, aliases, _kernel = "huber", ("huber_loss",), "huber"
-
-    def __init__(self, delta=1.0):
-        self.delta = check_positive(delta, "delta")
-
-    def _params(self):
-        return (self.delta, 0.5 * self.delta, 0.0, 0.0)
-
-    def get_config(self):
-        return {"delta": self.delta}
+    _parameters = {"delta": Param(1.0, _positive)}
 
 
 @register
@@ -44,16 +44,7 @@ class SmoothL1(ElementwiseLoss):
     else ``|r| - beta/2``; derivative ``r / beta`` or ``sign(r)``.  ``beta >= 0``;
     ``beta = 0`` is the L1 loss."""
     name, aliases, _kernel = "smooth_l1", ("smoothl1",), "smooth_l1"
-
-    def __init__(self, beta=1.0):
-        self.beta = check_positive(beta, "beta", allow_zero=True)
-
-    def _params(self):
-        b = self.beta
-        return (b, 1.0 / b if b > 0 else 0.0, 0.5 * b, 0.0)
-
-    def get_config(self):
-        return {"beta": self.beta}
+    _parameters = {"beta": Param(1.0, _nonnegative)}
 
 
 @register
@@ -69,16 +60,7 @@ class Gaussian(ElementwiseLoss):
     the minimisable form of the Gaussian kernel; derivative
     ``r exp(-r**2 / (2 sigma**2))``.  ``sigma > 0``."""
     name, aliases, _kernel = "gaussian", ("welsch", "gaussian_kernel"), "gaussian"
-
-    def __init__(self, sigma=1.0):
-        self.sigma = check_positive(sigma, "sigma")
-
-    def _params(self):
-        s2 = self.sigma * self.sigma
-        return (s2, -0.5 / s2, 0.0, 0.0)
-
-    def get_config(self):
-        return {"sigma": self.sigma}
+    _parameters = {"sigma": Param(1.0, _positive)}
 
 
 @register
@@ -87,15 +69,7 @@ class Quantile(ElementwiseLoss):
     ``l = max(q e, (q - 1) e)``; derivative ``-q`` where e > 0, ``1 - q`` where
     e < 0 and 0 at e == 0 (the subgradient MAE also uses).  ``0 < q < 1``."""
     name, aliases, _kernel = "quantile", ("pinball",), "quantile"
-
-    def __init__(self, q=0.5):
-        self.q = check_open_unit(q, "q")
-
-    def _params(self):
-        return (self.q, self.q - 1.0, 0.0, 0.0)
-
-    def get_config(self):
-        return {"q": self.q}
+    _parameters = {"q": Param(0.5, check_open_unit)}
 
 
 @register
@@ -113,7 +87,6 @@ class RootMeanSquaredError(ElementwiseLoss):
         prep = _Prepared(y_true, y_pred, sample_weight)
         grad = None
         if want_grad:
-            from .._validation import check_out
             grad = (np.empty(prep.shape, dtype=prep.dtype) if out is None
                     else check_out(out, prep.shape, prep.dtype))
         if prep.y_pred.size == 0:
@@ -136,3 +109,11 @@ log_cosh = functional(LogCosh)
 gaussian = functional(Gaussian)
 quantile = pinball = functional(Quantile)
 l1, l2 = mae, mse
+
+# the public names (lossfast.losses re-exports them)
+__all__ = [
+    "MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError", "Huber", "SmoothL1",
+    "LogCosh", "Gaussian", "Quantile", "mse", "mean_squared_error", "mae",
+    "mean_absolute_error", "rmse", "root_mean_squared_error", "huber", "smooth_l1", "log_cosh",
+    "gaussian", "quantile", "pinball", "l1", "l2",
+]
