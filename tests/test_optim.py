@@ -364,8 +364,8 @@ def test_parameter_list_errors():
         lf.optim.SGD(np.ones(3))
     with pytest.raises(ValueError, match="empty"):
         lf.optim.SGD([])
-    with pytest.raises(TypeError, match="groups"):
-        lf.optim.SGD([{"params": [np.ones(3)]}])
+    with pytest.raises(TypeError, match="groups"):  # arrays and groups mixed (groups alone
+        lf.optim.SGD([np.ones(3), {"params": [np.ones(3)]}])  # are supported: issue 17)
     a = np.ones(10)
     with pytest.raises(ValueError, match="share memory"):
         lf.optim.SGD([a, a])
