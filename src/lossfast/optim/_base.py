@@ -373,7 +373,7 @@ class Optimizer:
         if "params" not in group:
             raise ValueError("a parameter group needs a 'params' entry")
         unknown = [k for k in group if k != "params" and k not in self._DEFAULTS
-                   and k not in self._ALIASES]
+                   and k not in self._ALIASES and k not in _SCHEDULER_KEYS]
         if unknown:
             raise ValueError(f"unknown key(s) {unknown} in a parameter group of "
                              f"{type(self).__name__}; known: {sorted(self._DEFAULTS)}")
@@ -394,7 +394,7 @@ class Optimizer:
         given = {self._ALIASES.get(k, k): v for k, v in group.items() if k != "params"}
         hyper = self.validate({**self.defaults, **given})
         self.param_groups.append({**group, **hyper, "params": params})
-        for alias in set(group) - set(self._DEFAULTS) - {"params"}:
+        for alias in set(group) - set(self._DEFAULTS) - {"params"} - set(_SCHEDULER_KEYS):
             del self.param_groups[-1][alias]
         self._group_steps.append(0)
         self._scalars.append(dict(self._SCALARS))
