@@ -20,7 +20,8 @@ def from_torch_state_dict(state_dict, optimizer=None):
     The layouts are the same (state keyed by parameter index, groups with their
     hyper-parameters and parameter indices); this turns tensors into NumPy arrays,
     ``"step"`` tensors into ints and scalar tensors (NAdam's ``mu_product``) into
-    floats, and drops the keys that choose PyTorch's implementation (``foreach``,
+    floats (torch's SGD keeps no step count: a parameter with a momentum buffer gets
+    ``"step": 1``, so the buffer continues rather than restarting), and drops the keys that choose PyTorch's implementation (``foreach``,
     ``capturable``, ``differentiable``, ``fused``).  With ``optimizer`` (a lossfast
     optimizer or class) it also drops group keys that class does not have but whose
     value is PyTorch's default for the formula it implements (``decoupled_weight_decay``
@@ -76,5 +77,7 @@ def from_torch_state_dict(state_dict, optimizer=None):
                 entry[k] = None
             else:
                 entry[k] = _to_numpy(v).copy()
+        if "step" not in entry and any(v is not None for v in entry.values()):
+            entry["step"] = 1  # torch's SGD keeps no count: its buffer exists, so not step 1
         out_state[int(i)] = entry
     return {"state": out_state, "param_groups": out_groups}
