@@ -22,15 +22,14 @@ m, v, step=t, ...)``); :mod:`lossfast.optim.lr_scheduler` has PyTorch's
 schedulers; :func:`from_torch_state_dict` converts a saved torch optimizer state;
 ``get(name, params, **kwargs)`` builds an optimizer by name.
 """
-from . import functional, lr_scheduler
+from . import _optimizers, functional, lr_scheduler
 from ._base import Optimizer
-from ._clip import clip_coef, clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
+from ._clip import (clip_coef, clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_,
+                    get_total_norm)
 from ._convert import from_torch_state_dict
-from ._optimizers import (SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Lion, NAdam, RAdam,
-                          RMSprop, Rprop)
+from ._optimizers import *  # noqa: F401,F403  (every optimizer class: _optimizers.__all__)
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "NAdam", "RAdam",
-           "Adamax", "Adadelta", "Rprop", "Lion", "get", "available", "clip_grad_norm_",
+__all__ = ["Optimizer", *_optimizers.__all__, "get", "available", "clip_grad_norm_",
            "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm", "clip_coef",
            "from_torch_state_dict", "functional", "lr_scheduler"]
 
@@ -38,13 +37,13 @@ __all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "NAdam", "
 # The estimators' solver names are these (lossfast.linear_model); the other optimizers
 # are built by class (get(lf.optim.NAdam, params)).
 _NAMES = {
-    "sgd": (SGD, {}),
-    "momentum": (SGD, {"momentum": 0.9}),
-    "nesterov": (SGD, {"momentum": 0.9, "nesterov": True}),
-    "rmsprop": (RMSprop, {}),
-    "adagrad": (Adagrad, {}),
-    "adam": (Adam, {}),
-    "adamw": (AdamW, {}),
+    "sgd": (_optimizers.SGD, {}),
+    "momentum": (_optimizers.SGD, {"momentum": 0.9}),
+    "nesterov": (_optimizers.SGD, {"momentum": 0.9, "nesterov": True}),
+    "rmsprop": (_optimizers.RMSprop, {}),
+    "adagrad": (_optimizers.Adagrad, {}),
+    "adam": (_optimizers.Adam, {}),
+    "adamw": (_optimizers.AdamW, {}),
 }
 
 
