@@ -1,4 +1,4 @@
-"""NumPy reference implementations of the optimizer updates of SPEC 2.3 (PyTorch's
+"""NumPy reference implementations of the optimizer updates (PyTorch's
 ``torch.optim`` single-tensor formulas), written independently of lossfast, one
 NumPy operation per PyTorch operation, in the parameter's dtype (hyper-parameters
 rounded to that dtype as PyTorch does for Python scalars; bias corrections and

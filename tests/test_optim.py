@@ -1,4 +1,4 @@
-"""lossfast.optim classes against the NumPy reference of SPEC 2.3 (tests/reference_optim.py):
+"""lossfast.optim classes against the NumPy reference (tests/reference_optim.py; formulas in docs/optim.md):
 100-step trajectories for every optimizer and option set, sizes around the SIMD width and
 above the parallel threshold, every SIMD path, 1 and 2 threads, state_dict round trips,
 and bad input."""
