@@ -127,6 +127,17 @@ static void optim_run(const lf_optim_args *A, optim_piece_fn piece, size_t items
 /* The lerp coefficient c of weight w (see OPTIM_LERP) in type T. */
 #define OPTIM_LERP_C(T, small, w) ((small) ? (T)(w) : -((T)1 - (T)(w)))
 
+/* Calls of a span with the piece's local names and the given option flags. */
+#define RMSPROP_SPAN(SFX, ...) \
+    rmsprop_span_##SFX(p, g, sq, b, ga, n, gs, lr, wd, mu, al, w, c, eps, small, __VA_ARGS__)
+#define ADAM_SPAN(SFX, ...) \
+    adam_span_##SFX(p, g, m, v, vm, n, gs, wd, decay, c, b2, w2, rbc2s, eps, ss, small, __VA_ARGS__)
+#define NADAM_SPAN(SFX, ...) \
+    nadam_span_##SFX(p, g, m, v, n, gs, wd, decay, c, b2, w2, bc2, eps, c1, c2, small, __VA_ARGS__)
+#define RADAM_SPAN(SFX, ...) \
+    radam_span_##SFX(p, g, m, v, n, gs, wd, decay, c, b2, w2, bc1, lr, sbc2, eps, rc, small, \
+                     __VA_ARGS__)
+
 /* Weight decay modes: none, L2 (d += wd * p), decoupled (p *= 1 - lr * wd). */
 enum { WD_NONE = 0, WD_L2 = 1, WD_DECOUPLED = 2 };
 static inline int wd_mode(double wd, int decoupled) {
@@ -248,14 +259,14 @@ static const char *const rmsprop_states[] = {"square_avg", "momentum_buffer", "g
         const T c = OPTIM_LERP_C(T, small, w1);                                               \
         const int v = (h->weight_decay != 0) * 4 + (h->centered != 0) * 2 + (h->momentum > 0); \
         switch (v) {                                                                          \
-            case 0: rmsprop_span_##SFX(p, g, sq, b, ga, n, gs, lr, wd, mu, al, w, c, eps, small, 0, 0, 0); break; \
-            case 1: rmsprop_span_##SFX(p, g, sq, b, ga, n, gs, lr, wd, mu, al, w, c, eps, small, 0, 0, 1); break; \
-            case 2: rmsprop_span_##SFX(p, g, sq, b, ga, n, gs, lr, wd, mu, al, w, c, eps, small, 0, 1, 0); break; \
-            case 3: rmsprop_span_##SFX(p, g, sq, b, ga, n, gs, lr, wd, mu, al, w, c, eps, small, 0, 1, 1); break; \
-            case 4: rmsprop_span_##SFX(p, g, sq, b, ga, n, gs, lr, wd, mu, al, w, c, eps, small, 1, 0, 0); break; \
-            case 5: rmsprop_span_##SFX(p, g, sq, b, ga, n, gs, lr, wd, mu, al, w, c, eps, small, 1, 0, 1); break; \
-            case 6: rmsprop_span_##SFX(p, g, sq, b, ga, n, gs, lr, wd, mu, al, w, c, eps, small, 1, 1, 0); break; \
-            default: rmsprop_span_##SFX(p, g, sq, b, ga, n, gs, lr, wd, mu, al, w, c, eps, small, 1, 1, 1); break; \
+            case 0: RMSPROP_SPAN(SFX, 0, 0, 0); break;                                         \
+            case 1: RMSPROP_SPAN(SFX, 0, 0, 1); break;                                         \
+            case 2: RMSPROP_SPAN(SFX, 0, 1, 0); break;                                         \
+            case 3: RMSPROP_SPAN(SFX, 0, 1, 1); break;                                         \
+            case 4: RMSPROP_SPAN(SFX, 1, 0, 0); break;                                         \
+            case 5: RMSPROP_SPAN(SFX, 1, 0, 1); break;                                         \
+            case 6: RMSPROP_SPAN(SFX, 1, 1, 0); break;                                         \
+            default: RMSPROP_SPAN(SFX, 1, 1, 1); break;                                        \
         }                                                                                     \
     }
 
@@ -360,12 +371,12 @@ static const char *const adam_states[] = {"exp_avg", "exp_avg_sq", "max_exp_avg_
         const T b2 = (T)h->beta2, w2 = (T)(1.0 - h->beta2), rbc2s = (T)(1.0 / sqrt(bc2));     \
         const T eps = (T)h->eps, ss = (T)(h->lr / bc1);                                       \
         switch (wdm * 2 + (h->amsgrad != 0)) {                                                \
-            case 0: adam_span_##SFX(p, g, m, v, vm, n, gs, wd, decay, c, b2, w2, rbc2s, eps, ss, small, 0, 0); break; \
-            case 1: adam_span_##SFX(p, g, m, v, vm, n, gs, wd, decay, c, b2, w2, rbc2s, eps, ss, small, 0, 1); break; \
-            case 2: adam_span_##SFX(p, g, m, v, vm, n, gs, wd, decay, c, b2, w2, rbc2s, eps, ss, small, 1, 0); break; \
-            case 3: adam_span_##SFX(p, g, m, v, vm, n, gs, wd, decay, c, b2, w2, rbc2s, eps, ss, small, 1, 1); break; \
-            case 4: adam_span_##SFX(p, g, m, v, vm, n, gs, wd, decay, c, b2, w2, rbc2s, eps, ss, small, 2, 0); break; \
-            default: adam_span_##SFX(p, g, m, v, vm, n, gs, wd, decay, c, b2, w2, rbc2s, eps, ss, small, 2, 1); break; \
+            case 0: ADAM_SPAN(SFX, 0, 0); break;                                               \
+            case 1: ADAM_SPAN(SFX, 0, 1); break;                                               \
+            case 2: ADAM_SPAN(SFX, 1, 0); break;                                               \
+            case 3: ADAM_SPAN(SFX, 1, 1); break;                                               \
+            case 4: ADAM_SPAN(SFX, 2, 0); break;                                               \
+            default: ADAM_SPAN(SFX, 2, 1); break;                                              \
         }                                                                                     \
     }                                                                                         \
     static void adam_l2_piece_##SFX(const lf_optim_args *A, int64_t i, int64_t lo, int64_t hi) { \
@@ -435,9 +446,9 @@ static const char *const nadam_states[] = {"exp_avg", "exp_avg_sq", NULL};
         const T c1 = (T)(-h->lr * (1.0 - h->mu) / (1.0 - h->mu_product));                    \
         const T c2 = (T)(-h->lr * h->mu_next / (1.0 - h->mu_product * h->mu_next));           \
         switch (wdm) {                                                                        \
-            case WD_NONE: nadam_span_##SFX(p, g, m, v, n, gs, wd, decay, c, b2, w2, bc2, eps, c1, c2, small, 0); break; \
-            case WD_L2: nadam_span_##SFX(p, g, m, v, n, gs, wd, decay, c, b2, w2, bc2, eps, c1, c2, small, 1); break; \
-            default: nadam_span_##SFX(p, g, m, v, n, gs, wd, decay, c, b2, w2, bc2, eps, c1, c2, small, 2); break; \
+            case WD_NONE: NADAM_SPAN(SFX, 0); break;                                           \
+            case WD_L2: NADAM_SPAN(SFX, 1); break;                                             \
+            default: NADAM_SPAN(SFX, 2); break;                                                \
         }                                                                                     \
     }
 
@@ -503,12 +514,12 @@ static const char *const radam_states[] = {"exp_avg", "exp_avg_sq", NULL};
         const T bc1 = (T)(1.0 - pow(h->beta1, t)), lr = (T)h->lr, sbc2 = (T)sqrt(bc2d);       \
         const T eps = (T)h->eps, rc = (T)rect;                                                \
         switch (wdm * 2 + rectify) {                                                          \
-            case 0: radam_span_##SFX(p, g, m, v, n, gs, wd, decay, c, b2, w2, bc1, lr, sbc2, eps, rc, small, 0, 0); break; \
-            case 1: radam_span_##SFX(p, g, m, v, n, gs, wd, decay, c, b2, w2, bc1, lr, sbc2, eps, rc, small, 0, 1); break; \
-            case 2: radam_span_##SFX(p, g, m, v, n, gs, wd, decay, c, b2, w2, bc1, lr, sbc2, eps, rc, small, 1, 0); break; \
-            case 3: radam_span_##SFX(p, g, m, v, n, gs, wd, decay, c, b2, w2, bc1, lr, sbc2, eps, rc, small, 1, 1); break; \
-            case 4: radam_span_##SFX(p, g, m, v, n, gs, wd, decay, c, b2, w2, bc1, lr, sbc2, eps, rc, small, 2, 0); break; \
-            default: radam_span_##SFX(p, g, m, v, n, gs, wd, decay, c, b2, w2, bc1, lr, sbc2, eps, rc, small, 2, 1); break; \
+            case 0: RADAM_SPAN(SFX, 0, 0); break;                                              \
+            case 1: RADAM_SPAN(SFX, 0, 1); break;                                              \
+            case 2: RADAM_SPAN(SFX, 1, 0); break;                                              \
+            case 3: RADAM_SPAN(SFX, 1, 1); break;                                              \
+            case 4: RADAM_SPAN(SFX, 2, 0); break;                                              \
+            default: RADAM_SPAN(SFX, 2, 1); break;                                             \
         }                                                                                     \
     }
 
@@ -861,9 +872,10 @@ static double norm_sum(int64_t n, const int64_t *size, const void *const *data, 
         for (int64_t i = 0; i < n; i++)
             for (int64_t lo = 0; lo < size[i]; lo += NORM_CHUNK) {
                 const int64_t len = size[i] - lo < NORM_CHUNK ? size[i] - lo : NORM_CHUNK;
-                r = norm_combine(r, f64[i] ? norm_chunk_f64((const double *)data[i] + lo, len, kind, p)
-                                           : norm_chunk_f32((const float *)data[i] + lo, len, kind, p),
-                                 kind);
+                const double x =
+                    f64[i] ? norm_chunk_f64((const double *)data[i] + lo, len, kind, p)
+                           : norm_chunk_f32((const float *)data[i] + lo, len, kind, p);
+                r = norm_combine(r, x, kind);
             }
     }
     free(start);

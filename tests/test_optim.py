@@ -1,4 +1,5 @@
-"""lossfast.optim classes against the NumPy reference (tests/reference_optim.py; formulas in docs/optim.md):
+"""lossfast.optim classes against the NumPy reference (tests/reference_optim.py; the formulas
+are in docs/optim.md and the class docstrings):
 100-step trajectories for every optimizer and option set, sizes around the SIMD width and
 above the parallel threshold, every SIMD path, 1 and 2 threads, state_dict round trips,
 and bad input."""
