@@ -1,17 +1,21 @@
-"""Optimizer steps: lossfast against torch.optim (fused=True and foreach=True, 2 threads) and
-a NumPy implementation (in-place ufuncs, one scratch array), for Adam and SGD with momentum
-on 1e7 parameters and on 200 tensors of 5e4, float32 and float64.
+"""Optimizer steps: lossfast against torch.optim (fused=True where PyTorch has a fused CPU
+kernel, foreach=True), optax (jax.jit, buffers donated) where installed, and a NumPy
+implementation (in-place ufuncs) for Adam and SGD; every optimizer of lossfast.optim on 1e7
+parameters and on 200 tensors of 5e4, float32 and float64, 2 threads.
 
     PYTHONPATH=src python -m pytest bench/bench_optim.py --benchmark-only
-    PYTHONPATH=src python -m pytest bench/bench_optim.py --benchmark-only -k "adam and 1x1e7"
+    PYTHONPATH=src python -m pytest bench/bench_optim.py --benchmark-only -k "adam- and 1x1e7"
 
-Each group (``adam-1x1e7-float32``, ...) holds one case for every implementation;
-pytest-benchmark's table compares them.  ``test_bandwidth_fraction`` reports the share of
-the machine's memory bandwidth an Adam step reaches: the bytes it must move (read p, g, m, v;
-write p, m, v) over its time, relative to the bandwidth of a 2-thread memory copy measured
-in the same run (``extra_info`` of that benchmark; also printed with ``-s``).
-``PYTHONPATH=src python bench/bench_optim.py [--threads N]`` prints every ratio from
-interleaved runs.  The target (docs/performance.md) is >= 1.0x PyTorch fused.
+Each group (``adam-1x1e7-float32``, ...) holds one case for every implementation that
+exists for it; pytest-benchmark's table compares them.  ``test_bandwidth_fraction``
+reports the share of the machine's memory bandwidth an Adam step reaches: the bytes it
+must move (read p, g, m, v; write p, m, v) over its time, relative to the bandwidth of a
+2-thread memory copy measured in the same run (``extra_info`` of that benchmark; also
+printed with ``-s``).  ``PYTHONPATH=src python bench/bench_optim.py [--threads N]
+[--only adam,sgd_momentum]`` prints every ratio from interleaved runs (run it with
+``LOSSFAST_SIMD=avx2`` for the AVX2 path).  Targets: >= 1.1x PyTorch fused for Adam and
+SGD-momentum on the AVX2 and AVX-512 paths, >= 1.1x torch (fused, else foreach) for the
+other optimizers.  optax runs on XLA's own thread pool (all cores).
 """
 import concurrent.futures
 import math
@@ -24,13 +28,45 @@ import lossfast as lf
 
 torch = pytest.importorskip("torch")
 torch.set_num_threads(2)
+try:
+    import jax
+    import optax
+    jax.config.update("jax_enable_x64", True)
+except ImportError:  # optax is an optional peer
+    jax = optax = None
 
 LAYOUTS = {"1x1e7": [10_000_000], "200x5e4": [50_000] * 200}
 DTYPES = {"float32": (np.float32, torch.float32), "float64": (np.float64, torch.float64)}
-OPTIMIZERS = {"adam": ("Adam", {"lr": 1e-3}),
-              "sgd_momentum": ("SGD", {"lr": 1e-3, "momentum": 0.9})}
-IMPLS = ["lossfast", "torch_fused", "torch_foreach", "numpy"]
-ROUNDS = {"numpy": 5, "torch_foreach": 10}
+# name -> (class, hyper-parameters, optax transformation or None)
+OPTIMIZERS = {
+    "adam": ("Adam", {"lr": 1e-3}, lambda: optax.adam(1e-3)),
+    "sgd_momentum": ("SGD", {"lr": 1e-3, "momentum": 0.9}, lambda: optax.sgd(1e-3, 0.9)),
+    "adamw": ("AdamW", {"lr": 1e-3}, lambda: optax.adamw(1e-3, weight_decay=1e-2)),
+    "adagrad": ("Adagrad", {"lr": 1e-2}, lambda: optax.adagrad(1e-2, eps=1e-10)),
+    "rmsprop": ("RMSprop", {"lr": 1e-2}, lambda: optax.rmsprop(1e-2, decay=0.99, eps=1e-8)),
+    "nadam": ("NAdam", {"lr": 2e-3}, lambda: optax.nadam(2e-3)),
+    "radam": ("RAdam", {"lr": 1e-3}, lambda: optax.radam(1e-3)),
+    "adamax": ("Adamax", {"lr": 2e-3}, lambda: optax.adamax(2e-3)),
+    "adadelta": ("Adadelta", {"lr": 1.0}, lambda: optax.adadelta(1.0, rho=0.9, eps=1e-6)),
+    "rprop": ("Rprop", {"lr": 1e-2}, lambda: optax.rprop(1e-2)),
+    "lion": ("Lion", {"lr": 1e-4}, lambda: optax.lion(1e-4, b1=0.9, b2=0.99)),
+}
+TORCH_FUSED = {"Adam", "AdamW", "SGD", "Adagrad"}  # torch.optim classes with a fused CPU kernel
+IMPLS = ["lossfast", "torch_fused", "torch_foreach", "optax", "numpy"]
+ROUNDS = {"numpy": 5, "torch_foreach": 10, "optax": 10}
+
+
+def available(impl, opt_name):
+    cls_name = OPTIMIZERS[opt_name][0]
+    if impl == "torch_fused":
+        return cls_name in TORCH_FUSED
+    if impl == "torch_foreach":
+        return cls_name != "Lion"
+    if impl == "optax":
+        return optax is not None
+    if impl == "numpy":
+        return cls_name in ("Adam", "SGD")
+    return True
 
 
 def _arrays(sizes, dtype, seed):
@@ -87,10 +123,29 @@ class NumpySGD:
             p -= tmp
 
 
+class OptaxStep:
+    """One optax update under jax.jit, parameters and state donated (updated in place by
+    XLA where it can), gradients fixed; ``__call__`` blocks until the step is done."""
+
+    def __init__(self, tx, params, grads):
+        self.params = [jax.numpy.asarray(p) for p in params]
+        self.grads = [jax.numpy.asarray(g) for g in grads]
+        self.state = tx.init(self.params)
+
+        def step(params, state, grads):
+            updates, state = tx.update(grads, state, params)
+            return optax.apply_updates(params, updates), state
+        self.step = jax.jit(step, donate_argnums=(0, 1))
+
+    def __call__(self):
+        self.params, self.state = self.step(self.params, self.state, self.grads)
+        jax.block_until_ready(self.params)
+
+
 def make_step(impl, opt_name, layout, dtype_name):
     """A zero-argument function performing one optimizer step of `impl`."""
     np_dtype, torch_dtype = DTYPES[dtype_name]
-    cls_name, hyper = OPTIMIZERS[opt_name]
+    cls_name, hyper, optax_tx = OPTIMIZERS[opt_name]
     sizes = LAYOUTS[layout]
     params, grads = _arrays(sizes, np_dtype, 0), _arrays(sizes, np_dtype, 1)
     if impl == "lossfast":
@@ -99,6 +154,8 @@ def make_step(impl, opt_name, layout, dtype_name):
     if impl == "numpy":
         opt = (NumpyAdam if cls_name == "Adam" else NumpySGD)(params, **hyper)
         return lambda: opt.step(grads)
+    if impl == "optax":
+        return OptaxStep(optax_tx(), params, grads)
     tensors = [torch.from_numpy(p).requires_grad_() for p in params]
     for x, g in zip(tensors, grads):
         x.grad = torch.from_numpy(g)
@@ -113,10 +170,12 @@ def make_step(impl, opt_name, layout, dtype_name):
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 @pytest.mark.parametrize("opt_name", list(OPTIMIZERS))
 def test_step(benchmark, opt_name, layout, dtype_name, impl):
+    if not available(impl, opt_name):
+        pytest.skip(f"{impl} has no {OPTIMIZERS[opt_name][0]}")
     benchmark.group = f"{opt_name}-{layout}-{dtype_name}"
     benchmark.extra_info["role"] = impl
     step = make_step(impl, opt_name, layout, dtype_name)
-    step()  # first step (state initialisation) outside the timing
+    step()  # first step (state initialisation, compilation) outside the timing
     benchmark.pedantic(step, rounds=ROUNDS.get(impl, 30), iterations=1, warmup_rounds=1)
 
 
@@ -202,34 +261,44 @@ def test_bandwidth_fraction(benchmark, dtype_name):
                        iterations=1, warmup_rounds=1)
 
 
-def summary(rounds=5, repeats=3):
+def summary(rounds=5, repeats=3, only=None, bandwidth_too=True):
     """Interleaved medians of every implementation for every case, as speed ratios
     (``python bench/bench_optim.py``): alternating the implementations round by round
-    makes the ratios robust to load from other processes on a shared machine."""
+    makes the ratios robust to load from other processes on a shared machine.  The ratio
+    columns are the peer's time over lossfast's (> 1: lossfast is faster); "torch" is
+    fused where PyTorch has it, else foreach."""
     print(f"threads: lossfast {lf.get_num_threads()}, torch {torch.get_num_threads()}; "
-          f"SIMD {lf._lossfast.simd_level()}")
-    print(f"{'case':<28}" + "".join(f"{impl:>15}" for impl in IMPLS)
-          + "   lossfast speed vs: fused  foreach  numpy")
+          f"SIMD {lf._lossfast.simd_level()}; optax {'yes' if optax else 'not installed'}")
+    print(f"{'case':<26}" + "".join(f"{impl:>14}" for impl in IMPLS)
+          + "   speed vs: torch  optax  numpy")
     for opt_name in OPTIMIZERS:
+        if only and opt_name not in only:
+            continue
+        impls = [i for i in IMPLS if available(i, opt_name)]
         for layout in LAYOUTS:
             for dtype_name in DTYPES:
-                steps = [make_step(impl, opt_name, layout, dtype_name) for impl in IMPLS]
+                steps = [make_step(impl, opt_name, layout, dtype_name) for impl in impls]
                 for s in steps:
                     s()
-                per = [[] for _ in IMPLS]
+                per = [[] for _ in impls]
                 for _ in range(rounds):
                     for k, s in enumerate(steps):
-                        per[k].append(median_time(s, 1 if IMPLS[k] == "numpy" else repeats))
-                times = [float(np.median(p)) for p in per]
+                        per[k].append(median_time(s, 1 if impls[k] == "numpy" else repeats))
+                t = {i: float(np.median(p)) for i, p in zip(impls, per)}
                 del steps
-                t = dict(zip(IMPLS, times))
-                print(f"{opt_name + '-' + layout + '-' + dtype_name:<28}"
-                      + "".join(f"{1e3 * x:>12.2f} ms" for x in times)
-                      + f"   {t['torch_fused'] / t['lossfast']:>13.2f}x"
-                      f" {t['torch_foreach'] / t['lossfast']:>7.2f}x"
-                      f" {t['numpy'] / t['lossfast']:>6.1f}x", flush=True)
-    for dtype_name in DTYPES:
-        print(describe_bandwidth(dtype_name, bandwidth(dtype_name, rounds, repeats)), flush=True)
+                peer = t.get("torch_fused", t.get("torch_foreach"))
+
+                def ratio(x):
+                    return f"{x / t['lossfast']:>6.2f}x" if x is not None else "    n/a"
+                print(f"{opt_name + '-' + layout + '-' + dtype_name:<26}"
+                      + "".join(f"{1e3 * t[i]:>11.2f} ms" if i in t else f"{'n/a':>14}"
+                                for i in IMPLS)
+                      + f"   {ratio(peer)} {ratio(t.get('optax'))} {ratio(t.get('numpy'))}",
+                      flush=True)
+    if bandwidth_too:
+        for dtype_name in DTYPES:
+            print(describe_bandwidth(dtype_name, bandwidth(dtype_name, rounds, repeats)),
+                  flush=True)
 
 
 if __name__ == "__main__":
@@ -239,7 +308,10 @@ if __name__ == "__main__":
                         help="threads for lossfast and torch (default 2)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", default="", help="comma-separated optimizer names")
+    parser.add_argument("--no-bandwidth", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     with lf.num_threads(args.threads):
-        summary(args.rounds, args.repeats)
+        summary(args.rounds, args.repeats, [x for x in args.only.split(",") if x],
+                not args.no_bandwidth)

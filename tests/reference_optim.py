@@ -1,4 +1,4 @@
-"""NumPy reference implementations of the optimizer updates of docs/optimizers.md (PyTorch's
+"""NumPy reference implementations of the optimizer updates (PyTorch's
 ``torch.optim`` single-tensor formulas), written independently of lossfast, one
 NumPy operation per PyTorch operation, in the parameter's dtype (hyper-parameters
 rounded to that dtype as PyTorch does for Python scalars; bias corrections and
@@ -142,6 +142,152 @@ class AdamW(Adam):
 
 
 REFERENCES = {"SGD": SGD, "RMSprop": RMSprop, "Adagrad": Adagrad, "Adam": Adam, "AdamW": AdamW}
+
+
+def _decay_mode(h, p, d, dt, decoupled):
+    """Weight decay of NAdam / RAdam: L2 into d, or decoupled into p (in place)."""
+    wd = h.get("weight_decay", 0.0)
+    if wd == 0:
+        return d
+    if decoupled:
+        p[...] = p * dt(1 - h["lr"] * wd)
+        return d
+    return d + dt(wd) * p
+
+
+class NAdam(_Ref):
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                 momentum_decay=4e-3, decoupled_weight_decay=False, maximize=False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         momentum_decay=momentum_decay,
+                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+        self.exp_avg = [np.zeros_like(p) for p in params]
+        self.exp_avg_sq = [np.zeros_like(p) for p in params]
+        self.mu_product = 1.0
+        self._t_mu = 0
+
+    def _update(self, i, p, d, dt):
+        h, t = self.h, self.t
+        beta1, beta2 = h["betas"]
+        d = _decay_mode(h, p, d, dt, h["decoupled_weight_decay"])
+        mu = beta1 * (1 - 0.5 * 0.96 ** (t * h["momentum_decay"]))
+        mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * h["momentum_decay"]))
+        if self._t_mu != t:  # one product per step for all parameters
+            self.mu_product *= mu
+            self._t_mu = t
+        m = _lerp(self.exp_avg[i], d, 1 - beta1, dt)
+        v = self.exp_avg_sq[i] * dt(beta2) + dt(1 - beta2) * d * d
+        self.exp_avg[i], self.exp_avg_sq[i] = m, v
+        denom = np.sqrt(v / dt(1 - beta2 ** t)) + dt(h["eps"])
+        p[...] = p + dt(-h["lr"] * (1 - mu) / (1 - self.mu_product)) * d / denom
+        p[...] = p + dt(-h["lr"] * mu_next / (1 - self.mu_product * mu_next)) * m / denom
+
+
+class RAdam(_Ref):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                 decoupled_weight_decay=False, maximize=False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+        self.exp_avg = [np.zeros_like(p) for p in params]
+        self.exp_avg_sq = [np.zeros_like(p) for p in params]
+
+    def _update(self, i, p, d, dt):
+        h, t = self.h, self.t
+        beta1, beta2 = h["betas"]
+        d = _decay_mode(h, p, d, dt, h["decoupled_weight_decay"])
+        m = _lerp(self.exp_avg[i], d, 1 - beta1, dt)
+        v = self.exp_avg_sq[i] * dt(beta2) + dt(1 - beta2) * d * d
+        self.exp_avg[i], self.exp_avg_sq[i] = m, v
+        bc1, bc2 = 1 - beta1 ** t, 1 - beta2 ** t
+        u = m / dt(bc1) * dt(h["lr"])
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * t * beta2 ** t / bc2
+        if rho_t > 5:
+            rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                             / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+            p[...] = p - u * (dt(math.sqrt(bc2)) / (np.sqrt(v) + dt(h["eps"]))) * dt(rect)
+        else:
+            p[...] = p - u
+
+
+class Adamax(_Ref):
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                 maximize=False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         maximize=maximize)
+        self.exp_avg = [np.zeros_like(p) for p in params]
+        self.exp_inf = [np.zeros_like(p) for p in params]
+
+    def _update(self, i, p, d, dt):
+        h = self.h
+        beta1, beta2 = h["betas"]
+        d = self._decay(p, d, dt)
+        m = _lerp(self.exp_avg[i], d, 1 - beta1, dt)
+        u = np.maximum(self.exp_inf[i] * dt(beta2), np.abs(d) + dt(h["eps"]))
+        self.exp_avg[i], self.exp_inf[i] = m, u
+        p[...] = p - dt(h["lr"] / (1 - beta1 ** self.t)) * m / u
+
+
+class Adadelta(_Ref):
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
+        super().__init__(params, lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
+                         maximize=maximize)
+        self.square_avg = [np.zeros_like(p) for p in params]
+        self.acc_delta = [np.zeros_like(p) for p in params]
+
+    def _update(self, i, p, d, dt):
+        h = self.h
+        rho, eps = dt(h["rho"]), dt(h["eps"])
+        d = self._decay(p, d, dt)
+        v = self.square_avg[i] * rho + dt(1 - h["rho"]) * d * d
+        delta = np.sqrt(self.acc_delta[i] + eps) / np.sqrt(v + eps) * d
+        self.square_avg[i] = v
+        self.acc_delta[i] = self.acc_delta[i] * rho + dt(1 - h["rho"]) * delta * delta
+        p[...] = p - dt(h["lr"]) * delta
+
+
+class Rprop(_Ref):
+    def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50.0),
+                 maximize=False):
+        super().__init__(params, lr=lr, etas=etas, step_sizes=step_sizes, maximize=maximize)
+        self.prev = [np.zeros_like(p) for p in params]
+        self.step_size = [np.full_like(p, lr) for p in params]
+
+    def _update(self, i, p, d, dt):
+        h = self.h
+        em, ep = dt(h["etas"][0]), dt(h["etas"][1])
+        s = np.sign(np.nan_to_num(d * self.prev[i], nan=0.0))  # torch.sign(NaN) = 0
+        f = np.where(s > 0, ep, np.where(s < 0, em, dt(1)))
+        lo, hi = dt(h["step_sizes"][0]), dt(h["step_sizes"][1])
+        st = self.step_size[i] * f
+        st = np.where(st < lo, lo, np.where(st > hi, hi, st))  # NaN stays NaN
+        d = np.where(f == em, dt(0), d)
+        self.step_size[i] = st
+        self.prev[i] = d
+        p[...] = p - np.sign(np.nan_to_num(d, nan=0.0)) * st
+
+
+class Lion(_Ref):
+    """Chen et al. 2023, Algorithm 2 (with the maximize option)."""
+
+    def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, maximize=False):
+        super().__init__(params, lr=lr, betas=betas, weight_decay=weight_decay,
+                         maximize=maximize)
+        self.exp_avg = [np.zeros_like(p) for p in params]
+
+    def _update(self, i, p, d, dt):
+        h = self.h
+        beta1, beta2 = h["betas"]
+        if h["weight_decay"] != 0:
+            p[...] = p * dt(1 - h["lr"] * h["weight_decay"])
+        m = self.exp_avg[i]
+        u = np.sign(m * dt(beta1) + dt(1 - beta1) * d)
+        p[...] = p - dt(h["lr"]) * u
+        self.exp_avg[i] = m * dt(beta2) + dt(1 - beta2) * d
+
+
+REFERENCES.update({"NAdam": NAdam, "RAdam": RAdam, "Adamax": Adamax, "Adadelta": Adadelta,
+                   "Rprop": Rprop, "Lion": Lion})
 
 
 # ---- a small problem shared by the optimizer tests ----

@@ -1,4 +1,5 @@
-"""lossfast.optim classes against the NumPy reference of SPEC 2.3 (tests/reference_optim.py):
+"""lossfast.optim classes against the NumPy reference (tests/reference_optim.py; the formulas
+are in docs/optim.md and the class docstrings):
 100-step trajectories for every optimizer and option set, sizes around the SIMD width and
 above the parallel threshold, every SIMD path, 1 and 2 threads, state_dict round trips,
 and bad input."""
@@ -364,8 +365,8 @@ def test_parameter_list_errors():
         lf.optim.SGD(np.ones(3))
     with pytest.raises(ValueError, match="empty"):
         lf.optim.SGD([])
-    with pytest.raises(TypeError, match="groups"):
-        lf.optim.SGD([{"params": [np.ones(3)]}])
+    with pytest.raises(TypeError, match="groups"):  # arrays and groups mixed (groups alone
+        lf.optim.SGD([np.ones(3), {"params": [np.ones(3)]}])  # are supported: issue 17)
     a = np.ones(10)
     with pytest.raises(ValueError, match="share memory"):
         lf.optim.SGD([a, a])
