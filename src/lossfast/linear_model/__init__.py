@@ -11,3 +11,7 @@ from ._logistic import LogisticRegression
 
 __all__ = ["LinearRegression", "Ridge", "LogisticRegression", "LinAlgWarning",
            "ConvergenceWarning", "DataConversionWarning", "NotFittedError"]
+
+
+def __dir__():
+    return sorted(__all__)

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from .. import _lossfast as _core
+from .._validation import show
 
 
 class LinAlgWarning(UserWarning):
@@ -349,7 +350,7 @@ def check_random_state(seed):
         return np.random.RandomState(seed)
     if isinstance(seed, (np.random.RandomState, np.random.Generator)):
         return seed
-    raise ValueError(f"{seed!r} cannot be used to seed a numpy.random.RandomState instance")
+    raise ValueError(f"{show(seed)} cannot be used to seed a numpy.random.RandomState instance")
 
 
 def weighted_mean(values, sample_weight):

@@ -31,3 +31,7 @@ __all__ = [
     "perceptron", "cce", "categorical_crossentropy", "sparse_cce",
     "sparse_categorical_crossentropy", "multiclass_hinge", "kl", "kl_divergence", "zero_one",
 ]
+
+
+def __dir__():
+    return sorted(__all__)

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import _lossfast as _core
 from .._validation import (as_array, as_contiguous, check_out, check_reduction,
-                           check_same_shape, compute_dtype, sample_weight_rows)
+                           check_same_shape, compute_dtype, sample_weight_rows, show)
 from ._base import ElementwiseLoss, Loss, _kernel_index, functional, reduce_with, register
 
 _EW_FAMILY = 1   # _core.EW_FAMILIES.index("classification")
@@ -49,7 +49,7 @@ def _check_probabilities(arr, name):
         flat = arr.reshape(-1)
         example = flat[(flat < 0) | (flat > 1)][0]
         raise ValueError(f"{name} must hold probabilities in [0, 1] (from_logits=False); "
-                         f"{bad} value(s) are outside, e.g. {example!r}.  Pass "
+                         f"{bad} value(s) are outside, e.g. {example}.  Pass "
                          "from_logits=True for raw scores")
 
 
@@ -59,7 +59,7 @@ def _check_sign_labels(arr, name="y_true"):
         flat = arr.reshape(-1)
         example = flat[(flat == flat) & (flat != -1) & (flat != 0) & (flat != 1)][0]
         raise ValueError(f"{name} must hold labels -1/+1 (or 0/1); {bad} value(s) are not, "
-                         f"e.g. {example!r}")
+                         f"e.g. {example}")
 
 
 def _check_unit_interval(value, name):
@@ -78,7 +78,7 @@ def _check_nonnegative(value, name):
 
 def _check_from_logits(value):
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"from_logits must be True or False, got {value!r}")
+        raise TypeError(f"from_logits must be True or False, got {show(value)}")
     return bool(value)
 
 
@@ -116,13 +116,13 @@ def class_indices(y_true, batch_shape, n_classes):
             raise ValueError("y_true holds NaN; class indices must be whole numbers")
     if lo < 0 or hi >= n_classes:
         bad = lo if lo < 0 else hi
-        raise ValueError(f"y_true holds class index {bad!r} outside [0, {n_classes}) "
+        raise ValueError(f"y_true holds class index {bad} outside [0, {n_classes}) "
                          f"(y_pred has {n_classes} classes)")
     if y.dtype.kind == "f":
         whole = np.floor(y) == y
         if not whole.all():
             raise ValueError(f"y_true must hold whole-number class indices, got "
-                             f"{y[~whole][0]!r}")
+                             f"{y[~whole][0]}")
     return np.ascontiguousarray(y, dtype=np.int64)
 
 
