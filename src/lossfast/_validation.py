@@ -61,8 +61,10 @@ def compute_dtype(y_pred, *others):
 
 
 def as_contiguous(arr, dtype):
-    """C-contiguous array of `dtype` (no copy when it already is one)."""
-    return np.ascontiguousarray(arr, dtype=dtype)
+    """C-contiguous array of `dtype` (no copy when it already is one).  Keeps
+    0-d arrays 0-d (np.ascontiguousarray would make them 1-d, and a scalar loss
+    would then return a gradient of shape (1,))."""
+    return np.asarray(arr, dtype=dtype, order="C")
 
 
 def check_same_shape(a, b, name_a="y_true", name_b="y_pred"):
