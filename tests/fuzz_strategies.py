@@ -10,7 +10,9 @@ The profile ``fuzz`` bounds every test to ``LOSSFAST_FUZZ_EXAMPLES`` examples
 minute; ``LOSSFAST_FUZZ_EXAMPLES=2000 pytest tests/test_fuzz_*.py`` searches
 deeper.  Failures print the ``@reproduce_failure`` blob.
 """
+import contextlib
 import os
+import warnings
 
 import numpy as np
 from hypothesis import HealthCheck, settings
@@ -149,3 +151,13 @@ def assert_close(got, want, dtype, what="", **kw):
         raise AssertionError(f"{what}: {int(np.sum(bad))} element(s) differ, e.g. at "
                              f"{idx.tolist()}: got {g[tuple(idx[0])]!r}, want "
                              f"{w[tuple(idx[0])]!r}")
+
+
+@contextlib.contextmanager
+def casts_may_overflow():
+    """NumPy's conversion of an input to the compute dtype warns when a value
+    overflows it (float64 3.5e38 -> float32 inf), as any NumPy cast does: allowed."""
+    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
+        warnings.filterwarnings("ignore", "overflow encountered in cast", RuntimeWarning)
+        warnings.filterwarnings("ignore", "invalid value encountered in cast", RuntimeWarning)
+        yield

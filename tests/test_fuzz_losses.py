@@ -11,9 +11,7 @@ Elements whose exact result is finite but beyond the compute dtype's range
 (or whose residual y_pred - y_true overflows it) are not compared: the kernel
 computes in the input's dtype and may return inf there.
 """
-import contextlib
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -23,8 +21,8 @@ from hypothesis import strategies as st
 import lossfast as lf
 import reference as R
 import reference_classification as RC
-from fuzz_strategies import (FUZZ, arrays, assert_close, compute_dtype_of, input_dtypes,
-                             shapes)
+from fuzz_strategies import (FUZZ, arrays, assert_close, casts_may_overflow, compute_dtype_of,
+                             input_dtypes, shapes)
 
 LD = np.longdouble
 REDUCTIONS = ("mean", "sum", "none")
@@ -70,16 +68,6 @@ CLASS_OF = {"bce_logits": "bce", "bce_logits_pw_ls": "bce", "bce_pw": "bce",
             "smooth_l1_b0": "smooth_l1"}
 # losses whose terms can cancel inside one element (the comparison's scale)
 BOUNDED_GRAD = {"bce_logits", "bce_logits_pw_ls", "focal_logits", "focal_logits_g0"}
-
-
-@contextlib.contextmanager
-def casts_may_overflow():
-    """NumPy's conversion of y_true to y_pred's dtype warns when a value overflows
-    it (float64 3.5e38 -> float32 inf), as any NumPy cast does: allowed here."""
-    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
-        warnings.filterwarnings("ignore", "overflow encountered in cast", RuntimeWarning)
-        warnings.filterwarnings("ignore", "invalid value encountered in cast", RuntimeWarning)
-        yield
 
 
 def _make(case):
