@@ -15,7 +15,7 @@ import os
 import warnings
 
 import numpy as np
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -27,6 +27,9 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                            HealthCheck.filter_too_much],
+    # LOSSFAST_FUZZ_NOSHRINK=1: report the first failure as found (quick triage)
+    phases=[p for p in Phase if not (p == Phase.shrink
+                                     and os.environ.get("LOSSFAST_FUZZ_NOSHRINK"))],
 )
 FUZZ = settings.get_profile("fuzz")
 
@@ -161,3 +164,25 @@ def casts_may_overflow():
         warnings.filterwarnings("ignore", "overflow encountered in cast", RuntimeWarning)
         warnings.filterwarnings("ignore", "invalid value encountered in cast", RuntimeWarning)
         yield
+
+
+def on_drawn_simd_level(test):
+    """Decorator (under ``@given(data=st.data())``): run each example on a SIMD
+    path drawn from those this CPU supports, so every kernel target is fuzzed."""
+    import functools
+
+    from lossfast import _lossfast
+
+    levels = _lossfast.SIMD_LEVELS[:_lossfast.SIMD_LEVELS.index(
+        _lossfast.simd_level_supported()) + 1]
+
+    @functools.wraps(test)
+    def wrapper(*args, data, **kwargs):
+        level = data.draw(st.sampled_from(levels), label="simd_level")
+        before = _lossfast.simd_level()
+        _lossfast.set_simd_level(level)
+        try:
+            return test(*args, data=data, **kwargs)
+        finally:
+            _lossfast.set_simd_level(before)
+    return wrapper

@@ -192,7 +192,8 @@ def test_sparse_detection_is_duck_typed_without_scipy():
         lf.losses.mse(np.zeros(2), FakeSparse())
     out = subprocess.run([sys.executable, "-c",
                           "import sys, numpy as np, lossfast as lf\n"
-                          "lf.losses.mse(np.zeros(3), np.ones(3)); lf.activations.relu(np.ones(2))\n"
+                          "lf.losses.mse(np.zeros(3), np.ones(3))\n"
+                          "lf.activations.relu(np.ones(2))\n"
                           "print('scipy' in sys.modules)"],
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

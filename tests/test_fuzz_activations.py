@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import lossfast as lf
 import reference_classification as RC
 from fuzz_strategies import (FUZZ, arrays, assert_close, casts_may_overflow, compute_dtype_of,
-                             input_dtypes, shapes)
+                             input_dtypes, on_drawn_simd_level, shapes)
 
 LD = np.longdouble
 A = lf.activations
@@ -90,6 +90,7 @@ def _moved(a, axis):
 @pytest.mark.parametrize("name", sorted(FORWARD))
 @FUZZ
 @given(data=st.data())
+@on_drawn_simd_level
 def test_activation(name, backward, data):
     x, g, axis, out_mode = data.draw(activation_inputs(name, backward))
     fname = f"{name}_backward" if backward else name

@@ -22,7 +22,7 @@ import lossfast as lf
 import reference as R
 import reference_classification as RC
 from fuzz_strategies import (FUZZ, arrays, assert_close, casts_may_overflow, compute_dtype_of,
-                             input_dtypes, shapes)
+                             input_dtypes, on_drawn_simd_level, shapes)
 
 LD = np.longdouble
 REDUCTIONS = ("mean", "sum", "none")
@@ -177,6 +177,7 @@ def _reference(case, y_true, y_pred, weight, dtype):
 @pytest.mark.parametrize("case", sorted(ELEMENTWISE))
 @FUZZ
 @given(data=st.data())
+@on_drawn_simd_level
 def test_elementwise_loss(case, data):
     _, true_kind, pred_kind, _, _ = ELEMENTWISE[case]
     y_true, y_pred, weight, reduction, method, use_out = data.draw(
@@ -239,6 +240,7 @@ def test_elementwise_loss(case, data):
 @pytest.mark.parametrize("sample_weight", [False, True])
 @FUZZ
 @given(data=st.data())
+@on_drawn_simd_level
 def test_rmse(sample_weight, data):
     y_true, y_pred, _, _, method, _ = data.draw(loss_inputs("real", "real", mismatch=False))
     dtype = compute_dtype_of(y_pred.dtype)
@@ -360,6 +362,7 @@ def _rowwise_error(case, y_true, y_pred):
 @pytest.mark.parametrize("case", sorted(ROWWISE))
 @FUZZ
 @given(data=st.data())
+@on_drawn_simd_level
 def test_rowwise_loss(case, data):
     make, true_kind, pred_kind, fn, _ = ROWWISE[case]
     y_true, y_pred, weight, reduction, method = data.draw(rowwise_inputs(true_kind, pred_kind))
@@ -468,6 +471,7 @@ def test_rowwise_loss(case, data):
 
 @FUZZ
 @given(data=st.data())
+@on_drawn_simd_level
 def test_zero_one(data):
     mode = data.draw(st.sampled_from(["labels", "argmax"]))
     obj = lf.losses.ZeroOne()

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import lossfast as lf
 import reference_optim as RO
-from fuzz_strategies import FUZZ, arrays, assert_close, shapes
+from fuzz_strategies import FUZZ, arrays, assert_close, on_drawn_simd_level, shapes
 
 F = lf.optim.functional
 
@@ -78,6 +78,7 @@ def _compare(got, want, before, dtype, what, nan_grad):
 @pytest.mark.parametrize("name", sorted(HYPER))
 @FUZZ
 @given(data=st.data())
+@on_drawn_simd_level
 def test_optimizer_steps_match_reference(name, data):
     params = data.draw(param_list())
     hyper = data.draw(HYPER[name])
@@ -114,6 +115,7 @@ FUNCTIONAL = {
 @pytest.mark.parametrize("name", sorted(FUNCTIONAL))
 @FUZZ
 @given(data=st.data())
+@on_drawn_simd_level
 def test_functional_steps_match_reference(name, data):
     fn, state_names = FUNCTIONAL[name]
     param = data.draw(param_list())[0]

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from .. import _lossfast as _core
+from .._validation import show
 from ._base import (ConvergenceWarning, LinAlgWarning, _as_float_array, _Estimator,
                     check_consistent_length, check_finite, check_finite_after, check_is_fitted,
                     check_random_state, check_y_present, sk_compatible,
@@ -54,7 +55,7 @@ def _is_squared_error(loss_obj):
 
 def _check_int(value, name, minimum):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {show(value)}")
     return int(value)
 
 
@@ -62,7 +63,7 @@ def _check_float(value, name, *, minimum=0.0, strict=False, allow_none=False):
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a real number, got {value!r}")
+        raise ValueError(f"{name} must be a real number, got {show(value)}")
     value = float(value)
     bad = (value <= minimum) if strict else (value < minimum)
     if bad or not np.isfinite(value):

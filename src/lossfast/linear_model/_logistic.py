@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from .. import _lossfast as _core
+from .._validation import show
 from ._base import (ConvergenceWarning, DataConversionWarning, _Estimator, _is_sparse,
                     check_consistent_length, check_finite, check_is_fitted, check_y_present,
                     sk_compatible, validate_sample_weight, validate_X)
@@ -162,7 +163,7 @@ class LogisticRegression(_Estimator):
         C = self.C
         if not (isinstance(C, (int, float, np.integer, np.floating)) and not isinstance(C, bool)
                 and C > 0):
-            raise ValueError(f"C must be a number > 0 (np.inf: no penalty), got {C!r}")
+            raise ValueError(f"C must be a number > 0 (np.inf: no penalty), got {show(C)}")
         if self.penalty is None or C == np.inf:
             return 0.0
         if self.penalty == "l2":
@@ -189,13 +190,13 @@ class LogisticRegression(_Estimator):
         classes, y_idx = _encode_labels(y)
         if len(classes) < 2:
             raise ValueError("This solver needs samples of at least 2 classes in the data, but "
-                             f"the data contains only one class: {classes[0]!r}")
+                             f"the data contains only one class: {show(classes[0])}")
         if sw is not None:
             present = np.bincount(y_idx, weights=sw, minlength=len(classes)) > 0
             if present.sum() < 2:
                 raise ValueError("This solver needs samples of at least 2 classes with a "
                                  "positive sample_weight, but the data contains only one "
-                                 f"such class: {classes[present][0]!r}")
+                                 f"such class: {show(classes[present][0])}")
         n_classes = len(classes)
         if n_classes == 2:
             k = 1
