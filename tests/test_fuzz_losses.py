@@ -165,6 +165,10 @@ def _reference(case, y_true, y_pred, weight, dtype):
     skip = out_of_range | undefined | nan_in   # NaN in: checked to be NaN instead
     scale = (np.full(np.shape(grad), 2.5 if "pw" in case else 1.0, LD) if case in BOUNDED_GRAD
              else None)
+    if case == "gaussian":
+        # r * exp(-r^2 / (2 sigma^2)) with the exp in the subnormal range: an
+        # absolute error of |r| subnormal ulps
+        scale = np.abs(np.asarray(p, LD) - np.asarray(t, LD)) * LD(np.finfo(dtype).tiny)
     loss_scale = None
     if ELEMENTWISE[case][4] == "prob":
         # the kernels take log(1 - p) of the rounded 1 - p: an absolute error of
