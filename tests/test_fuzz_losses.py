@@ -429,7 +429,13 @@ def test_rowwise_loss(case, data):
                 g_scale = None
             elif case in ("cce", "sparse_cce"):
                 S = np.sum(p, axis=1)
-                l_scale = None
+                # -log of the rounded renormalised p / S: an absolute error of an
+                # ulp of 1 per unit of target (as bce's log(1 - p))
+                tsum = np.ones(n) if true_kind == "index" else np.sum(np.abs(t), axis=1)
+                l_scale = 2.5 * (tsum + 1)
+                # a row sum below 1 / max overflows the kernel's reciprocal 1 / S
+                # (test_cce_prob_subnormal_row_sum, xfail)
+                skip_rows = skip_rows | (S < 1 / np.finfo(dtype).max)
                 g_scale = np.broadcast_to((np.sum(np.abs(np.asarray(g_ref, np.float64)), axis=1)
                                            + 1 / np.where(S > 0, S, 1))[:, None], (n, C)) * 2
             else:
@@ -558,3 +564,12 @@ def test_rmse_of_tiny_residuals():
     y_true = np.array([2.8835521e-33], dtype=np.float32)
     y_pred = np.zeros(1, dtype=np.float32)
     np.testing.assert_allclose(lf.losses.rmse(y_true, y_pred), 2.8835521e-33, rtol=1e-6)
+
+
+@pytest.mark.xfail(strict=True, reason="cce_prob renormalises a row by the reciprocal 1 / S: "
+                   "a row sum S below 1 / DBL_MAX (valid probabilities) gives inf * 0 = NaN "
+                   "instead of the loss")
+def test_cce_prob_subnormal_row_sum():
+    y_true = np.array([[0.0, 1.0]])
+    y_pred = np.array([[0.0, 5e-324]])      # renormalised: [0, 1]
+    assert lf.losses.CategoricalCrossEntropy()(y_true, y_pred) == pytest.approx(0.0, abs=1e-6)
