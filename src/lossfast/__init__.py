@@ -5,9 +5,9 @@ Submodules load on first use, so ``import lossfast`` stays cheap:
 ``lf.losses``, ``lf.activations``, ``lf.optim`` and the estimators
 ``lf.LinearRegression``, ``lf.Ridge``, ``lf.LogisticRegression``.
 """
-import importlib
+import importlib as _importlib
 
-from ._config import get_num_threads, num_threads, set_num_threads, show_config
+from ._config import _check_simd_env, get_num_threads, num_threads, set_num_threads, show_config
 
 __version__ = "0.1.0"
 
@@ -21,14 +21,18 @@ _ESTIMATORS = {"LinearRegression": "linear_model", "Ridge": "linear_model",
 __all__ = ["__version__", "show_config", "get_num_threads", "set_num_threads", "num_threads",
            *sorted(_SUBMODULES), *sorted(_ESTIMATORS)]
 
+_check_simd_env()
+del _check_simd_env
+
 
 def __getattr__(name):
     if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
+        return _importlib.import_module(f".{name}", __name__)
     if name in _ESTIMATORS:
-        return getattr(importlib.import_module(f".{_ESTIMATORS[name]}", __name__), name)
+        return getattr(_importlib.import_module(f".{_ESTIMATORS[name]}", __name__), name)
     raise AttributeError(f"module 'lossfast' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    """The public API only (``__all__``): imports and private helpers stay hidden."""
+    return sorted(__all__)

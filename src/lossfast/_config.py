@@ -1,5 +1,8 @@
 """Build information and thread control."""
-import contextlib
+import contextlib as _contextlib
+import operator as _operator
+import os as _os
+import warnings as _warnings
 
 from . import _lossfast
 
@@ -17,27 +20,53 @@ def get_num_threads():
     return _lossfast.get_num_threads()
 
 
-def set_num_threads(n):
-    """Use ``n`` threads for large inputs; ``None`` or ``0`` returns to OpenMP's default."""
+def _thread_count(n):
+    """``n`` as a thread count: an integer >= 1, or None (OpenMP's default, stored as 0)."""
     if n is None:
-        n = 0
-    n = int(n)
-    if n < 0:
-        raise ValueError(f"the number of threads must be >= 0, got {n}")
-    _lossfast.set_num_threads(n)
+        return 0
+    if isinstance(n, (bool, float)) or not hasattr(n, "__index__"):
+        raise TypeError(f"the number of threads must be an integer >= 1 or None, "
+                        f"got {type(n).__name__} {n}")
+    count = _operator.index(n)
+    if count < 1:
+        raise ValueError(f"the number of threads must be >= 1 (None returns to OpenMP's "
+                         f"default), got {count}")
+    if count > 2**31 - 1:
+        raise ValueError(f"the number of threads must be < 2**31, got {count}")
+    return count
 
 
-@contextlib.contextmanager
+def set_num_threads(n):
+    """Use ``n`` threads (an integer >= 1) for large inputs; ``None`` returns to
+    OpenMP's default.  ``0``, negative counts and non-integers are an error
+    (ValueError / TypeError)."""
+    _lossfast.set_num_threads(_thread_count(n))
+
+
+@_contextlib.contextmanager
 def num_threads(n):
     """Context manager: ``with lf.num_threads(1): ...`` runs the block with ``n``
-    threads, then restores the previous setting (an explicit count, or OpenMP's
-    default, which keeps following OMP_NUM_THREADS and threadpoolctl)."""
+    threads (an integer >= 1, or None for OpenMP's default), then restores the
+    previous setting (an explicit count, or OpenMP's default, which keeps
+    following OMP_NUM_THREADS and threadpoolctl)."""
+    count = _thread_count(n)   # checked before anything changes
     before = _lossfast.num_threads_setting()
-    set_num_threads(n)
+    _lossfast.set_num_threads(count)
     try:
         yield
     finally:
-        set_num_threads(before)
+        _lossfast.set_num_threads(before)
+
+
+def _check_simd_env():
+    """Warn when LOSSFAST_SIMD holds a value the dispatcher ignores (csrc/dispatch.c
+    caps the SIMD path only at an exact, known name)."""
+    value = _os.environ.get("LOSSFAST_SIMD")
+    if value is None or value == "" or value in _lossfast.SIMD_LEVELS:
+        return
+    _warnings.warn(f"LOSSFAST_SIMD={value!r} is not a SIMD level and is ignored; valid values "
+                   f"are {', '.join(_lossfast.SIMD_LEVELS)} (using {_lossfast.simd_level()})",
+                   RuntimeWarning, stacklevel=2)
 
 
 def build_info():

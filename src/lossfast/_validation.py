@@ -7,6 +7,25 @@ integer and bool inputs are converted as NumPy would, shapes must agree
 """
 import numpy as np
 
+def show(value):
+    """``repr`` for error messages, with NumPy scalars shown as plain numbers
+    (``1.5``, not ``np.float64(1.5)``)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
+def is_sparse(x):
+    """True for SciPy sparse matrices / arrays (and other sparse containers with
+    ``nnz`` and ``format`` or ``tocsr``), without importing SciPy."""
+    if isinstance(x, np.ndarray):
+        return False
+    module = type(x).__module__ or ""
+    if module.startswith("scipy.sparse") or module.split(".")[0] == "sparse":
+        return True
+    return hasattr(x, "nnz") and (hasattr(x, "tocsr") or hasattr(x, "format"))
+
+
 _BAD_KINDS = {"c": "complex", "O": "object", "U": "string", "S": "bytes", "V": "void",
               "M": "datetime", "m": "timedelta"}
 REDUCTIONS = ("mean", "sum", "none")
@@ -20,7 +39,10 @@ def check_dtype_kind(arr, name):
 
 
 def as_array(x, name):
-    """np.asarray with the dtype-kind check."""
+    """np.asarray with the dtype-kind check; sparse input is a TypeError."""
+    if is_sparse(x):
+        raise TypeError(f"{name} is a sparse {type(x).__name__}; sparse input is not supported "
+                        f"here: pass a dense array ({name}.toarray())")
     arr = np.asarray(x)
     check_dtype_kind(arr, name)
     return arr
@@ -39,8 +61,10 @@ def compute_dtype(y_pred, *others):
 
 
 def as_contiguous(arr, dtype):
-    """C-contiguous array of `dtype` (no copy when it already is one)."""
-    return np.ascontiguousarray(arr, dtype=dtype)
+    """C-contiguous array of `dtype` (no copy when it already is one).  Keeps
+    0-d arrays 0-d (np.ascontiguousarray would make them 1-d, and a scalar loss
+    would then return a gradient of shape (1,))."""
+    return np.asarray(arr, dtype=dtype, order="C")
 
 
 def check_same_shape(a, b, name_a="y_true", name_b="y_pred"):
@@ -51,7 +75,7 @@ def check_same_shape(a, b, name_a="y_true", name_b="y_pred"):
 
 def check_reduction(reduction, allowed=REDUCTIONS):
     if reduction not in allowed:
-        raise ValueError(f"reduction must be one of {allowed}, got {reduction!r}")
+        raise ValueError(f"reduction must be one of {allowed}, got {show(reduction)}")
 
 
 def sample_weight_rows(sample_weight, n_rows, dtype):
@@ -149,7 +173,7 @@ def check_number(value, name, *, low=None, high=None, low_open=False, high_open=
     try:
         value = float(value)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number, got {value!r}") from None
+        raise TypeError(f"{name} must be a real number, got {show(value)}") from None
     ok = np.isfinite(value)
     if ok and low is not None:
         ok = value > low if low_open else value >= low

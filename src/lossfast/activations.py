@@ -150,3 +150,7 @@ def log_softmax_backward(y, grad_out, axis=-1, out=None):
     """Gradient through log_softmax from its output ``y``:
     ``grad_out - exp(y) * sum(grad_out, axis)``."""
     return _run_axis("log_softmax_backward", y, grad_out, out, axis, "y")
+
+
+def __dir__():
+    return sorted(__all__)

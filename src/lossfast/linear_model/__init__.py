@@ -19,3 +19,7 @@ __all__ = ["LinearRegression", "Ridge", "RidgeCV", "Lasso", "ElasticNet", "Lasso
            "ElasticNetCV", "lasso_path", "enet_path", "LogisticRegression", "LogisticRegressionCV",
            "ChunkedMatrix", "LinAlgWarning", "ConvergenceWarning", "DataConversionWarning",
            "NotFittedError"]
+
+
+def __dir__():
+    return sorted(__all__)

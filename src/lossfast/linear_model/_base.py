@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from .. import _lossfast as _core
+from .._validation import show
 
 
 class LinAlgWarning(UserWarning):
@@ -382,7 +383,7 @@ def check_random_state(seed):
         return np.random.RandomState(seed)
     if isinstance(seed, (np.random.RandomState, np.random.Generator)):
         return seed
-    raise ValueError(f"{seed!r} cannot be used to seed a numpy.random.RandomState instance")
+    raise ValueError(f"{show(seed)} cannot be used to seed a numpy.random.RandomState instance")
 
 
 def weighted_mean(values, sample_weight):
@@ -398,7 +399,7 @@ def weighted_mean(values, sample_weight):
 def check_int(value, name, minimum):
     """`value` as an int >= minimum, else a ValueError."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {show(value)}")
     return int(value)
 
 
@@ -407,7 +408,7 @@ def check_float(value, name, *, minimum=0.0, strict=False, allow_none=False):
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a real number, got {value!r}")
+        raise ValueError(f"{name} must be a real number, got {show(value)}")
     value = float(value)
     bad = (value <= minimum) if strict else (value < minimum)
     if bad or not np.isfinite(value):

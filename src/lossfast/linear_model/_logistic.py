@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from .._validation import show
 from ..activations import log_softmax, softmax
 from ._base import (DataConversionWarning, _Estimator, _is_sparse, check_consistent_length,
                     check_finite, check_float, check_int, check_is_fitted, check_y_present,
@@ -80,13 +81,13 @@ def classification_targets(est, Xm, y, sample_weight, classes=None):
         return classes, _kernel_targets(y_idx, len(classes), Xm.dtype), sw
     if len(classes) < 2:
         raise ValueError("This solver needs samples of at least 2 classes in the data, but "
-                         f"the data contains only one class: {classes[0]!r}")
+                         f"the data contains only one class: {show(classes[0])}")
     if sw is not None:
         present = np.bincount(y_idx, weights=sw, minlength=len(classes)) > 0
         if present.sum() < 2:
             raise ValueError("This solver needs samples of at least 2 classes with a "
                              "positive sample_weight, but the data contains only one "
-                             f"such class: {classes[present][0]!r}")
+                             f"such class: {show(classes[present][0])}")
     return classes, _kernel_targets(y_idx, len(classes), Xm.dtype), sw
 
 
@@ -229,11 +230,11 @@ class LogisticRegression(_Estimator):
         C = self.C
         if not (isinstance(C, (int, float, np.integer, np.floating)) and not isinstance(C, bool)
                 and C > 0):
-            raise ValueError(f"C must be a number > 0 (np.inf: no penalty), got {C!r}")
+            raise ValueError(f"C must be a number > 0 (np.inf: no penalty), got {show(C)}")
         l1_ratio = self.l1_ratio
         if not (isinstance(l1_ratio, (int, float, np.integer, np.floating))
                 and not isinstance(l1_ratio, bool) and 0.0 <= l1_ratio <= 1.0):
-            raise ValueError(f"l1_ratio must be a number in [0, 1], got {l1_ratio!r}")
+            raise ValueError(f"l1_ratio must be a number in [0, 1], got {show(l1_ratio)}")
         l1_ratio = float(l1_ratio)
         penalty = self.penalty
         if penalty != "deprecated":

@@ -106,10 +106,22 @@ class DenseMatrix:
         return val, gc, gb
 
     def matvec(self, coef, intercept=None):
-        coef = np.asarray(coef)
-        Z = self.X @ coef.T.astype(self.dtype, copy=False)
-        if intercept is not None:
-            Z += np.asarray(intercept, dtype=self.dtype)
+        """X coef^T + intercept in X's dtype; float32 X is multiplied in
+        float64 by blocks of rows and rounded once (as the fused kernels do),
+        so large, cancelling coefficients keep float32 accuracy."""
+        coef = np.asarray(coef, dtype=np.float64)
+        b = None if intercept is None else np.asarray(intercept, dtype=np.float64)
+        if self.dtype == np.float64:
+            Z = self.X @ coef.T
+            if b is not None:
+                Z += b
+            return Z
+        Z = np.empty((self.shape[0], coef.shape[0]), dtype=self.dtype)
+        for i0 in range(0, self.shape[0], _BLOCK_ROWS):
+            block = self.X[i0:i0 + _BLOCK_ROWS].astype(np.float64) @ coef.T
+            if b is not None:
+                block += b
+            Z[i0:i0 + _BLOCK_ROWS] = block
         return Z
 
     def rmatvec(self, R):

@@ -12,3 +12,7 @@ from ._regression import *  # noqa: F401,F403  (its __all__)
 
 __all__ = ["Loss", "ElementwiseLoss", "get", "available",
            *_regression.__all__, *_classification.__all__]
+
+
+def __dir__():
+    return sorted(__all__)

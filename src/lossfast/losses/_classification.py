@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import _lossfast as _core
 from .._validation import (as_array, as_contiguous, check_out, check_reduction,
-                           check_same_shape, compute_dtype, sample_weight_rows)
+                           check_same_shape, compute_dtype, sample_weight_rows, show)
 from ._base import ElementwiseLoss, Loss, Param, functional, loss_kernel, reduce_with, register
 
 EPSILON = 1e-7   # Keras' epsilon: the clip of probabilities
@@ -42,7 +42,7 @@ def _probabilities_error(arr, name, bad):
     flat = arr.reshape(-1)
     example = _example(flat, (flat < 0) | (flat > 1))
     return ValueError(f"{name} must hold probabilities in [0, 1] (from_logits=False); "
-                      f"{bad} value(s) are outside, e.g. {example!r}.  Pass "
+                      f"{bad} value(s) are outside, e.g. {example}.  Pass "
                       "from_logits=True for raw scores")
 
 
@@ -58,6 +58,7 @@ def _only_labels(flat, labels):
     return bool(np.isin(flat, labels).all()) if flat.size else False
 
 
+_SWAP_MIN = 8
 _SWAP_HINT = ("  The arguments look swapped: y_pred holds only labels {labels}; the order "
               "is (y_true, y_pred)")
 
@@ -92,7 +93,7 @@ def _check_nonnegative(value, name):
 
 def _check_from_logits(value, name="from_logits"):
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"from_logits must be True or False, got {value!r}")
+        raise TypeError(f"from_logits must be True or False, got {show(value)}")
     return bool(value)
 
 
@@ -130,13 +131,13 @@ def class_indices(y_true, batch_shape, n_classes):
             raise ValueError("y_true holds NaN; class indices must be whole numbers")
     if lo < 0 or hi >= n_classes:
         bad = lo if lo < 0 else hi
-        raise ValueError(f"y_true holds class index {bad!r} outside [0, {n_classes}) "
+        raise ValueError(f"y_true holds class index {bad} outside [0, {n_classes}) "
                          f"(y_pred has {n_classes} classes)")
     if y.dtype.kind == "f":
         whole = np.floor(y) == y
         if not whole.all():
             raise ValueError(f"y_true must hold whole-number class indices, got "
-                             f"{y[~whole][0]!r}")
+                             f"{y[~whole][0]}")
     return np.ascontiguousarray(y, dtype=np.int64)
 
 
@@ -174,7 +175,12 @@ class _BinaryLoss(_ElementwiseClassification):
                                  f"{int(t_bad.sum())} value(s) are outside, e.g. "
                                  f"{_example(flat_t, t_bad)!r}.{hint}")
             raise _probabilities_error(flat_p, "y_pred", int(bad))
-        if hard_pred == flat_p.size and soft_true > 0:
+        # swapped: 0/1 labels as y_pred (both values present) against targets that
+        # are all strictly inside (0, 1), at least _SWAP_MIN of them -- a genuine
+        # call of that shape (e.g. smoothed targets against an all-zero start) has
+        # one prediction value only or few elements
+        if (hard_pred == flat_p.size and soft_true == flat_t.size and flat_t.size >= _SWAP_MIN
+                and np.any(flat_p == 0) and np.any(flat_p == 1)):
             raise ValueError("y_pred holds only 0/1 labels while y_true holds values strictly "
                              "between 0 and 1: the arguments look swapped; the order is "
                              "(y_true, y_pred)")
@@ -200,8 +206,8 @@ class BinaryCrossEntropy(_BinaryLoss):
       outside it.  Probabilities outside [0, 1] are a ValueError.
 
     Labels outside [0, 1] are a ValueError (soft labels inside are fine), and
-    so is a call that looks swapped (``y_pred`` only 0/1 while ``y_true``
-    holds values strictly between 0 and 1).  ``pos_weight`` is a scalar >= 0
+    so is a call that looks swapped (8 or more elements, ``y_pred`` only 0
+    and 1, both present, while every ``y_true`` is strictly between 0 and 1).  ``pos_weight`` is a scalar >= 0
     weighting the positive term (PyTorch's per-class tensor form is not
     supported: NotImplementedError); with probabilities it weights
     ``t log p`` the same way.  ``label_smoothing`` in [0, 1] (Keras).
