@@ -134,10 +134,7 @@
         return cnt;                                                                         \
     }
 
-/* float32 <-> float64 copies of a block's targets / weights / decision values */
-static void lm_to_f64_f32(const float *restrict in, int64_t n, double *restrict out) {
-    for (int64_t i = 0; i < n; i++) out[i] = (double)in[i];
-}
+/* the float64 decision values of a block as float32 (z_out of float32 data) */
 
 static void lm_from_f64_f32(const double *restrict in, int64_t n, float *restrict out) {
     for (int64_t i = 0; i < n; i++) out[i] = (float)in[i];
@@ -256,35 +253,7 @@ static int lm_loss_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *p
         else
             lm_forward_f64((const double *)Xb, m, d, k, A->coef, A->intercept, Zb);
         if (F32 && A->z_out) lm_from_f64_f32(Zb, m * k, (float *)A->z_out + a * k);
-        const double *wb = NULL;
-        if (A->weight && F32) {
-            lm_to_f64_f32((const float *)A->weight + a, m, wbuf);
-            wb = wbuf;
-        } else if (A->weight) {
-            wb = (const double *)A->weight + a;
-        }
-        lf_loss_args e;
-        if (A->rowwise) {
-            e.y_true = (const int64_t *)A->y + a;
-            e.n = m;
-        } else if (F32) {
-            lm_to_f64_f32((const float *)A->y + a * k, m * k, ybuf);
-            e.y_true = ybuf;
-            e.n = m * k;
-        } else {
-            e.y_true = (const double *)A->y + a * k;
-            e.n = m * k;
-        }
-        e.y_pred = Zb;
-        e.weight = wb;
-        e.n_cols = k;
-        e.params = A->params;
-        e.loss_out = NULL;
-        e.grad_out = want_grad ? rbuf : NULL;
-        e.grad_scale = 1.0;
-        e.mode = LF_SUM | (want_grad ? LF_GRAD : 0); /* labels built by the caller: no LF_CHECK */
-        e.counts = NULL;
-        loss += A->loss(&e);
+        loss += lf_lm_block_loss(A, a, m, Zb, want_grad ? rbuf : NULL, ybuf, wbuf, F32);
         if (want_grad) {
             if (F32)
                 lm_backward_f32((const float *)Xb, m, d, k, rbuf, G, gb);

@@ -56,6 +56,47 @@ typedef struct lf_lm_loss_args {
     void *z_out;              /* n x k decision values (X's type), or NULL */
 } lf_lm_loss_args;
 
+/* The loss engine on the m rows of a block starting at row a, shared by the
+ * dense and the CSR passes: Z (m x k) the block's float64 decision values;
+ * returns sum_i w_i l_i and, when R is given, writes R = w dl/dz (m x k).
+ * float32 targets / weights are widened into ybuf (m x k) / wbuf (m); the
+ * labels are the caller's (no LF_CHECK). */
+static inline double lf_lm_block_loss(const lf_lm_loss_args *A, int64_t a, int64_t m,
+                                      const double *Z, double *R, double *ybuf, double *wbuf,
+                                      int f32) {
+    const int64_t k = A->k;
+    lf_loss_args e;
+    e.weight = NULL;
+    if (A->weight && f32) {
+        const float *w = (const float *)A->weight + a;
+        for (int64_t i = 0; i < m; i++) wbuf[i] = (double)w[i];
+        e.weight = wbuf;
+    } else if (A->weight) {
+        e.weight = (const double *)A->weight + a;
+    }
+    if (A->rowwise) {
+        e.y_true = (const int64_t *)A->y + a;
+        e.n = m;
+    } else if (f32) {
+        const float *y = (const float *)A->y + a * k;
+        for (int64_t i = 0; i < m * k; i++) ybuf[i] = (double)y[i];
+        e.y_true = ybuf;
+        e.n = m * k;
+    } else {
+        e.y_true = (const double *)A->y + a * k;
+        e.n = m * k;
+    }
+    e.y_pred = Z;
+    e.n_cols = k;
+    e.params = A->params;
+    e.loss_out = NULL;
+    e.grad_out = R;
+    e.grad_scale = 1.0;
+    e.mode = LF_SUM | (R ? LF_GRAD : 0);
+    e.counts = NULL;
+    return A->loss(&e);
+}
+
 /* Returns 0, -1 when memory could not be allocated, -2 for inconsistent
  * arguments (no loss, k < 1, no params).  *loss_out
  * receives sum_i w_i l_i (float64). */

@@ -119,35 +119,7 @@ LF_INLINE int csr_loss_chunk(const csr_ctx *C, int64_t b0, int64_t b1, double *p
         csr_forward(X, a, m, k, C->WT, A->intercept, Zb, F32, I64);
         if (F32 && A->z_out)
             for (int64_t q = 0; q < m * k; q++) ((float *)A->z_out)[a * k + q] = (float)Zb[q];
-        const double *wb = NULL;
-        if (A->weight && F32) {
-            for (int64_t q = 0; q < m; q++) wbuf[q] = ((const float *)A->weight)[a + q];
-            wb = wbuf;
-        } else if (A->weight) {
-            wb = (const double *)A->weight + a;
-        }
-        lf_loss_args e;
-        if (A->rowwise) {
-            e.y_true = (const int64_t *)A->y + a;
-            e.n = m;
-        } else if (F32) {
-            for (int64_t q = 0; q < m * k; q++) ybuf[q] = ((const float *)A->y)[a * k + q];
-            e.y_true = ybuf;
-            e.n = m * k;
-        } else {
-            e.y_true = (const double *)A->y + a * k;
-            e.n = m * k;
-        }
-        e.y_pred = Zb;
-        e.weight = wb;
-        e.n_cols = k;
-        e.params = A->params;
-        e.loss_out = NULL;
-        e.grad_out = want_b ? rbuf : NULL;
-        e.grad_scale = 1.0;
-        e.mode = LF_SUM | (want_b ? LF_GRAD : 0); /* labels built by the caller: no LF_CHECK */
-        e.counts = NULL;
-        loss += A->loss(&e);
+        loss += lf_lm_block_loss(A, a, m, Zb, want_b ? rbuf : NULL, ybuf, wbuf, F32);
         if (want_grad)
             csr_backward(X, a, m, k, rbuf, GT, gb, F32, I64);
         else if (A->grad_intercept)
