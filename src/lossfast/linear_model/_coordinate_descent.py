@@ -64,6 +64,7 @@ from .. import _lossfast as _core
 from ._base import (ConvergenceWarning, _as_float_array, _Estimator, check_consistent_length,
                     check_finite, check_finite_after, check_is_fitted, check_random_state, check_y_present,
                     sk_compatible, validate_sample_weight, validate_X)
+from ._matrix import shift_estimate
 from ._solvers import SolverResult, cholesky_solve
 
 _MIN_WS = 16          # the working set grows by at least this many features
@@ -259,24 +260,13 @@ def _fit_gram(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol):
     return coefs, gaps, iters
 
 
-def _sample_shift(X, Y, sw):
-    """Weighted mean of up to 1024 rows spread over [X, Y]: a shift close to
-    the means, so that the moments of the shifted data do not cancel."""
-    n = X.shape[0]
-    rows = np.unique(np.linspace(0, n - 1, min(n, 1024)).astype(np.intp))
-    sample = np.hstack([X[rows], Y[rows]]).astype(np.float64)
-    ws = None if sw is None else sw[rows].astype(np.float64)
-    if ws is not None and ws.sum() > 0:
-        return np.ascontiguousarray(ws @ sample / ws.sum())
-    return np.ascontiguousarray(sample.mean(axis=0))
-
-
 def _moments(X, Y, sw, fit_intercept):
     """Weighted means and the centred, rescaled (weights summing to n)
     column norms, X_c^T W' Y_c and ||Y_c||^2_W', from one pass over X."""
     n, d = X.shape
     k = Y.shape[1]
-    shift = _sample_shift(X, Y, sw) if fit_intercept else None
+    shift = (np.ascontiguousarray(np.concatenate([shift_estimate(X, sw), shift_estimate(Y, sw)]))
+             if fit_intercept else None)
     s1 = np.empty(d + k)
     s2 = np.empty(d + k)
     xy = np.empty((d, k))
