@@ -51,6 +51,17 @@ static double *csr_transpose(const double *W, int64_t k, int64_t d) {
 LF_INLINE void csr_forward(const lf_csr *X, int64_t a, int64_t m, int64_t k,
                            const double *restrict WT, const double *restrict b,
                            double *restrict Z, const int F32, const int I64) {
+    if (k == 1) { /* one output: a scalar dot product per row, no inner loop */
+        const double b0 = b ? b[0] : 0.0;
+        for (int64_t i = 0; i < m; i++) {
+            double s = b0;
+            const int64_t p1 = CSR_PTR(X, a + i + 1);
+            for (int64_t p = CSR_PTR(X, a + i); p < p1; p++)
+                s += CSR_VAL(X, p) * WT[CSR_IDX(X, p)];
+            Z[i] = s;
+        }
+        return;
+    }
     for (int64_t i = 0; i < m; i++) {
         double *restrict z = Z + i * k;
         for (int64_t c = 0; c < k; c++) z[c] = b ? b[c] : 0.0;
@@ -67,6 +78,16 @@ LF_INLINE void csr_forward(const lf_csr *X, int64_t a, int64_t m, int64_t k,
 LF_INLINE void csr_backward(const lf_csr *X, int64_t a, int64_t m, int64_t k,
                             const double *restrict R, double *restrict GT,
                             double *restrict gb, const int F32, const int I64) {
+    if (k == 1) {
+        for (int64_t i = 0; i < m; i++) {
+            const double r = R[i];
+            if (gb) gb[0] += r;
+            const int64_t p1 = CSR_PTR(X, a + i + 1);
+            for (int64_t p = CSR_PTR(X, a + i); p < p1; p++)
+                GT[CSR_IDX(X, p)] += CSR_VAL(X, p) * r;
+        }
+        return;
+    }
     for (int64_t i = 0; i < m; i++) {
         const double *restrict r = R + i * k;
         if (gb)
