@@ -5,8 +5,10 @@ columns, ~60 non-zeros per row, Zipf-distributed columns, TF-IDF values
 - LogisticRegression binary and 20-class vs scikit-learn's lbfgs, both at
   the tolerance that reaches the optimum's objective to 1e-6 relative
   (checked against a tight lossfast fit): target >= 3x;
-- Ridge(alpha=1) vs scikit-learn's Ridge (its automatic sparse solver) at
-  the same objective: target >= 3x;
+- Ridge(alpha=1) vs scikit-learn's Ridge (its automatic sparse solver,
+  sparse_cg, at its default tol, which reaches 6.6e-8 relative objective
+  error here) and lossfast at tol=1e-5 (3.8e-8): both within 1e-7 of the
+  optimum; target >= 3x;
 - the fused CSR loss + gradient pass vs SciPy's X @ w and X.T @ r;
 - peak extra memory during the fits (resident set, C allocations included)
   against the size of X's arrays: target < 1x (extra_info "peak_extra_MB",
@@ -132,7 +134,7 @@ def test_ridge_text(benchmark, text, role):
     X, _, _, y = text
     group = "Ridge(alpha=1) text CSR 2e5x5e4 f64"
     if role == "lossfast":
-        make = lambda: lf.Ridge(alpha=1.0).fit(X, y)                   # noqa: E731
+        make = lambda: lf.Ridge(alpha=1.0, tol=1e-5).fit(X, y)         # noqa: E731
         est = run(benchmark, group, role, make, rounds=3)
     else:
         make = lambda: sk_linear.Ridge(alpha=1.0).fit(X, y)            # noqa: E731
@@ -145,7 +147,7 @@ def test_ridge_text(benchmark, text, role):
     rel = ridge_objective(est.coef_, est.intercept_, X, y, 1.0) / f_star - 1
     benchmark.extra_info.update(objective_rel_error=float(rel), peak_extra_MB=round(peak, 1),
                                 x_MB=round(x_megabytes(X), 1))
-    assert rel < 1e-6
+    assert rel < 1e-7
 
 
 @pytest.mark.parametrize("role", ["lossfast", "scipy"])
