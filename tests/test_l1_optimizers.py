@@ -142,3 +142,78 @@ def test_l1_with_other_optimizer_classes_not_implemented():
     p = np.zeros(3)
     with pytest.raises(NotImplementedError, match="Adamax"):
         L1Prox(np.ones(3), optim.Adamax([p]))
+
+
+# --------------------------------------------------------------------------- multinomial active block
+
+
+def test_objective_active_hessian_is_the_full_hessians_block():
+    from lossfast.linear_model._matrix import DenseMatrix
+    from lossfast.linear_model._objective import LinearObjective, LossSpec
+    from lossfast.linear_model._sparse import CSRMatrix
+    sp = pytest.importorskip("scipy.sparse")
+    X, y = data(300, 9, 4, seed=4)
+    X[np.abs(X) < 1.0] = 0.0
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, 300)
+    for fi in (True, False):
+        for Xm in (DenseMatrix(np.ascontiguousarray(X)), CSRMatrix.from_scipy(sp.csr_matrix(X))):
+            ob = LinearObjective(Xm, y.astype(np.int64), sw, 4, LossSpec("softmax_xent_sparse"),
+                                 fi, 0.3)
+            theta = np.random.default_rng(1).standard_normal(ob.n_params) * 0.3
+            Z = np.empty((300, 4))
+            ob.loss_grad(theta, z_out=Z)
+            H = ob.hessian(theta, Z)
+            # the full Hessian adds curvature along the softmax's invisible
+            # directions (one vector added to every class): remove it
+            d, k = 9, 4
+            idx = np.array([0, 3, 10, 11, 20, 35] + ([36, 38] if fi else []))
+            block = ob.hessian_active(theta, Z, idx)
+            ref = H[np.ix_(idx, idx)]
+            # entries of the same feature in two classes carry shift / k in H
+            feat = np.where(idx < k * d, idx % d, d)
+            same = feat[:, None] == feat[None, :]
+            diff = ref - block
+            assert np.allclose(diff[~same], 0.0, atol=1e-12)
+            assert np.allclose(diff[same], diff[same][0], atol=1e-10)
+
+
+def test_logistic_problem_multinomial_active_block():
+    X, y = data(300, 7, 3, seed=5)
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, 300)
+    for fi in (True, False):
+        fg, hess, x0, l1, _ = logistic_problem(X, y, 3, C=0.3, l1_ratio=0.5, sample_weight=sw,
+                                               fit_intercept=fi)
+        x = np.random.default_rng(0).standard_normal(x0.size) * 0.1
+        _, _, aux = fg(x)
+        H = hess(x, aux)
+        idx = np.array([0, 3, 8, 9, 20] + ([21, 23] if fi else []))
+        np.testing.assert_allclose(hess.active(x, aux, idx), H[np.ix_(idx, idx)], rtol=1e-10,
+                                   atol=1e-14)
+
+
+def test_multinomial_l1_large_d_matches_saga_without_the_full_hessian(monkeypatch):
+    """A multinomial L1 fit with k d = 5 * 600 parameters: newton-cd builds
+    only active blocks (the full (k d)^2 Hessian would be 72 MB and is
+    forbidden here) and matches scikit-learn's saga at tight tol."""
+    sk_lm = pytest.importorskip("sklearn.linear_model")
+    from lossfast.linear_model import _objective
+    rng = np.random.default_rng(6)
+    n, d, k = 400, 600, 5
+    X = rng.standard_normal((n, d))
+    W = np.zeros((d, k))
+    W[:10] = rng.standard_normal((10, k)) * 2
+    y = np.argmax(X @ W + rng.gumbel(size=(n, k)), axis=1)
+
+    def no_full(self, theta, Z):
+        raise AssertionError("the full Hessian was formed")
+
+    monkeypatch.setattr(_objective.LinearObjective, "hessian", no_full)
+    C = 0.05
+    ours = lf.LogisticRegression(C=C, l1_ratio=1.0, solver="newton-cd", tol=1e-10,
+                                 max_iter=200).fit(X, y)
+    monkeypatch.undo()
+    ref = sk_lm.LogisticRegression(C=C, l1_ratio=1.0, solver="saga", tol=1e-12,
+                                   max_iter=100_000).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-5)
+    np.testing.assert_array_equal(ours.coef_ != 0, ref.coef_ != 0)
+    assert np.count_nonzero(ours.coef_) < 0.2 * ours.coef_.size

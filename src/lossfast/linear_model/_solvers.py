@@ -931,8 +931,12 @@ def _run_newton_cd(objective, theta0, o):
 
     l1 = np.zeros(objective.n_params)
     l1[:k * objective.d] = np.tile(objective.l1 / objective.total_weight / objective.scale, k)
+    # each Newton step on the active set, with only its block of the Hessian
+    # (LinearObjective.hessian_active: Grams of the active columns), for dense
+    # and CSR X; other kinds slice the full Hessian, so they keep the full one
+    active = objective.hessian_active if objective.X.kind in ("dense", "csr") else None
     return newton_cd(fg_z, objective.hessian, theta0, l1, max_iter=o["max_iter"],
-                     tol=o["tol"], verbose=o["verbose"], name=o["name"])
+                     tol=o["tol"], verbose=o["verbose"], name=o["name"], hess_active=active)
 
 
 def _run_cg(objective, theta0, o):
