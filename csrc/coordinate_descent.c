@@ -805,8 +805,81 @@ static int64_t csc_resid(const lf_cd_csc_args *A) {
 #undef CSC_IDX
 #undef CSC_VAL
 
+/* ------------------------------------------------------------ CSR -> CSC */
+
+/* at most this many row chunks, and chunk counts of at most this many entries */
+#define CD_TR_MAX_CHUNKS 64
+#define CD_TR_COUNT_BUDGET ((int64_t)1 << 24)
+
+LF_INLINE int csr_to_csc_t(const lf_cd_transpose_args *A, const int F32, const int I64) {
+    const int64_t n = A->n, d = A->d;
+#define TR_GET(arr, i) (I64 ? ((const int64_t *)(arr))[i] : (int64_t)((const int32_t *)(arr))[i])
+    const int64_t nnz = TR_GET(A->indptr, n);
+    int nt = lf_threads_for(nnz);
+    int64_t nch = CD_MIN((int64_t)CD_TR_MAX_CHUNKS, CD_MAX(n, 1));
+    nch = CD_MIN(nch, (int64_t)nt);
+    nch = CD_MAX((int64_t)1, CD_MIN(nch, CD_TR_COUNT_BUDGET / CD_MAX(d, 1)));
+    int64_t *cnt = calloc((size_t)(nch * d + 1), sizeof(int64_t));
+    if (!cnt) return -1;
+    /* rows of chunk c: balanced by entries */
+    int64_t bounds[CD_TR_MAX_CHUNKS + 1];
+    bounds[0] = 0;
+    for (int64_t c = 1; c < nch; c++) {
+        const int64_t target = nnz * c / nch;
+        int64_t lo = bounds[c - 1], hi = n;        /* first row with indptr >= target */
+        while (lo < hi) {
+            const int64_t mid = lo + (hi - lo) / 2;
+            if (TR_GET(A->indptr, mid) < target) lo = mid + 1; else hi = mid;
+        }
+        bounds[c] = lo;
+    }
+    bounds[nch] = n;
+    LF_PRAGMA(omp parallel for num_threads((int)nch) schedule(static, 1) if (nch > 1))
+    for (int64_t c = 0; c < nch; c++) {
+        int64_t *restrict cc = cnt + c * d;
+        const int64_t p0 = TR_GET(A->indptr, bounds[c]), p1 = TR_GET(A->indptr, bounds[c + 1]);
+        for (int64_t p = p0; p < p1; p++) cc[TR_GET(A->indices, p)]++;
+    }
+    /* offsets: column-major over (column, chunk) */
+    int64_t pos = 0;
+    for (int64_t j = 0; j < d; j++) {
+        if (I64) ((int64_t *)A->out_indptr)[j] = pos;
+        else ((int32_t *)A->out_indptr)[j] = (int32_t)pos;
+        for (int64_t c = 0; c < nch; c++) {
+            const int64_t v = cnt[c * d + j];
+            cnt[c * d + j] = pos;
+            pos += v;
+        }
+    }
+    if (I64) ((int64_t *)A->out_indptr)[d] = pos;
+    else ((int32_t *)A->out_indptr)[d] = (int32_t)pos;
+    LF_PRAGMA(omp parallel for num_threads((int)nch) schedule(static, 1) if (nch > 1))
+    for (int64_t c = 0; c < nch; c++) {
+        int64_t *restrict off = cnt + c * d;
+        for (int64_t i = bounds[c]; i < bounds[c + 1]; i++) {
+            const int64_t p1 = TR_GET(A->indptr, i + 1);
+            for (int64_t p = TR_GET(A->indptr, i); p < p1; p++) {
+                const int64_t q = off[TR_GET(A->indices, p)]++;
+                if (I64) ((int64_t *)A->out_indices)[q] = i;
+                else ((int32_t *)A->out_indices)[q] = (int32_t)i;
+                if (F32) ((float *)A->out_data)[q] = ((const float *)A->data)[p];
+                else ((double *)A->out_data)[q] = ((const double *)A->data)[p];
+            }
+        }
+    }
+#undef TR_GET
+    free(cnt);
+    return 0;
+}
+
+static int csr_to_csc(const lf_cd_transpose_args *A) {
+    const int f = A->f32, l = A->idx64;
+    if (f) return l ? csr_to_csc_t(A, 1, 1) : csr_to_csc_t(A, 1, 0);
+    return l ? csr_to_csc_t(A, 0, 1) : csr_to_csc_t(A, 0, 0);
+}
+
 const lf_cd_kernels LF_TARGET(lf_coordinate_descent)[] = {
     {cd_moments_f32, cd_moments_f64, cd_gram_cols_f32, cd_gram_cols_f64, cd_resid_f32,
-     cd_resid_f64, cd_gram, cd_quad_l1, cd_nnls, csc_moments, csc_resid},
+     cd_resid_f64, cd_gram, cd_quad_l1, cd_nnls, csc_moments, csc_resid, csr_to_csc},
 };
 LF_DEFINE_SELECTOR(lf_cd_kernels, lf_coordinate_descent)

@@ -174,6 +174,20 @@ typedef struct lf_cd_csc_args {
     double *gap_out;
 } lf_cd_csc_args;
 
+/* csr_to_csc: the transpose of canonical CSR arrays (n rows, d columns) into
+ * CSC (row indices sorted within each column), by a counting sort over row
+ * chunks run in parallel: per-chunk column counts, their prefix sums in chunk
+ * order, then each chunk scatters its entries.  The output does not depend
+ * on the chunking or the thread count.  idx64: int64 indices / indptr in
+ * and out (else int32); f32: float data.  Returns 0, or -1 (out of memory). */
+typedef struct lf_cd_transpose_args {
+    const void *indptr, *indices, *data;     /* CSR: n + 1, nnz, nnz */
+    int64_t n, d;
+    int idx64, f32;
+    void *out_indptr, *out_indices, *out_data;   /* CSC: d + 1, nnz, nnz */
+} lf_cd_transpose_args;
+
+typedef int (*lf_cd_transpose_fn)(const lf_cd_transpose_args *);
 typedef int (*lf_cd_csc_moments_fn)(const lf_cd_csc_moments_args *);
 typedef int64_t (*lf_cd_csc_fn)(const lf_cd_csc_args *);
 
@@ -193,6 +207,7 @@ typedef struct lf_cd_kernels {
     lf_cd_nnls_fn nnls;
     lf_cd_csc_moments_fn csc_moments;
     lf_cd_csc_fn csc_resid;
+    lf_cd_transpose_fn csr_to_csc;
 } lf_cd_kernels;
 
 const lf_cd_kernels *lf_coordinate_descent(void);

@@ -262,3 +262,28 @@ def test_csc_kernel_same_result_for_any_thread_count():
             m = lf.ElasticNet(alpha=0.005, tol=1e-10).fit(X, y)
         res.append(m.coef_.copy())
     np.testing.assert_array_equal(res[0], res[1])
+
+
+@pytest.mark.parametrize("idx", [np.int32, np.int64])
+@pytest.mark.parametrize("shape", [(1, 1), (7, 3), (500, 40), (3000, 700)])
+def test_csr_to_csc_kernel_equals_scipy(dtype, idx, shape):
+    n, d = shape
+    X = sp.random(n, d, density=0.1, format="csr", random_state=n + d, dtype=dtype)
+    if n > 10:
+        X = sp.csr_matrix(X[np.r_[0:n // 2, n // 2 + 3:n]])      # rows removed
+        X = sp.vstack([X, sp.csr_matrix((3, d), dtype=dtype)], format="csr")  # empty rows
+    ref = X.tocsc()
+    ref.sort_indices()
+    for t in (1, 2):
+        out_data = np.empty_like(X.data)
+        out_indices = np.empty(X.nnz, dtype=idx)
+        out_indptr = np.empty(d + 1, dtype=idx)
+        with lf.num_threads(t):
+            _lossfast.cd_csr_to_csc(X.data, X.indices.astype(idx), X.indptr.astype(idx), d,
+                                    out_data, out_indices, out_indptr)
+        np.testing.assert_array_equal(out_indptr, ref.indptr)
+        np.testing.assert_array_equal(out_indices, ref.indices)
+        np.testing.assert_array_equal(out_data, ref.data)
+    Xs = as_csc(X)
+    np.testing.assert_array_equal(Xs.indices, ref.indices)
+    assert Xs.dtype == dtype

@@ -128,6 +128,19 @@ cdef extern from "coordinate_descent.h" nogil:
         double dw_tol
         double *gap_out
 
+    ctypedef struct lf_cd_transpose_args:
+        const void *indptr
+        const void *indices
+        const void *data
+        int64_t n
+        int64_t d
+        int idx64
+        int f32
+        void *out_indptr
+        void *out_indices
+        void *out_data
+
+    ctypedef int (*lf_cd_transpose_fn)(const lf_cd_transpose_args *) noexcept nogil
     ctypedef int (*lf_cd_csc_moments_fn)(const lf_cd_csc_moments_args *) noexcept nogil
     ctypedef int64_t (*lf_cd_csc_fn)(const lf_cd_csc_args *) noexcept nogil
 
@@ -150,6 +163,7 @@ cdef extern from "coordinate_descent.h" nogil:
         lf_cd_nnls_fn nnls
         lf_cd_csc_moments_fn csc_moments
         lf_cd_csc_fn csc_resid
+        lf_cd_transpose_fn csr_to_csc
 
     const lf_cd_kernels *lf_coordinate_descent()
 
@@ -472,3 +486,39 @@ def cd_enet_csc(const floating[::1] data, indices, indptr, int64_t n, const doub
     if it < 0:
         raise MemoryError("cd_enet_csc: out of memory")
     return it, gap
+
+
+def cd_csr_to_csc(const floating[::1] data, indices, indptr, int64_t d, floating[::1] out_data,
+                  out_indices, out_indptr):
+    """CSC arrays (out_*, preallocated: nnz, nnz, d + 1; the index type of
+    the input) of canonical CSR arrays with d columns, row indices sorted
+    within each column; parallel counting sort."""
+    cdef lf_cd_transpose_args a
+    cdef const lf_cd_kernels *kern = lf_coordinate_descent()
+    cdef const unsigned char[::1] ind = indices.view("u1")
+    cdef const unsigned char[::1] ptr = indptr.view("u1")
+    cdef unsigned char[::1] oind = out_indices.view("u1")
+    cdef unsigned char[::1] optr = out_indptr.view("u1")
+    cdef int status
+    cdef int64_t nnz = data.shape[0]
+    isz = indptr.dtype.itemsize
+    if (indices.dtype.itemsize != isz or out_indices.dtype.itemsize != isz
+            or out_indptr.dtype.itemsize != isz or indptr.dtype.kind != "i"):
+        raise ValueError("cd_csr_to_csc: all index arrays must have one signed integer type")
+    if (indices.shape[0] != nnz or out_data.shape[0] != nnz or out_indices.shape[0] != nnz
+            or out_indptr.shape[0] != d + 1 or indptr.shape[0] < 1 or int(indptr[-1]) != nnz):
+        raise ValueError("cd_csr_to_csc: inconsistent array lengths")
+    a.idx64 = 1 if isz == 8 else 0
+    a.f32 = 1 if floating is float else 0
+    a.n = indptr.shape[0] - 1
+    a.d = d
+    a.indptr = &ptr[0]
+    a.indices = &ind[0] if nnz else NULL
+    a.data = &data[0] if nnz else NULL
+    a.out_indptr = &optr[0]
+    a.out_indices = &oind[0] if nnz else NULL
+    a.out_data = &out_data[0] if nnz else NULL
+    with nogil:
+        status = kern.csr_to_csc(&a)
+    if status != 0:
+        raise MemoryError("cd_csr_to_csc: out of memory")

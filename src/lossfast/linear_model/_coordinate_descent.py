@@ -392,11 +392,15 @@ class CSCData:
 
 def as_csc(X):
     """The CSCData of a SciPy sparse matrix / array (duck-typed: ``format``,
-    ``tocsc``; SciPy is not imported).  The one copy of X's arrays: CSR, COO
-    and the other formats are converted with X's own ``tocsc``; a canonical
+    ``tocsc``; SciPy is not imported).  The one copy of X's arrays: a
+    canonical float CSR by lossfast's parallel transpose (``_csr_to_csc``),
+    other CSR, COO and the other formats with X's own ``tocsc``; a canonical
     float CSC is used as is; duplicates are summed on that copy (on a copy of
     a non-canonical CSC); non-float data become float64."""
     fmt = getattr(X, "format", None)
+    if (fmt == "csr" and X.dtype in (np.float32, np.float64) and X.has_canonical_format
+            and len(X.shape) == 2):
+        return _csr_to_csc(X)
     C = X if fmt == "csc" else X.tocsc()
     copied = C is not X
     if C.dtype not in (np.float32, np.float64):
@@ -421,6 +425,29 @@ def as_csc(X):
     if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= n):
         raise ValueError("sparse X has row indices out of range")
     return CSCData(data, indices, indptr, C.shape)
+
+
+def _csr_to_csc(X):
+    """CSCData of a canonical float CSR X by lossfast's parallel counting sort
+    (csrc/coordinate_descent.c: csr_to_csc; SciPy's tocsc is the same
+    algorithm on one thread): the one copy of X's arrays."""
+    n, d = (int(v) for v in X.shape)
+    data = np.ascontiguousarray(X.data)
+    indices = np.ascontiguousarray(X.indices)
+    indptr = np.ascontiguousarray(X.indptr)
+    itype = np.int64 if (indices.dtype.itemsize == 8 or indptr.dtype.itemsize == 8
+                         or data.size >= 2**31) else np.int32
+    indices = indices.astype(itype, copy=False)
+    indptr = indptr.astype(itype, copy=False)
+    if indptr.shape[0] != n + 1 or int(indptr[-1]) != data.size or indices.size != data.size:
+        raise ValueError("sparse X has inconsistent CSR arrays")
+    if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= d):
+        raise ValueError("sparse X has column indices out of range")
+    out_data = np.empty_like(data)
+    out_indices = np.empty(data.size, dtype=itype)
+    out_indptr = np.empty(d + 1, dtype=itype)
+    _core.cd_csr_to_csc(data, indices, indptr, d, out_data, out_indices, out_indptr)
+    return CSCData(out_data, out_indices, out_indptr, (n, d))
 
 
 def validate_cd_X(est, X, *, reset, finite=True):
