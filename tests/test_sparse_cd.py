@@ -287,3 +287,30 @@ def test_csr_to_csc_kernel_equals_scipy(dtype, idx, shape):
     Xs = as_csc(X)
     np.testing.assert_array_equal(Xs.indices, ref.indices)
     assert Xs.dtype == dtype
+
+
+def test_a_fold_of_the_path_core_on_csc_data():
+    """What a cross-validated path does with sparse X: the rows of a fold
+    (take_rows), its path fit, held-out predictions (matvec) and the refit
+    of ElasticNet on the converted data (validate_cd_X takes a CSCData)."""
+    X, y, _ = sparse_data(seed=11)
+
+    class Caller:
+        pass
+
+    Xs = validate_cd_X(Caller(), X, reset=True)
+    assert len(Xs) == X.shape[0]
+    train, test = np.arange(0, 300, 2), np.arange(1, 300, 2)
+    Xtr = Xs.take_rows(train)
+    Y = y[train].reshape(-1, 1)
+    mom = _moments(Xtr, Y, None, True)
+    n, d = Xtr.shape
+    W, _, _ = fit_enet(Xtr, Y, None, mom, np.zeros((1, d)), 0.02 * n, 0.0, False, False, 1,
+                       10_000, 1e-12)
+    ref = lf.Lasso(alpha=0.02, tol=1e-12, max_iter=10_000).fit(X[train], y[train])
+    np.testing.assert_allclose(W[0], ref.coef_, atol=1e-8)
+    b = mom["y_mean"] - W @ mom["x_mean"]
+    np.testing.assert_allclose(Xs.take_rows(test).matvec(W, b)[:, 0], ref.predict(X[test]),
+                               rtol=1e-9, atol=1e-9)
+    refit = lf.Lasso(alpha=0.02, tol=1e-12, max_iter=10_000).fit(Xtr, y[train])
+    np.testing.assert_allclose(refit.coef_, ref.coef_, atol=1e-9)

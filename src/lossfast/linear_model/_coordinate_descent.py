@@ -357,6 +357,9 @@ class CSCData:
     def nnz(self):
         return int(self.indptr[-1])
 
+    def __len__(self):
+        return self.shape[0]
+
     def _columns(self):
         return np.repeat(np.arange(self.shape[1]), np.diff(self.indptr))
 
@@ -452,10 +455,14 @@ def _csr_to_csc(X):
 
 def validate_cd_X(est, X, *, reset, finite=True):
     """X for the coordinate-descent core: a CSCData for SciPy sparse input
-    (``as_csc``, 2-D, scikit-learn's shape messages, finite data -- always
-    checked, one C pass over the non-zeros), else the validated dense array
-    of ``validate_X`` (``finite=False`` defers its check, see there)."""
+    (``as_csc``; 2-D, scikit-learn's shape messages, finite data -- always
+    checked, one C pass over the non-zeros; a CSCData is taken as it is),
+    else the validated dense array of ``validate_X`` (``finite=False``
+    defers its check, see there)."""
     from ._sparse import is_sparse
+    if isinstance(X, CSCData):          # already converted (e.g. a path's refit)
+        record_features(est, X.shape, None, reset=reset)
+        return X
     if is_sparse(X):
         if len(X.shape) != 2:
             raise ValueError(f"Expected 2D array, got a sparse array of shape {X.shape} "

@@ -786,7 +786,10 @@ def _prox_probe(objective, theta, tol, probe_iter):
             f, g = objective.loss_grad(t, z_out=Z)
             return f, g, Z
 
-        res = newton_cd(fg_z, objective.hessian, theta, l1, max_iter=10, tol=tol)
+        active = (objective.hessian_active if objective.X.kind in ("dense", "csr")
+                  else None)
+        res = newton_cd(fg_z, objective.hessian, theta, l1, max_iter=10, tol=tol,
+                        hess_active=active)
         return res.f, res.n_iter, "proximal Newton"
     x = np.array(theta, dtype=np.float64)
     f, g = objective.loss_grad(x)
