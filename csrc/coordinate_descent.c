@@ -597,8 +597,289 @@ static int64_t cd_nnls(const lf_cd_nnls_args *A) {
     return sw;
 }
 
+/* ------------------------------------------------- CSC sparse X (residuals) */
+
+#define CSC_PTR(X, j) \
+    (I64 ? ((const int64_t *)(X)->indptr)[j] : (int64_t)((const int32_t *)(X)->indptr)[j])
+#define CSC_IDX(X, p) \
+    (I64 ? ((const int64_t *)(X)->indices)[p] : (int64_t)((const int32_t *)(X)->indices)[p])
+#define CSC_VAL(X, p) \
+    (F32 ? (double)((const float *)(X)->data)[p] : ((const double *)(X)->data)[p])
+
+LF_INLINE int csc_moments_t(const lf_cd_csc_moments_args *A, const int F32, const int I64) {
+    const lf_cd_csc *X = A->X;
+    const int64_t n = X->n, d = X->d, k = A->k;
+    const double *restrict W = A->weight;
+    const int nt = lf_threads_for(CSC_PTR(X, d) * (k + 1) + d);
+    LF_PRAGMA(omp parallel for num_threads(nt) schedule(dynamic, 64) if (nt > 1))
+    for (int64_t j = 0; j < d; j++) {
+        double s1 = 0.0, s2 = 0.0;
+        double *restrict xy = A->xy + j * k;
+        for (int64_t c = 0; c < k; c++) xy[c] = 0.0;
+        const int64_t p1 = CSC_PTR(X, j + 1);
+        for (int64_t p = CSC_PTR(X, j); p < p1; p++) {
+            const int64_t i = CSC_IDX(X, p);
+            const double v = CSC_VAL(X, p), wv = W ? W[i] * v : v;
+            s1 += wv;
+            s2 += wv * v;
+            for (int64_t c = 0; c < k; c++) xy[c] += wv * A->Yt[c * n + i];
+        }
+        A->s1[j] = s1;
+        A->s2[j] = s2;
+    }
+    return 0;
+}
+
+static int csc_moments(const lf_cd_csc_moments_args *A) {
+    const int f = A->X->f32, l = A->X->idx64;
+    if (f) return l ? csc_moments_t(A, 1, 1) : csc_moments_t(A, 1, 0);
+    return l ? csc_moments_t(A, 0, 1) : csc_moments_t(A, 0, 0);
+}
+
+/* sum_{p in column j} W_i x_ij R_i */
+LF_INLINE double csc_dot(const lf_cd_csc *X, int64_t j, const double *restrict W,
+                         const double *restrict R, const int F32, const int I64) {
+    double s = 0.0;
+    const int64_t p1 = CSC_PTR(X, j + 1);
+    if (W) {
+        for (int64_t p = CSC_PTR(X, j); p < p1; p++) {
+            const int64_t i = CSC_IDX(X, p);
+            s += CSC_VAL(X, p) * W[i] * R[i];
+        }
+    } else {
+        for (int64_t p = CSC_PTR(X, j); p < p1; p++) s += CSC_VAL(X, p) * R[CSC_IDX(X, p)];
+    }
+    return s;
+}
+
+/* R += a x_j; returns a sum_{p in column j} W_i x_ij (the change of sum_i W_i R_i) */
+LF_INLINE double csc_axpy(const lf_cd_csc *X, int64_t j, double a, const double *restrict W,
+                          double *restrict R, const int F32, const int I64) {
+    double cs = 0.0;
+    const int64_t p1 = CSC_PTR(X, j + 1);
+    for (int64_t p = CSC_PTR(X, j); p < p1; p++) {
+        const int64_t i = CSC_IDX(X, p);
+        const double v = CSC_VAL(X, p);
+        R[i] += a * v;
+        cs += W ? W[i] * v : v;
+    }
+    return a * cs;
+}
+
+/* The gap at (w, Rt, s): R = Rt + s; XtA_j = X_c,j^T W R - beta w_j; *T_out
+ * = sum_i W_i Rt_i (recomputed exactly, so no drift accumulates). */
+LF_INLINE double csc_gap(const lf_cd_csc_args *A, const double *restrict Rt, double s,
+                         double *T_out, double *restrict XtA, double *dual_norm_out,
+                         const int F32, const int I64) {
+    const lf_cd_csc *X = A->X;
+    const int64_t n = X->n, d = X->d;
+    const double *restrict W = A->weight, *restrict y = A->y;
+    double rr = 0.0, ry = 0.0, T = 0.0, l1 = 0.0, l2sq = 0.0, dn = 0.0, xtr_sq = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        const double wi = W ? W[i] : 1.0, r = Rt[i] + s;
+        rr += wi * r * r;
+        ry += wi * r * y[i];
+        T += wi * Rt[i];
+    }
+    const int nt = lf_threads_for(CSC_PTR(X, d) + d);
+    LF_PRAGMA(omp parallel for num_threads(nt) schedule(dynamic, 64) if (nt > 1))
+    for (int64_t j = 0; j < d; j++)
+        XtA[j] = csc_dot(X, j, W, Rt, F32, I64) - (A->xm ? A->xm[j] * T : 0.0);
+    for (int64_t j = 0; j < d; j++) {
+        const double wj = A->w[j];
+        l1 += fabs(wj);
+        l2sq += wj * wj;
+        if (A->alpha == 0.0) {
+            xtr_sq += XtA[j] * XtA[j];
+        } else {
+            XtA[j] -= A->beta * wj;
+            const double a = A->positive ? XtA[j] : fabs(XtA[j]);
+            if (a > dn) dn = a;
+        }
+    }
+    *T_out = T;
+    *dual_norm_out = dn;
+    return cd_gap(A->alpha, A->beta, l1, l2sq, rr, ry, dn, xtr_sq);
+}
+
+LF_INLINE int64_t csc_resid_t(const lf_cd_csc_args *A, const int F32, const int I64) {
+    const lf_cd_csc *X = A->X;
+    const int64_t n = X->n, d = X->d;
+    const double *restrict W = A->weight, *restrict xm = A->xm;
+    double *XtA = malloc((size_t)CD_MAX(d, 1) * sizeof(double));
+    int64_t *active = malloc((size_t)CD_MAX(d, 1) * sizeof(int64_t));
+    int *excluded = calloc((size_t)CD_MAX(d, 1), sizeof(int));
+    double *Rt = malloc((size_t)CD_MAX(n, 1) * sizeof(double));
+    if (!XtA || !active || !excluded || !Rt) {
+        free(XtA), free(active), free(excluded), free(Rt);
+        return -1;
+    }
+    double *restrict w = A->w;
+    const int screen = A->screening && A->alpha > 0.0;
+    /* Rt = y - X w, s = m.w, T = sum W Rt */
+    memcpy(Rt, A->y, (size_t)n * sizeof(double));
+    double s = 0.0, T = 0.0;
+    for (int64_t j = 0; j < d; j++)
+        if (w[j] != 0.0) {
+            csc_axpy(X, j, -w[j], W, Rt, F32, I64);
+            if (xm) s += xm[j] * w[j];
+        }
+    double dual_norm = 0.0;
+    double gap = csc_gap(A, Rt, s, &T, XtA, &dual_norm, F32, I64);
+    int64_t n_active = d, it = 0;
+    for (int64_t j = 0; j < d; j++) active[j] = j;
+
+    /* remove feature j from the model (w_j -> 0) */
+#define CSC_ZERO(j)                                                                         \
+    do {                                                                                    \
+        T += csc_axpy(X, (j), w[j], W, Rt, F32, I64);                                       \
+        if (xm) s -= xm[j] * w[j];                                                          \
+        w[j] = 0.0;                                                                         \
+    } while (0)
+    /* gap-safe sphere test, as cd_resid */
+#define CSC_SCREEN()                                                                        \
+    do {                                                                                    \
+        const double radius = sqrt(2.0 * fabs(gap)) / A->alpha;                            \
+        const double sc = 1.0 / CD_MAX(A->alpha, dual_norm);                                \
+        n_active = 0;                                                                       \
+        for (int64_t j = 0; j < d; j++) {                                                   \
+            if (excluded[j]) continue;                                                      \
+            if (A->norms[j] == 0.0) {                                                       \
+                if (w[j] != 0.0) CSC_ZERO(j);                                               \
+                excluded[j] = 1;                                                            \
+                continue;                                                                   \
+            }                                                                               \
+            const double dj = (1.0 - fabs(XtA[j] * sc)) / sqrt(A->norms[j] + A->beta);     \
+            if (dj <= radius) {                                                             \
+                active[n_active++] = j;                                                     \
+            } else {                                                                        \
+                if (w[j] != 0.0) CSC_ZERO(j);                                               \
+                excluded[j] = 1;                                                            \
+            }                                                                               \
+        }                                                                                   \
+    } while (0)
+
+    if (!(gap <= A->tol)) {
+        if (screen) CSC_SCREEN();
+        for (it = 0; it < A->max_iter; it++) {
+            double w_max = 0.0, dw_max = 0.0;
+            for (int64_t f = 0; f < n_active; f++) {
+                const int64_t j =
+                    active[A->random ? cd_rand(A->rng) % (uint64_t)n_active : (uint64_t)f];
+                const double nj = A->norms[j];
+                if (nj == 0.0) continue;
+                const double wj = w[j];
+                const double tmp = csc_dot(X, j, W, Rt, F32, I64) - (xm ? xm[j] * T : 0.0)
+                                   + wj * nj;
+                const double nw = (A->positive && tmp < 0.0)
+                                      ? 0.0 : cd_soft(tmp, A->alpha) / (nj + A->beta);
+                if (nw != wj) {
+                    T += csc_axpy(X, j, wj - nw, W, Rt, F32, I64);
+                    if (xm) s += xm[j] * (nw - wj);
+                    w[j] = nw;
+                }
+                dw_max = CD_MAX(dw_max, fabs(nw - wj));
+                w_max = CD_MAX(w_max, fabs(nw));
+            }
+            if (w_max == 0.0 || dw_max / w_max <= A->dw_tol || it == A->max_iter - 1) {
+                gap = csc_gap(A, Rt, s, &T, XtA, &dual_norm, F32, I64);
+                if (gap <= A->tol) { it++; break; }
+                if (screen) CSC_SCREEN();
+            }
+        }
+    }
+#undef CSC_SCREEN
+#undef CSC_ZERO
+    *A->gap_out = gap;
+    free(XtA), free(active), free(excluded), free(Rt);
+    return it;
+}
+
+static int64_t csc_resid(const lf_cd_csc_args *A) {
+    const int f = A->X->f32, l = A->X->idx64;
+    if (f) return l ? csc_resid_t(A, 1, 1) : csc_resid_t(A, 1, 0);
+    return l ? csc_resid_t(A, 0, 1) : csc_resid_t(A, 0, 0);
+}
+
+#undef CSC_PTR
+#undef CSC_IDX
+#undef CSC_VAL
+
+/* ------------------------------------------------------------ CSR -> CSC */
+
+/* at most this many row chunks, and chunk counts of at most this many entries */
+#define CD_TR_MAX_CHUNKS 64
+#define CD_TR_COUNT_BUDGET ((int64_t)1 << 24)
+
+LF_INLINE int csr_to_csc_t(const lf_cd_transpose_args *A, const int F32, const int I64) {
+    const int64_t n = A->n, d = A->d;
+#define TR_GET(arr, i) (I64 ? ((const int64_t *)(arr))[i] : (int64_t)((const int32_t *)(arr))[i])
+    const int64_t nnz = TR_GET(A->indptr, n);
+    int nt = lf_threads_for(nnz);
+    int64_t nch = CD_MIN((int64_t)CD_TR_MAX_CHUNKS, CD_MAX(n, 1));
+    nch = CD_MIN(nch, (int64_t)nt);
+    nch = CD_MAX((int64_t)1, CD_MIN(nch, CD_TR_COUNT_BUDGET / CD_MAX(d, 1)));
+    int64_t *cnt = calloc((size_t)(nch * d + 1), sizeof(int64_t));
+    if (!cnt) return -1;
+    /* rows of chunk c: balanced by entries */
+    int64_t bounds[CD_TR_MAX_CHUNKS + 1];
+    bounds[0] = 0;
+    for (int64_t c = 1; c < nch; c++) {
+        const int64_t target = nnz * c / nch;
+        int64_t lo = bounds[c - 1], hi = n;        /* first row with indptr >= target */
+        while (lo < hi) {
+            const int64_t mid = lo + (hi - lo) / 2;
+            if (TR_GET(A->indptr, mid) < target) lo = mid + 1; else hi = mid;
+        }
+        bounds[c] = lo;
+    }
+    bounds[nch] = n;
+    LF_PRAGMA(omp parallel for num_threads((int)nch) schedule(static, 1) if (nch > 1))
+    for (int64_t c = 0; c < nch; c++) {
+        int64_t *restrict cc = cnt + c * d;
+        const int64_t p0 = TR_GET(A->indptr, bounds[c]), p1 = TR_GET(A->indptr, bounds[c + 1]);
+        for (int64_t p = p0; p < p1; p++) cc[TR_GET(A->indices, p)]++;
+    }
+    /* offsets: column-major over (column, chunk) */
+    int64_t pos = 0;
+    for (int64_t j = 0; j < d; j++) {
+        if (I64) ((int64_t *)A->out_indptr)[j] = pos;
+        else ((int32_t *)A->out_indptr)[j] = (int32_t)pos;
+        for (int64_t c = 0; c < nch; c++) {
+            const int64_t v = cnt[c * d + j];
+            cnt[c * d + j] = pos;
+            pos += v;
+        }
+    }
+    if (I64) ((int64_t *)A->out_indptr)[d] = pos;
+    else ((int32_t *)A->out_indptr)[d] = (int32_t)pos;
+    LF_PRAGMA(omp parallel for num_threads((int)nch) schedule(static, 1) if (nch > 1))
+    for (int64_t c = 0; c < nch; c++) {
+        int64_t *restrict off = cnt + c * d;
+        for (int64_t i = bounds[c]; i < bounds[c + 1]; i++) {
+            const int64_t p1 = TR_GET(A->indptr, i + 1);
+            for (int64_t p = TR_GET(A->indptr, i); p < p1; p++) {
+                const int64_t q = off[TR_GET(A->indices, p)]++;
+                if (I64) ((int64_t *)A->out_indices)[q] = i;
+                else ((int32_t *)A->out_indices)[q] = (int32_t)i;
+                if (F32) ((float *)A->out_data)[q] = ((const float *)A->data)[p];
+                else ((double *)A->out_data)[q] = ((const double *)A->data)[p];
+            }
+        }
+    }
+#undef TR_GET
+    free(cnt);
+    return 0;
+}
+
+static int csr_to_csc(const lf_cd_transpose_args *A) {
+    const int f = A->f32, l = A->idx64;
+    if (f) return l ? csr_to_csc_t(A, 1, 1) : csr_to_csc_t(A, 1, 0);
+    return l ? csr_to_csc_t(A, 0, 1) : csr_to_csc_t(A, 0, 0);
+}
+
 const lf_cd_kernels LF_TARGET(lf_coordinate_descent)[] = {
     {cd_moments_f32, cd_moments_f64, cd_gram_cols_f32, cd_gram_cols_f64, cd_resid_f32,
-     cd_resid_f64, cd_gram, cd_quad_l1, cd_nnls},
+     cd_resid_f64, cd_gram, cd_quad_l1, cd_nnls, csc_moments, csc_resid, csr_to_csc},
 };
 LF_DEFINE_SELECTOR(lf_cd_kernels, lf_coordinate_descent)

@@ -30,6 +30,8 @@
  *   quad_l1:   cyclic CD on min_d g.d + 1/2 d^T H d + sum_i l1_i |x_i + d_i|
  *              (the inner problem of proximal Newton).
  *   nnls:      CD on min_w 1/2 w^T G w - c^T w, w >= 0.
+ *   csc_moments / csc_resid: the moments and residual-update CD for CSC
+ *              sparse X, centring implicit (see lf_cd_csc_args).
  *
  * Reductions over rows use chunks whose layout depends only on n (results
  * are bit-identical for any thread count); CD itself is sequential.
@@ -123,6 +125,72 @@ typedef struct lf_cd_nnls_args {
     double *viol_out;
 } lf_cd_nnls_args;
 
+/* CSC sparse X (column j: rows indices[indptr[j]:indptr[j+1]], values data[...]),
+ * int32 or int64 indices (idx64), float or double data (f32).  Duplicate
+ * entries must have been summed (the norms are sums of squares); the row
+ * indices need not be sorted; explicit zeros and empty columns are harmless. */
+typedef struct lf_cd_csc {
+    const void *indptr;     /* d + 1 */
+    const void *indices;    /* nnz row indices */
+    const void *data;       /* nnz */
+    int64_t n, d;
+    int idx64, f32;
+} lf_cd_csc;
+
+/* csc_moments: s1_j = sum_i w_i x_ij, s2_j = sum_i w_i x_ij^2 and
+ * xy[j, c] = sum_i w_i x_ij Yt[c, i] for every column j (parallel over
+ * columns, each column summed in storage order: bit-identical for any thread
+ * count). */
+typedef struct lf_cd_csc_moments_args {
+    const lf_cd_csc *X;
+    const double *weight;   /* n or NULL (ones) */
+    const double *Yt;       /* k x n (row c: target c), or NULL when k = 0 */
+    int64_t k;
+    double *s1, *s2;        /* d */
+    double *xy;             /* d x k */
+} lf_cd_csc_moments_args;
+
+/* csc_resid: the elastic net P(w) = 1/2 sum_i W_i (y_i - (x_i - m) w)^2
+ * + alpha ||w||_1 + beta/2 ||w||^2 on sparse X with the centring done
+ * implicitly (as scikit-learn's sparse_enet_coordinate_descent with X_mean,
+ * X never densified): the kernel keeps Rt = y - X w (sparse updates) and the
+ * scalar s = m.w, so the residual is R = Rt + s; the centred column product
+ * X_c^T W R = X^T W Rt - m_j sum_i W_i Rt_i (the other terms cancel because
+ * m is the W-weighted mean), O(nnz_j) per coordinate.  W must sum to n when
+ * m is given (the caller's rescaling) and y must then be W-centred.
+ * Screening and the gap rule as cd_resid. */
+typedef struct lf_cd_csc_args {
+    const lf_cd_csc *X;
+    const double *weight;   /* n or NULL (ones) */
+    const double *xm;       /* d: the W-weighted column means, or NULL (no centring) */
+    const double *y;        /* n */
+    const double *norms;    /* d: ||X_c,j||^2_W */
+    double *w;              /* d, in/out */
+    double alpha, beta;
+    int positive, random, screening;
+    uint64_t *rng;
+    int64_t max_iter;
+    double tol, dw_tol;
+    double *gap_out;
+} lf_cd_csc_args;
+
+/* csr_to_csc: the transpose of canonical CSR arrays (n rows, d columns) into
+ * CSC (row indices sorted within each column), by a counting sort over row
+ * chunks run in parallel: per-chunk column counts, their prefix sums in chunk
+ * order, then each chunk scatters its entries.  The output does not depend
+ * on the chunking or the thread count.  idx64: int64 indices / indptr in
+ * and out (else int32); f32: float data.  Returns 0, or -1 (out of memory). */
+typedef struct lf_cd_transpose_args {
+    const void *indptr, *indices, *data;     /* CSR: n + 1, nnz, nnz */
+    int64_t n, d;
+    int idx64, f32;
+    void *out_indptr, *out_indices, *out_data;   /* CSC: d + 1, nnz, nnz */
+} lf_cd_transpose_args;
+
+typedef int (*lf_cd_transpose_fn)(const lf_cd_transpose_args *);
+typedef int (*lf_cd_csc_moments_fn)(const lf_cd_csc_moments_args *);
+typedef int64_t (*lf_cd_csc_fn)(const lf_cd_csc_args *);
+
 typedef int (*lf_cd_moments_fn)(const lf_cd_moments_args *);
 typedef int (*lf_cd_gram_cols_fn)(const lf_cd_gram_cols_args *);
 typedef int64_t (*lf_cd_gram_fn)(const lf_cd_gram_args *);
@@ -137,6 +205,9 @@ typedef struct lf_cd_kernels {
     lf_cd_gram_fn gram;
     lf_cd_quad_fn quad_l1;
     lf_cd_nnls_fn nnls;
+    lf_cd_csc_moments_fn csc_moments;
+    lf_cd_csc_fn csc_resid;
+    lf_cd_transpose_fn csr_to_csc;
 } lf_cd_kernels;
 
 const lf_cd_kernels *lf_coordinate_descent(void);

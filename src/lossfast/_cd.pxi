@@ -92,6 +92,58 @@ cdef extern from "coordinate_descent.h" nogil:
         double tol
         double *viol_out
 
+    ctypedef struct lf_cd_csc:
+        const void *indptr
+        const void *indices
+        const void *data
+        int64_t n
+        int64_t d
+        int idx64
+        int f32
+
+    ctypedef struct lf_cd_csc_moments_args:
+        const lf_cd_csc *X
+        const double *weight
+        const double *Yt
+        int64_t k
+        double *s1
+        double *s2
+        double *xy
+
+    ctypedef struct lf_cd_csc_args:
+        const lf_cd_csc *X
+        const double *weight
+        const double *xm
+        const double *y
+        const double *norms
+        double *w
+        double alpha
+        double beta
+        int positive
+        int random
+        int screening
+        uint64_t *rng
+        int64_t max_iter
+        double tol
+        double dw_tol
+        double *gap_out
+
+    ctypedef struct lf_cd_transpose_args:
+        const void *indptr
+        const void *indices
+        const void *data
+        int64_t n
+        int64_t d
+        int idx64
+        int f32
+        void *out_indptr
+        void *out_indices
+        void *out_data
+
+    ctypedef int (*lf_cd_transpose_fn)(const lf_cd_transpose_args *) noexcept nogil
+    ctypedef int (*lf_cd_csc_moments_fn)(const lf_cd_csc_moments_args *) noexcept nogil
+    ctypedef int64_t (*lf_cd_csc_fn)(const lf_cd_csc_args *) noexcept nogil
+
     ctypedef int (*lf_cd_moments_fn)(const lf_cd_moments_args *) noexcept nogil
     ctypedef int (*lf_cd_gram_cols_fn)(const lf_cd_gram_cols_args *) noexcept nogil
     ctypedef int64_t (*lf_cd_gram_fn)(const lf_cd_gram_args *) noexcept nogil
@@ -109,6 +161,9 @@ cdef extern from "coordinate_descent.h" nogil:
         lf_cd_gram_fn gram
         lf_cd_quad_fn quad_l1
         lf_cd_nnls_fn nnls
+        lf_cd_csc_moments_fn csc_moments
+        lf_cd_csc_fn csc_resid
+        lf_cd_transpose_fn csr_to_csc
 
     const lf_cd_kernels *lf_coordinate_descent()
 
@@ -335,3 +390,135 @@ def cd_nnls(const double[:, ::1] G, const double[::1] c, double[::1] w, double[:
     with nogil:
         sw = kern.nnls(&a)
     return sw, viol
+
+
+cdef int _csc_view(lf_cd_csc *X, const floating[::1] data, indices, indptr, int64_t n) except -1:
+    """Fill X from CSC arrays (indices / indptr int32 or int64, same type;
+    column j holds rows indices[indptr[j]:indptr[j+1]])."""
+    cdef const unsigned char[::1] ind = indices.view("u1")
+    cdef const unsigned char[::1] ptr = indptr.view("u1")
+    cdef int64_t nnz
+    if indices.dtype.itemsize != indptr.dtype.itemsize or indices.dtype.kind != "i" \
+            or indptr.dtype.kind != "i":
+        raise ValueError("indices and indptr must have the same signed integer type")
+    if indices.shape[0] != data.shape[0]:
+        raise ValueError("indices and data must have the same length")
+    X.idx64 = 1 if indptr.dtype.itemsize == 8 else 0
+    X.f32 = 1 if floating is float else 0
+    X.n = n
+    X.d = indptr.shape[0] - 1
+    nnz = int(indptr[X.d]) if X.d >= 0 else 0
+    if X.d < 0 or nnz != data.shape[0] or int(indptr[0]) != 0:
+        raise ValueError("inconsistent CSC arrays")
+    X.indptr = &ptr[0]
+    X.indices = &ind[0] if ind.shape[0] else NULL
+    X.data = &data[0] if data.shape[0] else NULL
+    return 0
+
+
+def cd_csc_moments(const floating[::1] data, indices, indptr, int64_t n,
+                   const double[::1] weight, const double[:, ::1] Yt, double[::1] s1,
+                   double[::1] s2, double[:, ::1] xy):
+    """For CSC X (n rows): s1_j = sum_i w_i x_ij, s2_j = sum_i w_i x_ij^2,
+    xy[j, c] = sum_i w_i x_ij Yt[c, i] (weight None: ones)."""
+    cdef lf_cd_csc X
+    cdef lf_cd_csc_moments_args a
+    cdef const lf_cd_kernels *kern = lf_coordinate_descent()
+    _csc_view(&X, data, indices, indptr, n)
+    if s1.shape[0] != X.d or s2.shape[0] != X.d:
+        raise ValueError("cd_csc_moments: s1 / s2 have the wrong length")
+    if Yt.shape[1] != n or xy.shape[0] != X.d or xy.shape[1] != Yt.shape[0]:
+        raise ValueError("cd_csc_moments: inconsistent shapes")
+    if weight is not None and weight.shape[0] != n:
+        raise ValueError("cd_csc_moments: weight has the wrong length")
+    if X.d == 0:
+        return
+    a.X = &X
+    a.weight = &weight[0] if weight is not None else NULL
+    a.k = Yt.shape[0]
+    a.Yt = &Yt[0, 0] if a.k and n else NULL
+    a.s1 = &s1[0]
+    a.s2 = &s2[0]
+    a.xy = &xy[0, 0] if a.k else NULL
+    with nogil:
+        kern.csc_moments(&a)
+
+
+def cd_enet_csc(const floating[::1] data, indices, indptr, int64_t n, const double[::1] weight,
+                const double[::1] xm, const double[::1] y, const double[::1] norms,
+                double[::1] w, double alpha, double beta, bint positive, bint random,
+                bint screening, uint64_t[::1] rng, int64_t max_iter, double tol, double dw_tol):
+    """Residual-update CD on CSC X with implicit centring by xm (None: none);
+    w updated in place.  Returns (iterations, gap).  The row indices must be
+    in [0, n) (checked once by lossfast.linear_model._coordinate_descent)."""
+    cdef lf_cd_csc X
+    cdef lf_cd_csc_args a
+    cdef const lf_cd_kernels *kern = lf_coordinate_descent()
+    cdef double gap = 0.0
+    cdef int64_t it
+    _csc_view(&X, data, indices, indptr, n)
+    if y.shape[0] != n or norms.shape[0] != X.d or w.shape[0] != X.d:
+        raise ValueError("cd_enet_csc: inconsistent lengths")
+    if (weight is not None and weight.shape[0] != n) or (xm is not None and xm.shape[0] != X.d):
+        raise ValueError("cd_enet_csc: weight / xm have the wrong length")
+    if rng.shape[0] != 1:
+        raise ValueError("cd_enet_csc: rng must have one entry")
+    if n == 0 or X.d == 0:
+        raise ValueError("cd_enet_csc: empty input")
+    a.X = &X
+    a.weight = &weight[0] if weight is not None else NULL
+    a.xm = &xm[0] if xm is not None else NULL
+    a.y = &y[0]
+    a.norms = &norms[0]
+    a.w = &w[0]
+    a.alpha = alpha
+    a.beta = beta
+    a.positive = positive
+    a.random = random
+    a.screening = screening
+    a.rng = &rng[0]
+    a.max_iter = max_iter
+    a.tol = tol
+    a.dw_tol = dw_tol
+    a.gap_out = &gap
+    with nogil:
+        it = kern.csc_resid(&a)
+    if it < 0:
+        raise MemoryError("cd_enet_csc: out of memory")
+    return it, gap
+
+
+def cd_csr_to_csc(const floating[::1] data, indices, indptr, int64_t d, floating[::1] out_data,
+                  out_indices, out_indptr):
+    """CSC arrays (out_*, preallocated: nnz, nnz, d + 1; the index type of
+    the input) of canonical CSR arrays with d columns, row indices sorted
+    within each column; parallel counting sort."""
+    cdef lf_cd_transpose_args a
+    cdef const lf_cd_kernels *kern = lf_coordinate_descent()
+    cdef const unsigned char[::1] ind = indices.view("u1")
+    cdef const unsigned char[::1] ptr = indptr.view("u1")
+    cdef unsigned char[::1] oind = out_indices.view("u1")
+    cdef unsigned char[::1] optr = out_indptr.view("u1")
+    cdef int status
+    cdef int64_t nnz = data.shape[0]
+    isz = indptr.dtype.itemsize
+    if (indices.dtype.itemsize != isz or out_indices.dtype.itemsize != isz
+            or out_indptr.dtype.itemsize != isz or indptr.dtype.kind != "i"):
+        raise ValueError("cd_csr_to_csc: all index arrays must have one signed integer type")
+    if (indices.shape[0] != nnz or out_data.shape[0] != nnz or out_indices.shape[0] != nnz
+            or out_indptr.shape[0] != d + 1 or indptr.shape[0] < 1 or int(indptr[-1]) != nnz):
+        raise ValueError("cd_csr_to_csc: inconsistent array lengths")
+    a.idx64 = 1 if isz == 8 else 0
+    a.f32 = 1 if floating is float else 0
+    a.n = indptr.shape[0] - 1
+    a.d = d
+    a.indptr = &ptr[0]
+    a.indices = &ind[0] if nnz else NULL
+    a.data = &data[0] if nnz else NULL
+    a.out_indptr = &optr[0]
+    a.out_indices = &oind[0] if nnz else NULL
+    a.out_data = &out_data[0] if nnz else NULL
+    with nogil:
+        status = kern.csr_to_csc(&a)
+    if status != 0:
+        raise MemoryError("cd_csr_to_csc: out of memory")

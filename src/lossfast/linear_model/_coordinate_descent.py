@@ -49,6 +49,22 @@ Two variants (``precompute``):
   scikit-learn's gap-safe screening and its rule for when to compute the gap
   (max |dw| <= tol max |w|).
 
+* sparse X (any SciPy sparse matrix or array, duck-typed): residual-update
+  CD over the CSC columns (``CSCData``), always (``precompute`` does not
+  apply: a Gram of a wide sparse X is dense).  The input is converted to
+  CSC once -- the only copy of X's arrays (none when X is already canonical
+  CSC of a float type; a non-canonical CSC is copied once to sum its
+  duplicates; non-float data become float64) -- and never densified: the
+  centring for the intercept is implicit, as in scikit-learn's
+  sparse_enet_coordinate_descent with X_mean, but without its O(n) update
+  per coordinate: the kernel keeps Rt = y_c - X w on the non-zeros and the
+  scalar s = mean(X).w (the residual is Rt + s), so a coordinate costs
+  O(nnz of its column).  Sample weights are read per non-zero (not folded
+  into a copy of X).  Column norms are sum W' x^2 - n mean^2 (as
+  scikit-learn's; a norm below 4 eps sum W' x^2 is rounding and taken as 0:
+  a constant column).  The same gap-safe screening and gap rule as the
+  dense residual variant.
+
 ``n_iter_`` counts CD epochs (over the working set or the screened active
 set).  float32 X stays float32 (coef_, intercept_, dual_gap_ in X's dtype);
 the Gram, the moments and CD run in float64.  Multi-output y is fitted as
@@ -63,7 +79,7 @@ import numpy as np
 from .. import _lossfast as _core
 from ._base import (ConvergenceWarning, _as_float_array, _Estimator, check_consistent_length,
                     check_finite, check_finite_after, check_is_fitted, check_random_state, check_y_present,
-                    sk_compatible, validate_sample_weight, validate_X)
+                    record_features, sk_compatible, validate_sample_weight, validate_X)
 from ._matrix import shift_estimate
 from ._solvers import SolverResult, cholesky_solve
 
@@ -187,7 +203,10 @@ def _residual_pass(X, y_col, sw, w, mom, c):
 
 def _fit_gram(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol):
     """Gram variant with working sets (see the module docstring); returns
-    coef (k, d), gaps (k,), epochs per target."""
+    coef (k, d), gaps (k,), epochs per target.  CSCData goes to _fit_sparse
+    (no Gram for sparse X)."""
+    if isinstance(X, CSCData):
+        return _fit_sparse(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol)
     d = X.shape[1]
     k = Y.shape[1]
     gram = _Gram(X, sw, mom)
@@ -262,7 +281,10 @@ def _fit_gram(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol):
 
 def _moments(X, Y, sw, fit_intercept):
     """Weighted means and the centred, rescaled (weights summing to n)
-    column norms, X_c^T W' Y_c and ||Y_c||^2_W', from one pass over X."""
+    column norms, X_c^T W' Y_c and ||Y_c||^2_W', from one pass over X
+    (CSCData: _moments_sparse)."""
+    if isinstance(X, CSCData):
+        return _moments_sparse(X, Y, sw, fit_intercept)
     n, d = X.shape
     k = Y.shape[1]
     shift = (np.ascontiguousarray(np.concatenate([shift_estimate(X, sw), shift_estimate(Y, sw)]))
@@ -287,7 +309,10 @@ def _moments(X, Y, sw, fit_intercept):
 
 
 def _fit_resid(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol):
-    """Residual-update variant (see the module docstring)."""
+    """Residual-update variant (see the module docstring); CSCData goes to
+    _fit_sparse."""
+    if isinstance(X, CSCData):
+        return _fit_sparse(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol)
     n, d = X.shape
     k = Y.shape[1]
     Xc = X - mom["x_mean"].astype(X.dtype)
@@ -313,6 +338,212 @@ def _fit_resid(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol):
         gaps[c] = gap
         iters.append(int(it))
     return coefs, gaps, iters
+
+
+class CSCData:
+    """Sparse X in CSC form for coordinate descent (see the module
+    docstring): canonical (no duplicate entries), float32 / float64 data,
+    int32 / int64 indices, row indices checked to lie in [0, n).  Build it
+    with ``as_csc(X)`` or ``validate_cd_X(est, X, reset=...)``."""
+
+    kind = "csc"
+
+    def __init__(self, data, indices, indptr, shape):
+        self.data, self.indices, self.indptr = data, indices, indptr
+        self.shape = (int(shape[0]), int(shape[1]))
+        self.dtype = data.dtype
+
+    @property
+    def nnz(self):
+        return int(self.indptr[-1])
+
+    def __len__(self):
+        return self.shape[0]
+
+    def _columns(self):
+        return np.repeat(np.arange(self.shape[1]), np.diff(self.indptr))
+
+    def take_rows(self, idx):
+        """The rows idx (unique; kept in the order given) as a CSCData: one
+        O(nnz) pass (for the folds of a cross-validated path)."""
+        idx = np.asarray(idx, dtype=np.int64).reshape(-1)
+        n, d = self.shape
+        pos = np.full(n, -1, dtype=np.int64)
+        pos[idx] = np.arange(idx.size)
+        new_rows = pos[self.indices]
+        keep = new_rows >= 0
+        kept = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+        indptr = kept[self.indptr.astype(np.int64)].astype(self.indptr.dtype)
+        return CSCData(self.data[keep], new_rows[keep].astype(self.indices.dtype), indptr,
+                       (idx.size, d))
+
+    def matvec(self, coef, intercept=None):
+        """X coef^T + intercept, (n, k) float64 for coef (k, d) (or (d,): (n,))."""
+        coef = np.asarray(coef, dtype=np.float64)
+        one = coef.ndim == 1
+        C = coef.reshape(-1, self.shape[1])
+        cols = self._columns()
+        vals = self.data.astype(np.float64)
+        Z = np.empty((self.shape[0], C.shape[0]))
+        for c in range(C.shape[0]):
+            Z[:, c] = np.bincount(self.indices, weights=vals * C[c][cols],
+                                  minlength=self.shape[0])
+        if intercept is not None:
+            Z += np.asarray(intercept, dtype=np.float64).reshape(-1)
+        return Z[:, 0] if one else Z
+
+
+def as_csc(X):
+    """The CSCData of a SciPy sparse matrix / array (duck-typed: ``format``,
+    ``tocsc``; SciPy is not imported).  The one copy of X's arrays: a
+    canonical float CSR by lossfast's parallel transpose (``_csr_to_csc``),
+    other CSR, COO and the other formats with X's own ``tocsc``; a canonical
+    float CSC is used as is; duplicates are summed on that copy (on a copy of
+    a non-canonical CSC); non-float data become float64."""
+    fmt = getattr(X, "format", None)
+    if (fmt == "csr" and X.dtype in (np.float32, np.float64) and X.has_canonical_format
+            and len(X.shape) == 2):
+        return _csr_to_csc(X)
+    C = X if fmt == "csc" else X.tocsc()
+    copied = C is not X
+    if C.dtype not in (np.float32, np.float64):
+        kind = np.dtype(C.dtype).kind
+        if kind == "c":
+            raise ValueError("Complex data not supported")
+        if kind not in "biuf":
+            raise TypeError(f"sparse X must hold numbers, got dtype {C.dtype}")
+        C = C.astype(np.float64)
+        copied = True
+    if not C.has_canonical_format:
+        if not copied:
+            C = C.copy()
+        C.sum_duplicates()          # in place, on our copy
+    data = np.ascontiguousarray(C.data)
+    indices = np.ascontiguousarray(C.indices)
+    indptr = np.ascontiguousarray(C.indptr)
+    itype = np.int64 if (indices.dtype.itemsize == 8 or indptr.dtype.itemsize == 8) else np.int32
+    indices = indices.astype(itype, copy=False)
+    indptr = indptr.astype(itype, copy=False)
+    n = int(C.shape[0])
+    if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= n):
+        raise ValueError("sparse X has row indices out of range")
+    return CSCData(data, indices, indptr, C.shape)
+
+
+def _csr_to_csc(X):
+    """CSCData of a canonical float CSR X by lossfast's parallel counting sort
+    (csrc/coordinate_descent.c: csr_to_csc; SciPy's tocsc is the same
+    algorithm on one thread): the one copy of X's arrays."""
+    n, d = (int(v) for v in X.shape)
+    data = np.ascontiguousarray(X.data)
+    indices = np.ascontiguousarray(X.indices)
+    indptr = np.ascontiguousarray(X.indptr)
+    itype = np.int64 if (indices.dtype.itemsize == 8 or indptr.dtype.itemsize == 8
+                         or data.size >= 2**31) else np.int32
+    indices = indices.astype(itype, copy=False)
+    indptr = indptr.astype(itype, copy=False)
+    if indptr.shape[0] != n + 1 or int(indptr[-1]) != data.size or indices.size != data.size:
+        raise ValueError("sparse X has inconsistent CSR arrays")
+    if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= d):
+        raise ValueError("sparse X has column indices out of range")
+    out_data = np.empty_like(data)
+    out_indices = np.empty(data.size, dtype=itype)
+    out_indptr = np.empty(d + 1, dtype=itype)
+    _core.cd_csr_to_csc(data, indices, indptr, d, out_data, out_indices, out_indptr)
+    return CSCData(out_data, out_indices, out_indptr, (n, d))
+
+
+def validate_cd_X(est, X, *, reset, finite=True):
+    """X for the coordinate-descent core: a CSCData for SciPy sparse input
+    (``as_csc``; 2-D, scikit-learn's shape messages, finite data -- always
+    checked, one C pass over the non-zeros; a CSCData is taken as it is),
+    else the validated dense array of ``validate_X`` (``finite=False``
+    defers its check, see there)."""
+    from ._sparse import is_sparse
+    if isinstance(X, CSCData):          # already converted (e.g. a path's refit)
+        record_features(est, X.shape, None, reset=reset)
+        return X
+    if is_sparse(X):
+        if len(X.shape) != 2:
+            raise ValueError(f"Expected 2D array, got a sparse array of shape {X.shape} "
+                             "instead.")
+        Xs = as_csc(X)
+        record_features(est, Xs.shape, None, reset=reset)
+        check_finite(Xs.data, "X")
+        return Xs
+    return validate_X(est, X, reset=reset, finite=finite)
+
+
+def _moments_sparse(Xs, Y, sw, fit_intercept):
+    """_moments for CSCData: the same dict (weights rescaled to sum to n),
+    from one pass over the non-zeros; plus the rescaled weights ``W`` and the
+    centred targets ``Yt`` (k, n) float64 that the sparse CD reads."""
+    n, d = Xs.shape
+    Yd = np.asarray(Y, dtype=np.float64)
+    if sw is None:
+        sumw, Wp = float(n), None
+    else:
+        sumw = float(np.sum(sw, dtype=np.float64))
+        Wp = np.ascontiguousarray(sw, dtype=np.float64) * (n / sumw)
+    scale = n / sumw
+    if fit_intercept:
+        y_mean = Yd.mean(axis=0) if Wp is None else (Wp @ Yd) / n
+    else:
+        y_mean = np.zeros(Yd.shape[1])
+    Yt = np.ascontiguousarray((Yd - y_mean).T)
+    s1, s2, xy = np.empty(d), np.empty(d), np.empty((d, Yt.shape[0]))
+    _core.cd_csc_moments(Xs.data, Xs.indices, Xs.indptr, n, Wp, Yt, s1, s2, xy)
+    if fit_intercept:
+        x_mean = s1 / n
+        norms = s2 - n * x_mean * x_mean
+        norms[norms <= 4.0 * np.finfo(np.float64).eps * s2] = 0.0
+    else:
+        x_mean = np.zeros(d)
+        norms = s2.copy()
+    yy = (np.einsum("ci,ci->c", Yt, Yt) if Wp is None
+          else np.einsum("ci,ci,i->c", Yt, Yt, Wp))
+    return dict(x_mean=x_mean, y_mean=y_mean, norms=np.maximum(norms, 0.0), yy=yy, q=xy,
+                shift=None, delta=None, sumw=sumw, scale=scale, W=Wp, Yt=Yt,
+                centred=bool(fit_intercept))
+
+
+def _fit_sparse(Xs, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol):
+    """Residual-update CD on CSCData (see the module docstring); the
+    signature and the results of _fit_resid: coef (k, d), gaps (k,) of the
+    scaled problem P, epochs per target."""
+    n, d = Xs.shape
+    k = mom["Yt"].shape[0]
+    rng = np.array([seed], dtype=np.uint64)
+    xm = np.ascontiguousarray(mom["x_mean"]) if mom["centred"] else None
+    norms = np.ascontiguousarray(mom["norms"])
+    coefs, gaps, iters = np.zeros((k, d)), np.zeros(k), []
+    for c in range(k):
+        w = np.array(W0[c], dtype=np.float64)
+        it, gap = _core.cd_enet_csc(Xs.data, Xs.indices, Xs.indptr, n, mom["W"], xm,
+                                    mom["Yt"][c], norms, w, a, b, positive, random, True,
+                                    rng, max_iter, tol * float(mom["yy"][c]), tol)
+        coefs[c] = w
+        gaps[c] = gap
+        iters.append(int(it))
+    return coefs, gaps, iters
+
+
+def fit_enet(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol,
+             precompute="auto"):
+    """The coordinate-descent core for one alpha: the variant for X's kind
+    (CSCData: sparse residual CD; dense: the Gram variant when n > d under
+    "auto" or precompute=True, residual updates otherwise).  X from
+    ``validate_cd_X``, mom from ``_moments(X, Y, sw, fit_intercept)``; W0
+    (k, d) the start; a, b the scaled penalties (alpha l1_ratio n,
+    alpha (1 - l1_ratio) n).  Returns coef (k, d), gaps (k,) of the scaled
+    problem (divide by n for dual_gap_), epochs per target."""
+    if isinstance(X, CSCData):
+        fit = _fit_sparse
+    else:
+        n, d = X.shape
+        fit = _fit_gram if ((n > d) if precompute == "auto" else bool(precompute)) \
+            else _fit_resid
+    return fit(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol)
 
 
 class ElasticNet(_Estimator):
@@ -404,7 +635,8 @@ class ElasticNet(_Estimator):
                           stacklevel=2)
         check_y_present(self, y)
         # the NaN/inf check of X rides on the moments pass (check_finite_after)
-        X = validate_X(self, X, reset=True, finite=False)
+        X = validate_cd_X(self, X, reset=True, finite=False)
+        sparse = isinstance(X, CSCData)
         n, d = X.shape
         y = _as_float_array(y, "y", type(self).__name__, dtype=X.dtype)
         if y.ndim not in (1, 2):
@@ -433,19 +665,14 @@ class ElasticNet(_Estimator):
         rs = check_random_state(self.random_state)
         seed = int(rs.integers(1, 2**62) if isinstance(rs, np.random.Generator)
                    else rs.randint(1, 2**31 - 1))
-        use_gram = (n > d) if pre == "auto" else bool(pre)
-
         mom = _moments(X, Y, sw, fit_intercept)
-        check_finite_after(X, mom["q"], mom["norms"], mom["x_mean"])
+        if not sparse:          # sparse X was checked by validate_cd_X
+            check_finite_after(X, mom["q"], mom["norms"], mom["x_mean"])
         if not (np.all(np.isfinite(mom["q"])) and np.all(np.isfinite(mom["norms"]))):
             raise ValueError("Input contains values too large for coordinate descent "
                              "(the moments of X overflow).")
-        if use_gram:
-            coef, gaps, iters = _fit_gram(X, Y, sw, mom, W0, a, b, positive, random, seed,
-                                          max_iter, tol)
-        else:
-            coef, gaps, iters = _fit_resid(X, Y, sw, mom, W0, a, b, positive, random, seed,
-                                           max_iter, tol)
+        coef, gaps, iters = fit_enet(X, Y, sw, mom, W0, a, b, positive, random, seed,
+                                     max_iter, tol, pre)
         tol_abs = tol * mom["yy"]
         bad = np.flatnonzero(~(gaps <= tol_abs))
         if bad.size:
@@ -484,14 +711,26 @@ class ElasticNet(_Estimator):
         return self
 
     def __sklearn_tags__(self):
-        # dense X only (sparse X is a TypeError, never densified)
+        # sparse X is accepted by ElasticNet's own fit (CSC residual CD);
+        # subclasses with a fit of their own (the CV estimators) say so
+        # themselves: until they take sparse X it is a TypeError there
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = type(self).fit is ElasticNet.fit
         return tags
 
     def predict(self, X):
-        """X @ coef_.T + intercept_."""
+        """X @ coef_.T + intercept_ (sparse X through the CSR kernel, never
+        densified)."""
         check_is_fitted(self)
+        from ._sparse import is_sparse
+        if is_sparse(X):
+            from ._matrix import design_matrix
+            Xm = design_matrix(self, X, reset=False)
+            coef = np.asarray(self.coef_, dtype=np.float64)
+            Z = Xm.matvec(coef.reshape(-1, Xm.shape[1]),
+                          np.broadcast_to(np.asarray(self.intercept_, np.float64),
+                                          (coef.reshape(-1, Xm.shape[1]).shape[0],)))
+            return Z[:, 0] if coef.ndim == 1 else Z
         X = validate_X(self, X, reset=False)
         return X @ self.coef_.T + self.intercept_
 

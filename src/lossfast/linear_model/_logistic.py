@@ -154,9 +154,17 @@ class LogisticRegression(_Estimator):
     C : float > 0, default 1.0 -- inverse regularisation strength (np.inf: no
         penalty)
     l1_ratio : float in [0, 1], default 0.0 -- 0 is L2, 1 is L1, in between
-        the elastic net (scikit-learn >= 1.8); l1_ratio > 0 needs
-        solver="newton-cd" (the default then): L-BFGS and Newton are for
-        smooth objectives and refuse it with a ValueError.
+        the elastic net (scikit-learn >= 1.8); l1_ratio > 0 is solved by
+        solver="newton-cd" (the default then: proximal Newton, each step on
+        the active set with only that block of the Hessian) or by a
+        mini-batch optimizer with a proximal step for the L1 term (the
+        coefficients soft-thresholded after every step by the optimizer's
+        effective per-coordinate step, see
+        ``lossfast.linear_model._solvers.L1Prox``; exact zeros; the loss
+        curve is then the composite objective, the stopping rule its
+        minimum-norm subgradient, and a fit that stops away from the optimum
+        is measured by a short proximal-Newton probe and warns).  L-BFGS and
+        Newton are for smooth objectives and refuse it with a ValueError.
     class_weight : None, "balanced" or dict, default None -- multiplies
         sample_weight per class (scikit-learn's semantics: "balanced" gives
         class c the weight sum(w) / (n_classes * sum of w over class c); a

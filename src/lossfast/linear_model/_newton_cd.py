@@ -157,8 +157,9 @@ def logistic_problem(X, y_idx, n_classes, *, C=1.0, l1_ratio=1.0, sample_weight=
     intercept (k,) or None), and ``hess.active(x, aux, idx)`` is the block
     H[idx][:, idx] for newton_cd's ``hess_active`` (binary: the weighted Gram
     block of the active columns, intercept included, straight from X in one
-    pass, n |idx|^2 / 2 multiply-adds; multinomial: the block of the full
-    Hessian).  x0 is zero but for the intercepts: the log-odds (binary) or
+    pass, n |idx|^2 / 2 multiply-adds; multinomial: for each of the
+    k (k + 1) / 2 class pairs the Gram of the active columns, the (k d)^2
+    Hessian is never formed).  x0 is zero but for the intercepts: the log-odds (binary) or
     log class frequencies (multinomial) of the weighted labels, the optimum
     of the intercept-only model (glmnet's start).
     """
@@ -242,9 +243,45 @@ def logistic_problem(X, y_idx, n_classes, *, C=1.0, l1_ratio=1.0, sample_weight=
         H[idx, idx] += ridge
         return H
 
+    def hess_active_multinomial(theta, Z, idx):
+        # only the active block: for each class pair (a, c), the Gram of the
+        # active columns weighted by the pair's curvature (one pass over those
+        # columns of X, no gather copy), never the (k d)^2 Hessian
+        idx = np.asarray(idx, dtype=np.int64)
+        cls = np.where(idx < kd, idx // d, idx - kd)
+        feat = np.where(idx < kd, idx % d, d)          # d: the column of ones
+        cols = np.unique(feat).astype(np.int64)
+        loc = np.searchsorted(cols, feat)
+        Zf = Z.astype(np.float64)
+        Zf -= Zf.max(axis=1, keepdims=True)
+        P = np.exp(Zf)
+        P /= P.sum(axis=1, keepdims=True)
+        H = np.zeros((idx.size, idx.size))
+        G = np.empty((cols.size, cols.size))
+        for a in range(k):
+            ia = np.flatnonzero(cls == a)
+            if ia.size == 0:
+                continue
+            for c in range(a, k):
+                ic = np.flatnonzero(cls == c)
+                if ic.size == 0:
+                    continue
+                v = -P[:, a] * P[:, c]
+                if a == c:
+                    v += P[:, a]
+                wv = np.ascontiguousarray((w_all * v / norm).astype(X.dtype))
+                _core.cd_gram_cols(X, wv, None, cols, cols, G)
+                B = G[np.ix_(loc[ia], loc[ic])]
+                H[np.ix_(ia, ic)] = B
+                if a != c:
+                    H[np.ix_(ic, ia)] = B.T
+        coef = np.flatnonzero(idx < kd)
+        H[coef, coef] += ridge
+        return H
+
     def hess_active(theta, Z, idx):
         if k != 1:
-            return hess(theta, Z)[np.ix_(idx, idx)]
+            return hess_active_multinomial(theta, Z, idx)
         idx = np.asarray(idx, dtype=np.int64)
         feat = idx[idx < d]
         z = Z[:, 0].astype(np.float64)

@@ -292,6 +292,85 @@ class LinearObjective:
             H[np.ix_(cols, cols)] += shift / k
         return H
 
+    def _block_grams(self, weights, F, fi):
+        """(M, f, f) blocks A_F^T diag(weights[:, m]) A_F of the active columns
+        F (sorted feature indices) of A = [X - m, 1] (the ones column last when
+        fi), without the d x d Gram: dense X by the Gram-columns kernel (one
+        pass over the active columns per weight column, n f^2 / 2
+        multiply-adds), CSR X by the sparse Gram of the column subset (one
+        O(nnz) selection, then one pass for all M weight columns).  None for
+        other kinds."""
+        X = self.X
+        M = weights.shape[1]
+        if X.kind == "dense":
+            cols = np.concatenate([F, [self.d]]).astype(np.int64) if fi else F
+            shift = np.ascontiguousarray(self.center, dtype=np.float64) if fi else None
+            out = np.empty((M, cols.size, cols.size))
+            for m in range(M):
+                w = np.ascontiguousarray(weights[:, m], dtype=X.dtype)
+                _core.cd_gram_cols(X.X, w, shift, cols, cols, out[m])
+            return out
+        if X.kind == "csr":
+            from ._sparse import CSRMatrix
+            pos = np.full(self.d, -1, dtype=np.int64)
+            pos[F] = np.arange(F.size)
+            new = pos[X.indices]
+            keep = new >= 0
+            counts = np.cumsum(np.concatenate([[0], keep.astype(np.int64)]))
+            indptr = counts[X.indptr.astype(np.int64)].astype(X.indptr.dtype)
+            sub = CSRMatrix(np.ascontiguousarray(X.data[keep]),
+                            np.ascontiguousarray(new[keep].astype(X.indices.dtype)), indptr,
+                            (X.shape[0], F.size))
+            return sub.gram(np.ascontiguousarray(weights), shift=self.center[F] if fi else None,
+                            ones=fi)
+        return None
+
+    def hessian_active(self, theta, Z, idx):
+        """H[idx][:, idx] of ``hessian`` for the parameter indices idx (the
+        active set of newton_cd), forming only that block: the Grams of the
+        active columns (``_block_grams``) for the M = 1 or k (k + 1) / 2
+        class-pair weights, so an L1 fit with d large costs |active|^2
+        memory, not (k d)^2.  Unlike ``hessian``, the softmax block gets no
+        curvature along the invisible directions (newton_cd needs H positive
+        semi-definite only; CD moves along coordinates).  Kinds without
+        ``_block_grams`` (chunked, Dask) slice the full Hessian."""
+        idx = np.asarray(idx, dtype=np.int64)
+        d, k = self.d, self.k
+        kd = k * d
+        fi = self.fit_intercept
+        weights, pairs = self._curvature_weights(Z)
+        cls = np.where(idx < kd, idx // d, idx - kd)
+        feat = np.where(idx < kd, idx % d, d)            # d: the intercept's column of ones
+        F = np.unique(feat[feat < d]).astype(np.int64)
+        G = self._block_grams(weights, F, fi)
+        if G is None:
+            return self.hessian(theta, Z)[np.ix_(idx, idx)]
+        self.X.check_finite_after(G)
+        f = F.size
+        inv = np.ones(f + (1 if fi else 0))
+        inv[:f] = 1.0 / self.scale[F]
+        G *= inv[None, :, None] * inv[None, None, :]
+        # the row of G of each active parameter's feature (the ones column: f)
+        posF = np.full(d + 1, f, dtype=np.int64)
+        posF[F] = np.arange(f)
+        loc = posF[feat]
+        if pairs is None:
+            pairs = [(0, 0)]
+        H = np.zeros((idx.size, idx.size))
+        for m, (a, c) in enumerate(pairs):
+            ia = np.flatnonzero(cls == a)
+            ic = np.flatnonzero(cls == c)
+            if ia.size == 0 or ic.size == 0:
+                continue
+            B = G[m][np.ix_(loc[ia], loc[ic])]
+            H[np.ix_(ia, ic)] = B
+            if a != c:
+                H[np.ix_(ic, ia)] = B.T
+        ridge = (self._ridge / (self.scale * self.scale)).reshape(-1)    # (k d,)
+        coef = np.flatnonzero(idx < kd)
+        H[coef, coef] += ridge[idx[coef]]
+        return H
+
     def hessp(self, theta, Z):
         """v -> H v for the Hessian of F in the standardised coordinates at the
         decision values Z (n, k), without forming H: one matvec and one

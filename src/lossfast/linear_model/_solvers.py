@@ -478,7 +478,13 @@ def minibatch(objective, theta0, optimizer, *, learning_rate, batch_size, max_it
     consecutive epochs (scikit-learn SGD's "adaptive" schedule), and training
     stops when it has fallen below 1e-6 of its start.  Not converged (a
     ConvergenceWarning from the estimator) when it stops that way or after
-    max_iter epochs with the gradient above tol."""
+    max_iter epochs with the gradient above tol.
+
+    An L1 term (``objective.l1 > 0``) is handled by the hook ``l1_prox``: a
+    proximal step (soft-thresholding of the coefficients by the optimizer's
+    effective per-coordinate step, see ``L1Prox``) after every optimizer
+    step; the loss curve is then the composite objective and the stopping
+    rule its minimum-norm subgradient (as newton-cd's)."""
     from .. import optim
     theta = np.asarray(theta0, dtype=np.float64)
     n = objective.X.shape[0]
@@ -499,6 +505,7 @@ def minibatch(objective, theta0, optimizer, *, learning_rate, batch_size, max_it
         extra["weight_decay"] = 0.0
     opt = optim.get(optimizer, params, lr=lr0, **extra)
     lr = lr0
+    prox = l1_prox(objective, opt)       # None without an L1 term
 
     def current():
         return np.concatenate([p.reshape(-1).astype(np.float64) for p in params])
@@ -509,9 +516,13 @@ def minibatch(objective, theta0, optimizer, *, learning_rate, batch_size, max_it
     converged, message = False, "max_iter reached"
     epoch = 0
     for epoch in range(1, max_iter + 1):
-        run_epoch(objective, params, opt, rng.permutation(n), batch_size, lr, name)
+        run_epoch(objective, params, opt, rng.permutation(n), batch_size, lr, name, prox=prox)
         f, g = objective.loss_grad(current())
-        gmax = float(np.max(np.abs(g))) if g.size else 0.0
+        if prox is not None:
+            # the composite objective and its minimum-norm subgradient
+            f, gmax = prox.composite(current(), f, g)
+        else:
+            gmax = float(np.max(np.abs(g))) if g.size else 0.0
         curve.append(float(f))
         _report(verbose, name, epoch, f, gmax, f"  lr {lr:.3g}")
         if not math.isfinite(f):
@@ -534,17 +545,22 @@ def minibatch(objective, theta0, optimizer, *, learning_rate, batch_size, max_it
                 break
             opt.lr = lr
     theta = current()
+    if prox is not None and curve:
+        theta, curve[-1], viol = prox.finish(objective, theta, curve[-1], g)
+        if not converged and viol <= tol:
+            converged, message = True, "minimum-norm subgradient <= tol"
     if not converged and curve:
         converged, message = _certify(objective, theta, curve[-1], tol, message)
     return SolverResult(theta, curve[-1] if curve else math.nan, epoch, converged, curve,
                         message)
 
 
-def run_epoch(objective, params, opt, perm, batch_size, lr, name):
+def run_epoch(objective, params, opt, perm, batch_size, lr, name, prox=None):
     """One epoch: a step of `opt` on `params` (the standardised coordinates,
     [coef (k, d)] or [coef, intercept] of X's dtype) for each mini-batch of
     `batch_size` consecutive entries of the row order `perm` (rows of a
-    batch sorted; batches of zero total weight skipped)."""
+    batch sorted; batches of zero total weight skipped).  `prox` (an
+    ``L1Prox``, or None) is applied to the parameters after every step."""
     n = perm.size
     k, d = objective.k, objective.d
     kd = k * d
@@ -563,6 +579,142 @@ def run_epoch(objective, params, opt, perm, batch_size, lr, name):
         if objective.fit_intercept:
             grads.append(g[kd:].astype(dtype))
         opt.step(grads)
+        if prox is not None:
+            prox(params)
+
+
+def l1_weights(objective):
+    """The weights lam (k, d) of the objective's L1 term in its standardised
+    coordinates, l1 ||W||_1 / sum(w) = sum_j lam_j |theta_j| with
+    lam_j = l1 / (sum(w) s_j) (the penalty stays on the original
+    coefficients W = theta / s; intercepts are not penalised); None without
+    an L1 term."""
+    l1 = float(getattr(objective, "l1", 0.0) or 0.0)
+    if l1 <= 0.0:
+        return None
+    lam = l1 / objective.total_weight / objective.scale
+    return np.ascontiguousarray(np.broadcast_to(lam, (objective.k, objective.d)))
+
+
+class L1Prox:
+    """The proximal step of the L1 term for the mini-batch optimizers: after
+    every optimizer step the coefficients (not the intercepts) are
+    soft-thresholded, theta_j <- sign(theta_j) max(|theta_j| - eta_j lam_j, 0),
+    which produces exact zeros.
+
+    eta_j is the optimizer's effective step per coordinate -- how far its
+    update moves theta_j per unit of a steady gradient -- so that the fixed
+    point of "step, then prox" is the optimum of the composite objective
+    (the KKT condition g_j = -lam_j sign(theta_j), |g_j| <= lam_j at 0) for
+    every optimizer, not only plain SGD:
+
+    * sgd: eta = lr; with momentum mu, dampening tau: lr (1 - tau) / (1 - mu)
+      (the momentum buffer of a steady gradient g is (1 - tau) g / (1 - mu));
+      nesterov: lr (1 + mu (1 - tau) / (1 - mu));
+    * adam / adamw: lr / (sqrt(v_j / bc2) + eps) (v the second moment, its
+      running maximum with amsgrad; bc2 = 1 - beta2^t): Adam's step of a
+      steady gradient is eta_j g_j, since m / bc1 -> g;
+    * rmsprop: lr / (avg_j (1 - mu)), avg = sqrt(v) + eps (centred:
+      sqrt(v - gavg^2) + eps);
+    * adagrad: clr / (sqrt(sum_j) + eps), clr = lr / (1 + (t - 1) lr_decay).
+
+    (Plain lr for the adaptive methods would move the fixed point: with
+    Adam the step is normalised per coordinate, so lr lam_j is not the
+    shrinkage matching a gradient lam_j.)  Other optimizer classes are a
+    NotImplementedError."""
+
+    _KINDS = {"SGD": "sgd", "Adam": "adam", "AdamW": "adam", "RMSprop": "rmsprop",
+              "Adagrad": "adagrad"}
+
+    def __init__(self, lam, opt):
+        kind = self._KINDS.get(type(opt).__name__)
+        if kind is None:
+            raise NotImplementedError(f"an L1 term with the optimizer {type(opt).__name__} "
+                                      "(its proximal step is implemented for sgd, momentum, "
+                                      "nesterov, adam, adamw, rmsprop and adagrad)")
+        self.kind = kind
+        self.opt = opt
+        self.lam = lam
+        self.lam_flat = lam.reshape(-1)
+
+    def step_sizes(self):
+        """eta (k, d) float64 of the coefficients at the optimizer's state."""
+        opt, g = self.opt, self.opt.param_groups[0]
+        lr = float(g["lr"])
+        st = opt.state[0]
+        t = max(int(opt._group_steps[0]), 1)
+        if self.kind == "sgd":
+            mu, tau = float(g["momentum"]), float(g["dampening"])
+            if mu == 0.0:
+                return lr
+            if g["nesterov"]:
+                return lr * (1.0 + mu * (1.0 - tau) / (1.0 - mu))
+            return lr * (1.0 - tau) / (1.0 - mu)
+        if self.kind == "adam":
+            beta2 = float(g["betas"][1])
+            v = st["max_exp_avg_sq"] if g["amsgrad"] else st["exp_avg_sq"]
+            bc2 = 1.0 - beta2 ** t
+            return lr / (np.sqrt(v.astype(np.float64) / bc2) + float(g["eps"]))
+        if self.kind == "rmsprop":
+            v = st["square_avg"].astype(np.float64)
+            if g["centered"]:
+                v = v - st["grad_avg"].astype(np.float64) ** 2
+            avg = np.sqrt(np.maximum(v, 0.0)) + float(g["eps"])
+            return lr / (avg * (1.0 - float(g["momentum"])))
+        clr = lr / (1.0 + (t - 1) * float(g["lr_decay"]))
+        return clr / (np.sqrt(st["sum"].astype(np.float64)) + float(g["eps"]))
+
+    def __call__(self, params):
+        p = params[0]
+        thr = self.step_sizes() * self.lam
+        w = p.astype(np.float64)
+        np.copyto(p, np.sign(w) * np.maximum(np.abs(w) - thr, 0.0), casting="unsafe")
+
+    def finish(self, objective, theta, F, g):
+        """The end of a fit: one full-batch proximal-gradient step on the
+        coefficients from theta (g the full gradient there, F the composite
+        objective), step 1 / L (L the curvature estimate of ``curvature`` on
+        a row sample, the stable step of proximal gradient), halved until F
+        does not increase (at most 8 times; else theta is kept).  The last
+        mini-batch steps leave some coefficients whose optimum is 0 at tiny
+        values (a batch gradient beyond lam_j pushes them off 0 by
+        eta (|g_batch| - lam_j)); the full gradient is within lam_j there, so
+        this step puts them back at exactly 0, and moves the others by
+        (g_j + lam_j sign) / L, small near the optimum.  Returns (theta, F,
+        max minimum-norm subgradient); a few passes over a row sample and
+        one or more over X."""
+        kd = self.lam_flat.size
+        L, _ = curvature(objective, theta, np.random.default_rng(0))
+        eta = 1.0 / L
+        for _ in range(8):
+            x = np.array(theta, dtype=np.float64)
+            z = x[:kd] - eta * g[:kd]
+            x[:kd] = np.sign(z) * np.maximum(np.abs(z) - eta * self.lam_flat, 0.0)
+            f2, g2 = objective.loss_grad(x)
+            F2, viol2 = self.composite(x, f2, g2)
+            if F2 <= F:
+                return x, F2, viol2
+            eta *= 0.5
+        return theta, F, self.composite(theta, 0.0, g)[1]
+
+    def composite(self, theta, f, g):
+        """(F = f + sum lam |theta|, max minimum-norm subgradient of F)."""
+        kd = self.lam_flat.size
+        x = theta[:kd]
+        F = float(f) + float(self.lam_flat @ np.abs(x))
+        viol = np.abs(g).copy()
+        gc = g[:kd]
+        v = np.where(x != 0, np.abs(gc + self.lam_flat * np.sign(x)),
+                     np.maximum(np.abs(gc) - self.lam_flat, 0.0))
+        viol[:kd] = v
+        return F, (float(np.max(viol)) if viol.size else 0.0)
+
+
+def l1_prox(objective, opt):
+    """The L1Prox of the objective's L1 term for optimizer `opt` (the
+    minibatch solver's hook), or None without an L1 term."""
+    lam = l1_weights(objective)
+    return None if lam is None else L1Prox(lam, opt)
 
 
 class MinibatchStream:
@@ -614,13 +766,75 @@ class MinibatchStream:
 GAP_PER_TOL = 100.0
 
 
+def _prox_probe(objective, theta, tol, probe_iter):
+    """A short full-batch run on the composite objective F = f + L1 from
+    theta, for _certify: proximal Newton (newton_cd, at most 10 iterations)
+    while the dense Hessian is affordable (as newton_uses_cg), else
+    proximal gradient with backtracking (FISTA, probe_iter iterations).
+    Returns (F reached, iterations, name)."""
+    lam = l1_weights(objective)
+    p = objective.n_params
+    kd = lam.size
+    l1 = np.zeros(p)
+    l1[:kd] = lam.reshape(-1)
+    if not newton_uses_cg(objective):
+        from ._newton_cd import newton_cd
+        n, k = objective.X.shape[0], objective.k
+
+        def fg_z(t):
+            Z = np.empty((n, k), dtype=objective.X.dtype)
+            f, g = objective.loss_grad(t, z_out=Z)
+            return f, g, Z
+
+        active = (objective.hessian_active if objective.X.kind in ("dense", "csr")
+                  else None)
+        res = newton_cd(fg_z, objective.hessian, theta, l1, max_iter=10, tol=tol,
+                        hess_active=active)
+        return res.f, res.n_iter, "proximal Newton"
+    x = np.array(theta, dtype=np.float64)
+    f, g = objective.loss_grad(x)
+    F = f + float(l1 @ np.abs(x))
+    y, fy, gy, tk, L = x.copy(), f, g, 1.0, 1.0
+    it = 0
+    for it in range(1, probe_iter + 1):
+        for _ in range(50):
+            z = y - gy / L
+            z = np.sign(z) * np.maximum(np.abs(z) - l1 / L, 0.0)
+            fz, gz = objective.loss_grad(z)
+            dz = z - y
+            if fz <= fy + float(gy @ dz) + 0.5 * L * float(dz @ dz) + 1e-12 * abs(fy):
+                break
+            L *= 2.0
+        Fz = fz + float(l1 @ np.abs(z))
+        if Fz > F:               # monotone restart
+            y, fy, gy, tk = x.copy(), f, g, 1.0
+            continue
+        t_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * tk * tk))
+        y = z + ((tk - 1.0) / t_next) * (z - x)
+        x, f, g, F, tk = z, fz, gz, Fz, t_next
+        fy, gy = objective.loss_grad(y)
+        L *= 0.9
+    return F, it, "proximal-gradient (FISTA)"
+
+
 def _certify(objective, theta, f, tol, message, probe_iter=25):
     """(converged, message) for a stochastic fit that stopped (plateau or
-    max_iter) with max |gradient| above tol: a short full-batch L-BFGS run
-    from its end point measures how far above the optimum the objective
-    still is (only measured: the fit keeps its own iterate).  Within
-    GAP_PER_TOL * tol (relative; 1 % at tol = 1e-4) of what L-BFGS reaches,
-    the fit has converged; else the message gives the gap."""
+    max_iter) with its stationarity measure above tol: a short full-batch
+    run from its end point measures how far above the optimum the objective
+    still is (only measured: the fit keeps its own iterate) -- L-BFGS for a
+    smooth objective, for one with an L1 term (f is then the composite
+    objective) a proximal probe on the composite objective (_prox_probe:
+    proximal Newton, or FISTA when the Hessian is too large).  Within
+    GAP_PER_TOL * tol (relative; 1 % at tol = 1e-4) of what the probe
+    reaches, the fit has converged; else the message gives the gap."""
+    if l1_weights(objective) is not None:
+        probe_f, probe_it, probe_name = _prox_probe(objective, theta, tol, probe_iter)
+        gap = (f - probe_f) / max(abs(probe_f), 1e-300)
+        rtol = GAP_PER_TOL * tol
+        if gap <= rtol:
+            return True, f"objective within {rtol:.2g} (relative) of the optimum"
+        return False, (f"{message}; the objective is {gap:.2%} above the optimum, as measured "
+                       f"by {probe_it} full-batch {probe_name} iterations from the end point")
     probe = lbfgs(objective.loss_grad, theta, max_iter=probe_iter, gtol=tol)
     gap = (f - probe.f) / max(abs(probe.f), 1e-300)
     rtol = GAP_PER_TOL * tol
@@ -720,8 +934,12 @@ def _run_newton_cd(objective, theta0, o):
 
     l1 = np.zeros(objective.n_params)
     l1[:k * objective.d] = np.tile(objective.l1 / objective.total_weight / objective.scale, k)
+    # each Newton step on the active set, with only its block of the Hessian
+    # (LinearObjective.hessian_active: Grams of the active columns), for dense
+    # and CSR X; other kinds slice the full Hessian, so they keep the full one
+    active = objective.hessian_active if objective.X.kind in ("dense", "csr") else None
     return newton_cd(fg_z, objective.hessian, theta0, l1, max_iter=o["max_iter"],
-                     tol=o["tol"], verbose=o["verbose"], name=o["name"])
+                     tol=o["tol"], verbose=o["verbose"], name=o["name"], hess_active=active)
 
 
 def _run_cg(objective, theta0, o):
@@ -760,7 +978,9 @@ def _optimizer_solver(key):
     from .. import optim
     if key not in optim.available():
         return None
-    return Solver(key, _run_optimizer, losses=_ALL_LOSSES, minibatch=True)
+    # an L1 term by the proximal step after every optimizer step (L1Prox)
+    return Solver(key, _run_optimizer, losses=_ALL_LOSSES, penalties=("l1", "l2"),
+                  minibatch=True)
 
 
 def resolve_solver(requested, *, loss, penalty="l2", kind="dense", n_features=0, auto):
