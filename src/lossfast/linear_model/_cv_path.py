@@ -24,6 +24,7 @@ from ._base import (DataConversionWarning, _as_float_array, check_consistent_len
                     check_finite, check_random_state, check_y_present, sk_compatible,
                     validate_sample_weight, validate_X)
 from ._coordinate_descent import ElasticNet, _fit_gram, _fit_resid, _moments
+from ._parallel import run_folds, shared_random_state
 from ._ridge_cv import check_cv_splits
 
 
@@ -136,6 +137,9 @@ class ElasticNetCV(ElasticNet):
     Parameters (scikit-learn 1.9's): l1_ratio (float or list, default 0.5),
     eps=1e-3, alphas=100 (a count of grid points or an array), fit_intercept,
     precompute, max_iter, tol, cv (None: 5 folds; an int or a splitter),
+    n_jobs (threads over the (l1_ratio, fold) paths: None chooses -- in
+    parallel when one path's kernels run on one thread --, an int as
+    scikit-learn's; results identical to serial, see ``_parallel.py``),
     positive, random_state, selection.
 
     Attributes: alpha_, l1_ratio_, alphas_ ((A,) or (n_l1_ratio, A)),
@@ -145,7 +149,7 @@ class ElasticNetCV(ElasticNet):
 
     def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, fit_intercept=True,
                  precompute="auto", max_iter=1000, tol=1e-4, cv=None, copy_X=True,
-                 positive=False, random_state=None, selection="cyclic"):
+                 n_jobs=None, positive=False, random_state=None, selection="cyclic"):
         self.l1_ratio = l1_ratio
         self.eps = eps
         self.alphas = alphas
@@ -155,6 +159,7 @@ class ElasticNetCV(ElasticNet):
         self.tol = tol
         self.cv = cv
         self.copy_X = copy_X
+        self.n_jobs = n_jobs
         self.positive = positive
         self.random_state = random_state
         self.selection = selection
@@ -197,21 +202,31 @@ class ElasticNetCV(ElasticNet):
                     positive=bool(self.positive), max_iter=self.max_iter, tol=self.tol,
                     precompute=self.precompute, selection=self.selection,
                     random_state=self.random_state)
-        all_alphas, all_mse = [], []
-        for r in ratios:
-            mom_grid = self._grid(Xv, Y, sw, r)
-            mse = np.empty((len(mom_grid), len(splits)))
-            for f, (train, test) in enumerate(splits):
-                Xtr = np.ascontiguousarray(Xv[train])
-                swtr = None if sw is None else np.ascontiguousarray(sw[train])
-                _, coefs, intercepts, _, _ = _path(Xtr, Y[train], swtr, l1_ratio=r,
-                                                   alphas=mom_grid, **opts)
-                pred = Xv[test] @ coefs[:, 0, :].T + intercepts[:, 0]        # (n_test, A)
-                res2 = (pred - yv[test, None]) ** 2
-                mse[:, f] = (res2.mean(axis=0) if sw is None
-                             else np.average(res2, axis=0, weights=sw[test]))
-            all_alphas.append(mom_grid)
-            all_mse.append(mse)
+        all_alphas = [self._grid(Xv, Y, sw, r) for r in ratios]
+
+        def fold_mse(task):
+            """The held-out MSE along the path of one (l1_ratio, fold)."""
+            ri, (train, test) = task
+            Xtr = np.ascontiguousarray(Xv[train])
+            swtr = None if sw is None else np.ascontiguousarray(sw[train])
+            _, coefs, intercepts, _, _ = _path(Xtr, Y[train], swtr, l1_ratio=ratios[ri],
+                                               alphas=all_alphas[ri], **opts)
+            pred = Xv[test] @ coefs[:, 0, :].T + intercepts[:, 0]            # (n_test, A)
+            res2 = (pred - yv[test, None]) ** 2
+            return (res2.mean(axis=0) if sw is None
+                    else np.average(res2, axis=0, weights=sw[test]))
+
+        tasks = [(ri, split) for ri in range(len(ratios)) for split in splits]
+        n_train = max(len(train) for train, _ in splits)
+        d = Xv.shape[1]
+        use_gram = (n_train > d) if self.precompute == "auto" else bool(self.precompute)
+        # a path's kernels: coordinate descent epochs on the d x d Gram, or on
+        # the n x d residuals
+        work = d * d if use_gram else n_train * d
+        columns = run_folds(fold_mse, tasks, self.n_jobs, work,
+                            serial=shared_random_state(self.random_state, self.selection))
+        all_mse = [np.stack(columns[ri * len(splits):(ri + 1) * len(splits)], axis=1)
+                   for ri in range(len(ratios))]
         mean = np.array([m.mean(axis=1) for m in all_mse])           # (R, A)
         ri, ai = np.unravel_index(int(np.argmin(mean)), mean.shape)
         self.l1_ratio_ = float(ratios[ri])
@@ -241,7 +256,7 @@ class LassoCV(ElasticNetCV):
     l1_ratio=1); scikit-learn 1.9's parameters and attributes."""
 
     def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",
-                 max_iter=1000, tol=1e-4, cv=None, copy_X=True, positive=False,
+                 max_iter=1000, tol=1e-4, cv=None, copy_X=True, n_jobs=None, positive=False,
                  random_state=None, selection="cyclic"):
         self.eps = eps
         self.alphas = alphas
@@ -251,6 +266,7 @@ class LassoCV(ElasticNetCV):
         self.tol = tol
         self.cv = cv
         self.copy_X = copy_X
+        self.n_jobs = n_jobs
         self.positive = positive
         self.random_state = random_state
         self.selection = selection
