@@ -74,7 +74,7 @@ def test_folds_really_run_in_several_threads(monkeypatch):
         return task * 2
 
     with lf.num_threads(2):
-        out = _parallel.run_folds(fold, range(6), n_jobs=2, kernel_work=10**9)
+        out = _parallel.run_folds(fold, range(6), n_jobs=2)
         assert lf.get_num_threads() == 2
     assert out == [0, 2, 4, 6, 8, 10]
     assert all(ident != threading.get_ident() for ident, _ in seen)
@@ -83,19 +83,17 @@ def test_folds_really_run_in_several_threads(monkeypatch):
 
 
 def test_resolve_workers_rules():
-    threshold = _lossfast.PARALLEL_THRESHOLD
     with lf.num_threads(4):
-        # None: parallel only when a fold's kernels run on one thread
-        assert _parallel.resolve_workers(None, 5, threshold - 1) == (4, 1)
-        assert _parallel.resolve_workers(None, 5, threshold) == (1, 4)
-        assert _parallel.resolve_workers(None, 2, 10) == (2, 2)
-        assert _parallel.resolve_workers(2, 5, threshold) == (2, 2)
-        assert _parallel.resolve_workers(-1, 5, 10) == (4, 1)
-        assert _parallel.resolve_workers(-2, 5, 10) == (3, 1)
-        assert _parallel.resolve_workers(8, 1, 10) == (1, 4)
+        assert _parallel.resolve_workers(None, 5) == (4, 1)
+        assert _parallel.resolve_workers(None, 2) == (2, 2)
+        assert _parallel.resolve_workers(2, 5) == (2, 2)
+        assert _parallel.resolve_workers(1, 5) == (1, 4)
+        assert _parallel.resolve_workers(-1, 5) == (4, 1)
+        assert _parallel.resolve_workers(-2, 5) == (3, 1)
+        assert _parallel.resolve_workers(8, 1) == (1, 4)
         for bad in (0, 1.5, True, "2"):
             with pytest.raises(ValueError, match="n_jobs"):
-                _parallel.resolve_workers(bad, 5, 10)
+                _parallel.resolve_workers(bad, 5)
     assert _parallel.shared_random_state(np.random.RandomState(0))
     assert _parallel.shared_random_state(None)
     assert not _parallel.shared_random_state(3)

@@ -86,9 +86,10 @@ class LogisticRegressionCV(_Estimator):
         stratified folds)
     scoring : None (accuracy) or callable(estimator, X, y) -> float
     refit : bool, default True
-    n_jobs : None or int -- threads over the folds: None chooses (in parallel
-        when a fold's loss / gradient pass runs on one thread), an int as
-        scikit-learn's; results identical to serial (``_parallel.py``)
+    n_jobs : None or int -- threads over the folds: None one per thread of
+        lossfast's thread count, each fold's kernels on the rest (one thread
+        each when there are enough folds), an int as scikit-learn's; results
+        identical to serial (``_parallel.py``)
 
     Attributes
     ----------
@@ -185,11 +186,9 @@ class LogisticRegressionCV(_Estimator):
                         paths[c, r, :, d] = model.intercept_
             return scores, paths
 
-        # a fold's kernels: loss / gradient passes over its n_train x d (x k) rows;
         # a shared random state instance is drawn by the folds in order: serial
-        n_train = max(len(train) for train, _ in splits)
         shared = isinstance(self.random_state, (np.random.RandomState, np.random.Generator))
-        results = run_folds(fold_path, splits, self.n_jobs, n_train * d * k, serial=shared)
+        results = run_folds(fold_path, splits, self.n_jobs, serial=shared)
         scores = np.stack([sc for sc, _ in results])
         paths = np.stack([pa for _, pa in results])
         mean = scores.mean(axis=0)                                   # (n_Cs, n_l1)
