@@ -9,6 +9,14 @@ norms, X^T y) are computed once per path.  The grid is scikit-learn's:
 (the smallest alpha whose solution is zero) down to eps * alpha_max,
 geometrically spaced.
 
+Kinds of X: the path functions and the CV estimators run on dense X with
+``_path``.  Another kind (sparse CSR) plugs in with
+``register_path_kind(name, predicate, validate=, path=, moments=,
+take_rows=)``: its own validation, a path function with ``_path``'s
+signature and results, the moments of ``_moments`` (for the grid) and row
+slicing for the folds.  Until the sparse coordinate descent is registered,
+sparse X is a TypeError naming that (never densified).
+
 The CV estimators compute the grid on all rows, run the path on the
 training rows of every fold (weights of a fold rescaled as scikit-learn
 does) and score each alpha by the held-out mean squared error (weighted by
@@ -20,12 +28,55 @@ import warnings
 
 import numpy as np
 
-from ._base import (DataConversionWarning, _as_float_array, check_consistent_length,
+from ._base import (DataConversionWarning, _as_float_array, _is_sparse, check_consistent_length,
                     check_finite, check_random_state, check_y_present, sk_compatible,
                     validate_sample_weight, validate_X)
 from ._coordinate_descent import ElasticNet, _fit_gram, _fit_resid, _moments
 from ._parallel import run_folds, shared_random_state
 from ._ridge_cv import check_cv_splits
+
+
+class _PathKind:
+    """How the paths run on one kind of X (see the module docstring)."""
+
+    def __init__(self, name, predicate, validate, path, moments, take_rows):
+        self.name, self.predicate = name, predicate
+        self.validate, self.path, self.moments, self.take_rows = (validate, path, moments,
+                                                                  take_rows)
+
+
+_PATH_KINDS = {}
+
+
+def register_path_kind(name, predicate, *, validate, path, moments, take_rows):
+    """Run the paths with ``path`` for every X with ``predicate(X)`` true:
+    ``validate(caller, X)`` returns the validated X (and sets the caller's
+    ``n_features_in_``), ``path(X, Y, sw, **options)`` is ``_path`` for
+    that kind, ``moments(X, Y, sw, fit_intercept)`` is ``_moments`` (the
+    grid needs ``q``, ``scale``, ``sumw``), ``take_rows(X, idx)`` slices rows."""
+    _PATH_KINDS[name] = _PathKind(name, predicate, validate, path, moments, take_rows)
+
+
+def _dense_validate(caller, X):
+    return validate_X(caller, X, reset=True)
+
+
+_DENSE = _PathKind("dense", None, _dense_validate, None, None,
+                   lambda X, idx: np.ascontiguousarray(X[idx]))
+
+
+def _path_kind(caller, X):
+    """The registered kind of X, the dense one for anything else; sparse X
+    with no sparse kind registered is a TypeError."""
+    for kind in _PATH_KINDS.values():
+        if kind.predicate(X):
+            return kind
+    if _is_sparse(X):
+        raise TypeError(f"Sparse data was passed for X, but {type(caller).__name__} runs its "
+                        "coordinate descent on dense X only in this build (the sparse "
+                        "coordinate descent plugs in through _cv_path.register_path_kind). "
+                        "Use '.toarray()' to convert to a dense numpy array.")
+    return _DENSE
 
 
 def _alpha_grid(mom, l1_ratio, eps, n_alphas, positive):
@@ -85,18 +136,28 @@ def _path(X, Y, sw, *, l1_ratio, eps, alphas, fit_intercept, positive, max_iter,
     return grid, coefs, intercepts, gaps, epochs
 
 
+def _run_path(kind, X, Y, sw, **options):
+    return (kind.path or _path)(X, Y, sw, **options)
+
+
+def _moments_of(kind, X, Y, sw, fit_intercept):
+    return (kind.moments or _moments)(X, Y, sw, fit_intercept)
+
+
 def _validated(X, y, sample_weight, name="enet_path"):
     class _Caller:
         pass
     _Caller.__name__ = name
-    X = validate_X(_Caller(), X, reset=True)
+    caller = _Caller()
+    kind = _path_kind(caller, X)
+    X = kind.validate(caller, X)
     n = X.shape[0]
     y = _as_float_array(y, "y", name, dtype=X.dtype)
     check_consistent_length(n, y.shape[0])
     check_finite(y, "y")
     Y = np.ascontiguousarray(y.reshape(n, -1))
     sw = validate_sample_weight(sample_weight, n, X.dtype)
-    return X, y, Y, sw
+    return kind, X, y, Y, sw
 
 
 def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto", coef_init=None,
@@ -112,12 +173,12 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto", co
     (A,) or (A, k)) and, with return_n_iter, the CD epochs per alpha."""
     if coef_init is not None:
         raise NotImplementedError("coef_init is not supported: the path starts at zero")
-    X, y, Y, sw = _validated(X, y, sample_weight)
-    grid, coefs, _, gaps, epochs = _path(X, Y, sw, l1_ratio=float(l1_ratio), eps=eps,
-                                         alphas=alphas, fit_intercept=False,
-                                         positive=positive, max_iter=max_iter, tol=tol,
-                                         precompute=precompute, selection="cyclic",
-                                         random_state=0)
+    kind, X, y, Y, sw = _validated(X, y, sample_weight)
+    grid, coefs, _, gaps, epochs = _run_path(kind, X, Y, sw, l1_ratio=float(l1_ratio),
+                                             eps=eps, alphas=alphas, fit_intercept=False,
+                                             positive=positive, max_iter=max_iter, tol=tol,
+                                             precompute=precompute, selection="cyclic",
+                                             random_state=0)
     out_coefs = np.moveaxis(coefs, 0, -1)                      # (k, d, A)
     if y.ndim == 1:
         out_coefs, gaps = out_coefs[0], gaps[:, 0]
@@ -137,9 +198,9 @@ class ElasticNetCV(ElasticNet):
     Parameters (scikit-learn 1.9's): l1_ratio (float or list, default 0.5),
     eps=1e-3, alphas=100 (a count of grid points or an array), fit_intercept,
     precompute, max_iter, tol, cv (None: 5 folds; an int or a splitter),
-    n_jobs (threads over the (l1_ratio, fold) paths: None chooses -- in
-    parallel when one path's kernels run on one thread --, an int as
-    scikit-learn's; results identical to serial, see ``_parallel.py``),
+    n_jobs (threads over the (l1_ratio, fold) paths: None one per thread of
+    lossfast's thread count, an int as scikit-learn's; results identical to
+    serial, see ``_parallel.py``),
     positive, random_state, selection.
 
     Attributes: alpha_, l1_ratio_, alphas_ ((A,) or (n_l1_ratio, A)),
@@ -182,7 +243,8 @@ class ElasticNetCV(ElasticNet):
         """Choose alpha (and l1_ratio) by cross-validation, then fit; returns self."""
         ratios = self._l1_ratios()
         check_y_present(self, y)
-        Xv = validate_X(self, X, reset=True)
+        kind = _path_kind(self, X)
+        Xv = kind.validate(self, X)
         n = Xv.shape[0]
         yv = _as_float_array(y, "y", type(self).__name__, dtype=Xv.dtype)
         if yv.ndim == 2 and yv.shape[1] == 1:
@@ -202,28 +264,23 @@ class ElasticNetCV(ElasticNet):
                     positive=bool(self.positive), max_iter=self.max_iter, tol=self.tol,
                     precompute=self.precompute, selection=self.selection,
                     random_state=self.random_state)
-        all_alphas = [self._grid(Xv, Y, sw, r) for r in ratios]
+        all_alphas = [self._grid(kind, Xv, Y, sw, r) for r in ratios]
 
         def fold_mse(task):
             """The held-out MSE along the path of one (l1_ratio, fold)."""
             ri, (train, test) = task
-            Xtr = np.ascontiguousarray(Xv[train])
+            Xtr = kind.take_rows(Xv, train)
             swtr = None if sw is None else np.ascontiguousarray(sw[train])
-            _, coefs, intercepts, _, _ = _path(Xtr, Y[train], swtr, l1_ratio=ratios[ri],
-                                               alphas=all_alphas[ri], **opts)
-            pred = Xv[test] @ coefs[:, 0, :].T + intercepts[:, 0]            # (n_test, A)
+            _, coefs, intercepts, _, _ = _run_path(kind, Xtr, Y[train], swtr,
+                                                   l1_ratio=ratios[ri], alphas=all_alphas[ri],
+                                                   **opts)
+            pred = kind.take_rows(Xv, test) @ coefs[:, 0, :].T + intercepts[:, 0]  # (n_test, A)
             res2 = (pred - yv[test, None]) ** 2
             return (res2.mean(axis=0) if sw is None
                     else np.average(res2, axis=0, weights=sw[test]))
 
         tasks = [(ri, split) for ri in range(len(ratios)) for split in splits]
-        n_train = max(len(train) for train, _ in splits)
-        d = Xv.shape[1]
-        use_gram = (n_train > d) if self.precompute == "auto" else bool(self.precompute)
-        # a path's kernels: coordinate descent epochs on the d x d Gram, or on
-        # the n x d residuals
-        work = d * d if use_gram else n_train * d
-        columns = run_folds(fold_mse, tasks, self.n_jobs, work,
+        columns = run_folds(fold_mse, tasks, self.n_jobs,
                             serial=shared_random_state(self.random_state, self.selection))
         all_mse = [np.stack(columns[ri * len(splits):(ri + 1) * len(splits)], axis=1)
                    for ri in range(len(ratios))]
@@ -243,11 +300,11 @@ class ElasticNetCV(ElasticNet):
             setattr(self, attr, getattr(model, attr))
         return self
 
-    def _grid(self, X, Y, sw, l1_ratio):
+    def _grid(self, kind, X, Y, sw, l1_ratio):
         count, grid = _check_alphas_arg(self.alphas)
         if grid is not None:
             return grid
-        mom = _moments(X, Y, sw, bool(self.fit_intercept))
+        mom = _moments_of(kind, X, Y, sw, bool(self.fit_intercept))
         return _alpha_grid(mom, l1_ratio, self.eps, count, bool(self.positive))
 
 
