@@ -169,6 +169,7 @@ class LogisticRegressionCV(_Estimator):
             paths = np.empty((len(Cs), len(ratios), k, width))
             Xtr, Xte = _moments_once(Xm.take_rows(train)), Xm.take_rows(test)
             swtr = None if sw is None else sw[train]
+            fitted = []                 # (coef, intercept) in (l1_ratio, C) order
             for r, l1_ratio in enumerate(ratios):
                 model = None
                 for c, C in enumerate(Cs):
@@ -180,10 +181,16 @@ class LogisticRegressionCV(_Estimator):
                     if len(model.classes_) != len(classes):
                         raise ValueError("a training fold lacks a class: use stratified "
                                          "folds (cv=None or an int)")
-                    scores[c, r] = self._score(model, Xte, y[test])
+                    if self.scoring is None:
+                        fitted.append((model.coef_.copy(), np.asarray(model.intercept_).copy()))
+                    else:
+                        scores[c, r] = self._score(model, Xte, y[test])
                     paths[c, r, :, :d] = model.coef_
                     if self.fit_intercept:
                         paths[c, r, :, d] = model.intercept_
+            if self.scoring is None:
+                scores[...] = self._accuracies(Xte, y[test], fitted, classes).reshape(
+                    len(ratios), len(Cs)).T
             return scores, paths
 
         # a shared random state instance is drawn by the folds in order: serial
@@ -222,6 +229,23 @@ class LogisticRegressionCV(_Estimator):
         self.coefs_paths_ = {label: paths[:, :, :, i] for i, label in enumerate(keys)}
         self.coef_, self.intercept_, self.n_iter_ = coef, intercept, n_iter
         return self
+
+    @staticmethod
+    def _accuracies(Xte, yte, fitted, classes):
+        """Accuracy of every fitted (coef, intercept) on the held-out rows from
+        ONE pass over them (all the models' logits as one multi-output
+        product, instead of a predict per C); the labels follow
+        LogisticRegression.predict (logit > 0 for two classes, else argmax)."""
+        k = fitted[0][0].shape[0]
+        W = np.concatenate([coef for coef, _ in fitted])
+        b = np.concatenate([np.broadcast_to(icpt, (k,)) for _, icpt in fitted])
+        Z = Xte.matvec(W, b)                                         # (n_test, models * k)
+        out = np.empty(len(fitted))
+        for m in range(len(fitted)):
+            z = Z[:, m * k:(m + 1) * k]
+            pred = classes[(z[:, 0] > 0).astype(np.intp) if k == 1 else np.argmax(z, axis=1)]
+            out[m] = float(np.mean(pred == yte))
+        return out
 
     def _score(self, model, X, y):
         if self.scoring is None:
