@@ -23,6 +23,7 @@ does) and score each alpha by the held-out mean squared error (weighted by
 sample_weight when given); ``alpha_`` (and ``l1_ratio_``) minimise the mean
 over folds, and the model is refitted on all rows with them.
 """
+import functools
 import numbers
 import warnings
 
@@ -31,7 +32,7 @@ import numpy as np
 from ._base import (DataConversionWarning, _as_float_array, _is_sparse, check_consistent_length,
                     check_finite, check_random_state, check_y_present, sk_compatible,
                     validate_sample_weight, validate_X)
-from ._coordinate_descent import ElasticNet, _fit_gram, _fit_resid, _moments
+from ._coordinate_descent import ElasticNet, _fit_gram, _fit_resid, _Gram, _moments
 from ._parallel import run_folds, shared_random_state
 from ._ridge_cv import check_cv_splits
 
@@ -79,6 +80,11 @@ def _path_kind(caller, X):
     return _DENSE
 
 
+# the path computes the full d x d Gram once when d is at most this (8 d^2
+# bytes: 32 MB), instead of the working sets' blocks and residual passes
+_FULL_GRAM_MAX_D = 2048
+
+
 def _alpha_grid(mom, l1_ratio, eps, n_alphas, positive):
     """scikit-learn's grid from the moments of _coordinate_descent._moments
     (q = X_c^T W' y_c with W' summing to n)."""
@@ -118,6 +124,12 @@ def _path(X, Y, sw, *, l1_ratio, eps, alphas, fit_intercept, positive, max_iter,
         grid = _alpha_grid(mom, l1_ratio, eps, count, positive)
     use_gram = (n > d) if precompute == "auto" else bool(precompute)
     fit = _fit_gram if use_gram else _fit_resid
+    if use_gram and n > d and d <= _FULL_GRAM_MAX_D:
+        # one full Gram for the whole path: its fits then make no pass over X
+        # (a working-set fit alone makes about 3 per alpha)
+        gram = _Gram(X, sw, mom)
+        gram.full()
+        fit = functools.partial(_fit_gram, gram=gram)
     rs = check_random_state(random_state)
     seed = int(rs.integers(1, 2**62) if isinstance(rs, np.random.Generator)
                else rs.randint(1, 2**31 - 1))
