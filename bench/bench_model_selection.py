@@ -1,21 +1,59 @@
-"""Model selection (SPEC 6.4, 6.6): RidgeCV over 50 alphas.
+"""Model selection (SPEC 6.4, 6.6): RidgeCV, LogisticRegressionCV, LassoCV.
 
-- 1e6 x 100 float64: RidgeCV(cv=None) against one Ridge fit (target <= 2x:
-  the ratio table shows Ridge / RidgeCV, so >= 0.5 meets it);
-- 2e5 x 100 float64: against scikit-learn's RidgeCV on the same grid
-  (target >= 30x), with the same alpha_ and best_score_ to 1e-8.
+Each group times lossfast and its peer interleaved in the same run (A B A B
+...), takes the minimum of each one's repeats and reports the ratio with the
+SIMD level (the machine is shared: a ratio of minima from interleaved runs
+is what survives the noise).  Targets (SPEC 6.6):
 
-    python -m pytest bench/bench_model_selection.py
+- RidgeCV over 50 alphas, 1e6 x 100 float64: <= 2x one Ridge fit;
+- RidgeCV over 50 alphas, 2e5 x 100: >= 30x scikit-learn's RidgeCV (same
+  alpha_, best_score_ to 1e-8);
+- LogisticRegressionCV, 10 Cs x 5 folds, 1e5 x 100 binary (and a 5-class
+  case): >= 4x scikit-learn (lbfgs both, tol 1e-4, same C_);
+- LassoCV, 100 alphas x 5 folds, 1e5 x 100: against scikit-learn (same
+  alpha_).
+
+    python -m pytest bench/bench_model_selection.py -s
+
+The ratios are printed and kept in each benchmark's extra_info
+("min_seconds", "ratio", "simd"); nothing asserts a time.
 """
+import time
+import warnings
+
 import numpy as np
 import pytest
 
 import lossfast as lf
-from benchutil import run
+from lossfast import _lossfast
 
 sk_linear = pytest.importorskip("sklearn.linear_model")
 
 ALPHAS = np.logspace(-3, 3, 50)
+
+
+def interleaved(benchmark, group, fns, rounds):
+    """Run fns (role -> callable) alternately `rounds` times each; record and
+    print min times and the peers' ratios to lossfast; return the last
+    result of each role."""
+    best = {role: np.inf for role in fns}
+    last = {}
+    for _ in range(rounds):
+        for role, fn in fns.items():
+            t0 = time.perf_counter()
+            last[role] = fn()
+            best[role] = min(best[role], time.perf_counter() - t0)
+    # pytest-benchmark's own record: one more lossfast run
+    benchmark.group = group
+    benchmark.extra_info["role"] = "lossfast"
+    benchmark.pedantic(fns["lossfast"], rounds=1, warmup_rounds=0, iterations=1)
+    ratios = {role: best[role] / best["lossfast"] for role in fns if role != "lossfast"}
+    benchmark.extra_info.update(min_seconds=best, ratio=ratios, simd=_lossfast.simd_level(),
+                                threads=lf.get_num_threads())
+    print(f"\n[{group}] simd={_lossfast.simd_level()} threads={lf.get_num_threads()} "
+          + ", ".join(f"{r} {t:.3f}s" for r, t in best.items()) + " | "
+          + ", ".join(f"{r}/lossfast {x:.2f}" for r, x in ratios.items()))
+    return last
 
 
 def regression(n, d=100, seed=0):
@@ -25,70 +63,58 @@ def regression(n, d=100, seed=0):
     return X, y
 
 
-@pytest.fixture(scope="module")
-def big():
-    return regression(1_000_000)
+def test_ridge_cv_vs_one_ridge_fit(benchmark):
+    """ratio "Ridge/lossfast" >= 0.5 meets the target (RidgeCV <= 2x Ridge)."""
+    X, y = regression(1_000_000)
+    interleaved(benchmark, "RidgeCV 50 alphas 1e6x100 f64 vs one Ridge fit",
+                {"lossfast": lambda: lf.RidgeCV(alphas=ALPHAS).fit(X, y),
+                 "Ridge": lambda: lf.Ridge(alpha=1.0).fit(X, y)}, rounds=3)
 
 
-@pytest.fixture(scope="module")
-def medium():
-    return regression(200_000, seed=1)
+def test_ridge_cv_vs_sklearn(benchmark):
+    X, y = regression(200_000, seed=1)
+    last = interleaved(benchmark, "RidgeCV 50 alphas 2e5x100 f64",
+                       {"lossfast": lambda: lf.RidgeCV(alphas=ALPHAS).fit(X, y),
+                        "sklearn": lambda: sk_linear.RidgeCV(alphas=ALPHAS).fit(X, y)},
+                       rounds=2)
+    assert last["lossfast"].alpha_ == last["sklearn"].alpha_
+    assert last["lossfast"].best_score_ == pytest.approx(last["sklearn"].best_score_, rel=1e-8)
 
 
-@pytest.mark.parametrize("role", ["lossfast", "Ridge"])
-def test_ridge_cv_vs_one_fit(benchmark, big, role):
-    X, y = big
-    group = "RidgeCV 50 alphas 1e6x100 f64 (vs one Ridge fit)"
-    if role == "lossfast":
-        run(benchmark, group, role, lambda: lf.RidgeCV(alphas=ALPHAS).fit(X, y), rounds=3)
-    else:
-        run(benchmark, group, role, lambda: lf.Ridge(alpha=1.0).fit(X, y), rounds=3)
+def classification(n, d, n_classes, seed=2):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    if n_classes == 2:
+        w = rng.standard_normal(d) / np.sqrt(d)
+        return X, (X @ w + 0.5 * rng.standard_normal(n) > 0).astype(int)
+    W = rng.standard_normal((d, n_classes)) / np.sqrt(d)
+    return X, np.argmax(X @ W + 0.5 * rng.standard_normal((n, n_classes)), axis=1)
 
 
-@pytest.mark.parametrize("role", ["lossfast", "sklearn"])
-def test_ridge_cv_vs_sklearn(benchmark, medium, role):
-    X, y = medium
-    group = "RidgeCV 50 alphas 2e5x100 f64"
-    if role == "lossfast":
-        est = run(benchmark, group, role, lambda: lf.RidgeCV(alphas=ALPHAS).fit(X, y),
-                  rounds=3)
-    else:
-        benchmark.group = group
-        benchmark.extra_info["role"] = role
-        est = benchmark.pedantic(lambda: sk_linear.RidgeCV(alphas=ALPHAS).fit(X, y),
-                                 rounds=1, warmup_rounds=0, iterations=1)
-        ours = lf.RidgeCV(alphas=ALPHAS).fit(X, y)
-        assert ours.alpha_ == est.alpha_
-        assert ours.best_score_ == pytest.approx(est.best_score_, rel=1e-8)
+@pytest.mark.parametrize("n, d, n_classes", [(100_000, 100, 2), (50_000, 50, 5)])
+def test_logistic_regression_cv_vs_sklearn(benchmark, n, d, n_classes):
+    """10 Cs x 5 stratified folds, lbfgs both, tol 1e-4, accuracy scoring."""
+    X, y = classification(n, d, n_classes)
 
-
-@pytest.fixture(scope="module")
-def classification():
-    rng = np.random.default_rng(2)
-    X = rng.standard_normal((100_000, 100))
-    w = rng.standard_normal(100) / np.sqrt(100)
-    y = (X @ w + 0.5 * rng.standard_normal(100_000) > 0).astype(int)
-    return X, y
-
-
-@pytest.mark.parametrize("role", ["lossfast", "sklearn"])
-def test_logistic_regression_cv(benchmark, classification, role):
-    """10 Cs x 5 stratified folds, binary, 1e5 x 100: target >= 4x scikit-learn
-    (lbfgs both, tol 1e-4), with the same C_."""
-    X, y = classification
-    group = "LogisticRegressionCV 10 Cs x 5 folds 1e5x100 f64"
-    benchmark.group = group
-    benchmark.extra_info["role"] = role
-    if role == "lossfast":
-        est = benchmark.pedantic(lambda: lf.LogisticRegressionCV(Cs=10, cv=5).fit(X, y),
-                                 rounds=2, warmup_rounds=0, iterations=1)
-    else:
-        import warnings
+    def sklearn_fit():
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            est = benchmark.pedantic(
-                lambda: sk_linear.LogisticRegressionCV(Cs=10, cv=5, scoring="accuracy",
-                                                       l1_ratios=(0.0,)).fit(X, y),
-                rounds=1, warmup_rounds=0, iterations=1)
-        ours = lf.LogisticRegressionCV(Cs=10, cv=5).fit(X, y)
-        benchmark.extra_info["same_C"] = bool(np.allclose(ours.C_, est.C_))
+            warnings.simplefilter("ignore")
+            return sk_linear.LogisticRegressionCV(Cs=10, cv=5, scoring="accuracy").fit(X, y)
+
+    last = interleaved(benchmark,
+                       f"LogisticRegressionCV 10 Cs x 5 folds {n:.0e}x{d} {n_classes} classes",
+                       {"lossfast": lambda: lf.LogisticRegressionCV(Cs=10, cv=5).fit(X, y),
+                        "sklearn": sklearn_fit}, rounds=2)
+    np.testing.assert_allclose(np.ravel(last["lossfast"].C_)[0],
+                               np.ravel(last["sklearn"].C_)[0])
+
+
+def test_lasso_cv_vs_sklearn(benchmark):
+    rng = np.random.default_rng(3)
+    n, d = 100_000, 100
+    X = rng.standard_normal((n, d))
+    y = X @ (rng.standard_normal(d) * (rng.random(d) < 0.2)) + rng.standard_normal(n)
+    last = interleaved(benchmark, "LassoCV 100 alphas x 5 folds 1e5x100 f64",
+                       {"lossfast": lambda: lf.LassoCV(cv=5).fit(X, y),
+                        "sklearn": lambda: sk_linear.LassoCV(cv=5).fit(X, y)}, rounds=2)
+    assert last["lossfast"].alpha_ == pytest.approx(last["sklearn"].alpha_, rel=1e-12)

@@ -89,3 +89,58 @@ def test_check_estimator():
         failed = [f"{r['check_name']}: {r['exception']!r}" for r in results
                   if r["status"] == "failed"]
         assert not failed, "\n".join(failed)
+
+
+def test_sparse_x_is_a_clear_type_error_until_a_sparse_path_is_registered():
+    sp = pytest.importorskip("scipy.sparse")
+    X, y, _ = data()
+    Xs = sp.csr_matrix(X)
+    for call in (lambda: lf.LassoCV(cv=3).fit(Xs, y), lambda: lf.ElasticNetCV(cv=3).fit(Xs, y),
+                 lambda: lasso_path(Xs, y), lambda: enet_path(Xs, y)):
+        with pytest.raises(TypeError, match="register_path_kind"):
+            call()
+
+
+class _Tagged(np.ndarray):
+    """A dense array of a kind of its own, to plug in as another path kind."""
+
+
+def test_a_registered_path_kind_is_used_for_the_grid_the_folds_and_the_path():
+    from lossfast.linear_model import _coordinate_descent as cd
+    from lossfast.linear_model import _cv_path
+
+    calls = {"validate": 0, "path": 0, "moments": 0, "take_rows": 0}
+
+    def validate(caller, X):
+        calls["validate"] += 1
+        return _cv_path._dense_validate(caller, np.asarray(X)).view(_Tagged)
+
+    def path(X, Y, sw, **options):
+        calls["path"] += 1
+        assert isinstance(X, _Tagged)
+        return _cv_path._path(np.asarray(X), Y, sw, **options)
+
+    def moments(X, Y, sw, fit_intercept):
+        calls["moments"] += 1
+        return cd._moments(np.asarray(X), Y, sw, fit_intercept)
+
+    def take_rows(X, idx):
+        calls["take_rows"] += 1
+        return np.ascontiguousarray(np.asarray(X)[idx]).view(_Tagged)
+
+    X, y, sw = data(seed=3)
+    _cv_path.register_path_kind("tagged", lambda X: isinstance(X, _Tagged), validate=validate,
+                                path=path, moments=moments, take_rows=take_rows)
+    try:
+        plugged = lf.ElasticNetCV(l1_ratio=[0.5, 1.0], alphas=12, cv=3).fit(
+            X.view(_Tagged), y, sample_weight=sw)
+        grid, coefs, gaps = enet_path(X.view(_Tagged), y, alphas=8)
+    finally:
+        del _cv_path._PATH_KINDS["tagged"]
+    assert calls == {"validate": 2, "path": 2 * 3 + 1, "moments": 2, "take_rows": 2 * 2 * 3}
+    dense = lf.ElasticNetCV(l1_ratio=[0.5, 1.0], alphas=12, cv=3).fit(X, y, sample_weight=sw)
+    np.testing.assert_array_equal(plugged.mse_path_, dense.mse_path_)
+    np.testing.assert_array_equal(plugged.coef_, dense.coef_)
+    ref = enet_path(X, y, alphas=8)
+    np.testing.assert_array_equal(grid, ref[0])
+    np.testing.assert_array_equal(coefs, ref[1])

@@ -111,3 +111,70 @@ def test_check_estimator_and_errors():
         lf.RidgeCV(alphas=[0.0, 1.0]).fit(X, y)
     with pytest.raises(ValueError, match="incompatible"):
         lf.RidgeCV(cv=3, store_cv_results=True).fit(X, y)
+
+
+# ---- the leave-one-out pass of the C kernel (csrc/ridge_loo.c)
+
+@pytest.mark.parametrize("lam_kind", ["spread", "zeros", "huge"])
+def test_inverse_factors_exact_to_rounding(lam_kind):
+    """R @ C reproduces every entry of 1 / (lam + alpha) to a few ulps, both
+    when the series take over (eigenvalues far from the alphas) and when the
+    pairs in between are kept."""
+    from lossfast.linear_model._ridge_cv import _inverse_factors
+    rng = np.random.default_rng(4)
+    lam = {"spread": np.sort(10.0 ** rng.uniform(-4, 8, 30)),
+           "zeros": np.concatenate([np.zeros(3), np.sort(rng.uniform(1e5, 2e5, 20))]),
+           "huge": np.sort(10.0 ** rng.uniform(150, 300, 10))}[lam_kind]
+    alphas = np.logspace(-3, 3, 50)
+    R, C = _inverse_factors(lam, alphas)
+    exact = 1.0 / (lam[:, None] + alphas[None, :])
+    if C is None:
+        np.testing.assert_array_equal(R, exact)
+    else:
+        assert R.shape[1] < len(alphas)
+        np.testing.assert_allclose(R @ C, exact, rtol=4e-16 * (R.shape[1] + 4), atol=0)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("k", [None, 2])
+def test_loo_kernel_series_path_matches_sklearn(weighted, dtype, k):
+    """n >> alphas: every eigenvalue is far above the alphas, so the kernel
+    runs on the 9-column series factor; scores, choice and the stored
+    residuals equal scikit-learn's (1e-8)."""
+    from lossfast.linear_model._ridge_cv import _inverse_factors
+    X, y, sw = data(n=3001, d=13, k=k, seed=5, offset=3.0)
+    # the weights in X's dtype, as lossfast takes them
+    X, y, sw = X.astype(dtype), y.astype(dtype), sw.astype(dtype) if weighted else None
+    alphas = np.logspace(-3, 1, 30)
+    Xc = X.astype(np.float64) - X.mean(0)
+    R, C = _inverse_factors(np.linalg.eigvalsh(Xc.T @ Xc), alphas)
+    assert C is not None and R.shape[1] == 9
+    ours = lf.RidgeCV(alphas=alphas, store_cv_results=True).fit(X, y, sample_weight=sw)
+    ref = sk_linear.RidgeCV(alphas=alphas, store_cv_results=True).fit(
+        X.astype(np.float64), y.astype(np.float64), sample_weight=sw)
+    assert ours.alpha_ == ref.alpha_
+    assert ours.best_score_ == pytest.approx(ref.best_score_, rel=1e-8)
+    np.testing.assert_allclose(ours.cv_results_, ref.cv_results_, rtol=1e-7, atol=1e-12)
+    # a scorer (unweighted: scikit-learn hands it the weights otherwise)
+    scored = lf.RidgeCV(alphas=alphas, scoring=_neg_mse).fit(X, y)
+    ref_scored = sk_linear.RidgeCV(alphas=alphas, scoring=_neg_mse).fit(
+        X.astype(np.float64), y.astype(np.float64))
+    assert scored.alpha_ == ref_scored.alpha_
+    assert scored.best_score_ == pytest.approx(ref_scored.best_score_, rel=1e-8)
+
+
+def _neg_mse(est, X, y):
+    return -float(np.mean((est.predict(X) - y) ** 2))
+
+
+def test_loo_kernel_same_bits_for_any_thread_count():
+    X, y, sw = data(n=20011, d=17, k=3, seed=6)
+    runs = []
+    for threads in (1, 2):
+        with lf.num_threads(threads):
+            est = lf.RidgeCV(alphas=np.logspace(-2, 5, 40), store_cv_results=True).fit(
+                X, y, sample_weight=sw)
+        runs.append((est.best_score_, est.cv_results_, est.coef_))
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)

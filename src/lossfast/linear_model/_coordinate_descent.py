@@ -201,15 +201,21 @@ def _residual_pass(X, y_col, sw, w, mom, c):
     return xtr, rr, rr + float(w @ xtr)
 
 
-def _fit_gram(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol):
+def _fit_gram(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol, gram=None):
     """Gram variant with working sets (see the module docstring); returns
     coef (k, d), gaps (k,), epochs per target.  CSCData goes to _fit_sparse
-    (no Gram for sparse X)."""
+    (no Gram for sparse X).
+
+    ``gram``: a _Gram of X whose full matrix is computed (a path passes the
+    same one to every alpha): blocks come from it and so do the residual
+    quantities X_c^T W' r, r^T W' r, r^T W' y_c (q - G w, yy - 2 q.w + w.G w,
+    yy - q.w, as for a full working set), so a fit makes no pass over X."""
     if isinstance(X, CSCData):
         return _fit_sparse(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol)
     d = X.shape[1]
     k = Y.shape[1]
-    gram = _Gram(X, sw, mom)
+    from_full = gram is not None and gram.G is not None
+    gram = _Gram(X, sw, mom) if gram is None else gram
     rng = np.array([seed], dtype=np.uint64)
     norms = mom["norms"]
     coefs, gaps, iters = np.zeros((k, d)), np.zeros(k), []
@@ -221,7 +227,11 @@ def _fit_gram(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol):
         w = np.array(W0[c], dtype=np.float64)
         ws = np.flatnonzero(w).astype(np.int64)
         G_ws = gram.grow(np.empty((0, 0)), np.empty(0, np.int64), ws)
-        if w.any():
+        if w.any() and from_full:
+            Gw = gram.G @ w
+            qw = float(q @ w)
+            xtr, rr, ry = q - Gw, yy - 2.0 * qw + float(w @ Gw), yy - qw
+        elif w.any():
             xtr, rr, ry = _residual_pass(X, y_col, sw, w, mom, c)
         else:
             xtr, rr, ry = q.copy(), yy, yy
@@ -266,6 +276,10 @@ def _fit_gram(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol):
                 xtr = q - QwS
                 qw = float(q @ w)
                 rr, ry = yy - 2.0 * qw + float(w @ QwS), yy - qw
+            elif from_full:
+                Gw = gram.G[:, ws] @ wS
+                qw = float(q @ w)
+                xtr, rr, ry = q - Gw, yy - 2.0 * qw + float(w[ws] @ Gw[ws]), yy - qw
             else:
                 xtr, rr, ry = _residual_pass(X, y_col, sw, w, mom, c)
             if ep == 0 and not outside.size:

@@ -9,22 +9,80 @@ norms, X^T y) are computed once per path.  The grid is scikit-learn's:
 (the smallest alpha whose solution is zero) down to eps * alpha_max,
 geometrically spaced.
 
+Kinds of X: the path functions and the CV estimators run on dense X with
+``_path``.  Another kind (sparse CSR) plugs in with
+``register_path_kind(name, predicate, validate=, path=, moments=,
+take_rows=)``: its own validation, a path function with ``_path``'s
+signature and results, the moments of ``_moments`` (for the grid) and row
+slicing for the folds.  Until the sparse coordinate descent is registered,
+sparse X is a TypeError naming that (never densified).
+
 The CV estimators compute the grid on all rows, run the path on the
 training rows of every fold (weights of a fold rescaled as scikit-learn
 does) and score each alpha by the held-out mean squared error (weighted by
 sample_weight when given); ``alpha_`` (and ``l1_ratio_``) minimise the mean
 over folds, and the model is refitted on all rows with them.
 """
+import functools
 import numbers
 import warnings
 
 import numpy as np
 
-from ._base import (DataConversionWarning, _as_float_array, check_consistent_length,
+from ._base import (DataConversionWarning, _as_float_array, _is_sparse, check_consistent_length,
                     check_finite, check_random_state, check_y_present, sk_compatible,
                     validate_sample_weight, validate_X)
-from ._coordinate_descent import ElasticNet, _fit_gram, _fit_resid, _moments
+from ._coordinate_descent import ElasticNet, _fit_gram, _fit_resid, _Gram, _moments
+from ._parallel import run_folds, shared_random_state
 from ._ridge_cv import check_cv_splits
+
+
+class _PathKind:
+    """How the paths run on one kind of X (see the module docstring)."""
+
+    def __init__(self, name, predicate, validate, path, moments, take_rows):
+        self.name, self.predicate = name, predicate
+        self.validate, self.path, self.moments, self.take_rows = (validate, path, moments,
+                                                                  take_rows)
+
+
+_PATH_KINDS = {}
+
+
+def register_path_kind(name, predicate, *, validate, path, moments, take_rows):
+    """Run the paths with ``path`` for every X with ``predicate(X)`` true:
+    ``validate(caller, X)`` returns the validated X (and sets the caller's
+    ``n_features_in_``), ``path(X, Y, sw, **options)`` is ``_path`` for
+    that kind, ``moments(X, Y, sw, fit_intercept)`` is ``_moments`` (the
+    grid needs ``q``, ``scale``, ``sumw``), ``take_rows(X, idx)`` slices rows."""
+    _PATH_KINDS[name] = _PathKind(name, predicate, validate, path, moments, take_rows)
+
+
+def _dense_validate(caller, X):
+    return validate_X(caller, X, reset=True)
+
+
+_DENSE = _PathKind("dense", None, _dense_validate, None, None,
+                   lambda X, idx: np.ascontiguousarray(X[idx]))
+
+
+def _path_kind(caller, X):
+    """The registered kind of X, the dense one for anything else; sparse X
+    with no sparse kind registered is a TypeError."""
+    for kind in _PATH_KINDS.values():
+        if kind.predicate(X):
+            return kind
+    if _is_sparse(X):
+        raise TypeError(f"Sparse data was passed for X, but {type(caller).__name__} runs its "
+                        "coordinate descent on dense X only in this build (the sparse "
+                        "coordinate descent plugs in through _cv_path.register_path_kind). "
+                        "Use '.toarray()' to convert to a dense numpy array.")
+    return _DENSE
+
+
+# the path computes the full d x d Gram once when d is at most this (8 d^2
+# bytes: 32 MB), instead of the working sets' blocks and residual passes
+_FULL_GRAM_MAX_D = 2048
 
 
 def _alpha_grid(mom, l1_ratio, eps, n_alphas, positive):
@@ -66,6 +124,12 @@ def _path(X, Y, sw, *, l1_ratio, eps, alphas, fit_intercept, positive, max_iter,
         grid = _alpha_grid(mom, l1_ratio, eps, count, positive)
     use_gram = (n > d) if precompute == "auto" else bool(precompute)
     fit = _fit_gram if use_gram else _fit_resid
+    if use_gram and n > d and d <= _FULL_GRAM_MAX_D:
+        # one full Gram for the whole path: its fits then make no pass over X
+        # (a working-set fit alone makes about 3 per alpha)
+        gram = _Gram(X, sw, mom)
+        gram.full()
+        fit = functools.partial(_fit_gram, gram=gram)
     rs = check_random_state(random_state)
     seed = int(rs.integers(1, 2**62) if isinstance(rs, np.random.Generator)
                else rs.randint(1, 2**31 - 1))
@@ -84,18 +148,28 @@ def _path(X, Y, sw, *, l1_ratio, eps, alphas, fit_intercept, positive, max_iter,
     return grid, coefs, intercepts, gaps, epochs
 
 
+def _run_path(kind, X, Y, sw, **options):
+    return (kind.path or _path)(X, Y, sw, **options)
+
+
+def _moments_of(kind, X, Y, sw, fit_intercept):
+    return (kind.moments or _moments)(X, Y, sw, fit_intercept)
+
+
 def _validated(X, y, sample_weight, name="enet_path"):
     class _Caller:
         pass
     _Caller.__name__ = name
-    X = validate_X(_Caller(), X, reset=True)
+    caller = _Caller()
+    kind = _path_kind(caller, X)
+    X = kind.validate(caller, X)
     n = X.shape[0]
     y = _as_float_array(y, "y", name, dtype=X.dtype)
     check_consistent_length(n, y.shape[0])
     check_finite(y, "y")
     Y = np.ascontiguousarray(y.reshape(n, -1))
     sw = validate_sample_weight(sample_weight, n, X.dtype)
-    return X, y, Y, sw
+    return kind, X, y, Y, sw
 
 
 def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto", coef_init=None,
@@ -111,12 +185,12 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto", co
     (A,) or (A, k)) and, with return_n_iter, the CD epochs per alpha."""
     if coef_init is not None:
         raise NotImplementedError("coef_init is not supported: the path starts at zero")
-    X, y, Y, sw = _validated(X, y, sample_weight)
-    grid, coefs, _, gaps, epochs = _path(X, Y, sw, l1_ratio=float(l1_ratio), eps=eps,
-                                         alphas=alphas, fit_intercept=False,
-                                         positive=positive, max_iter=max_iter, tol=tol,
-                                         precompute=precompute, selection="cyclic",
-                                         random_state=0)
+    kind, X, y, Y, sw = _validated(X, y, sample_weight)
+    grid, coefs, _, gaps, epochs = _run_path(kind, X, Y, sw, l1_ratio=float(l1_ratio),
+                                             eps=eps, alphas=alphas, fit_intercept=False,
+                                             positive=positive, max_iter=max_iter, tol=tol,
+                                             precompute=precompute, selection="cyclic",
+                                             random_state=0)
     out_coefs = np.moveaxis(coefs, 0, -1)                      # (k, d, A)
     if y.ndim == 1:
         out_coefs, gaps = out_coefs[0], gaps[:, 0]
@@ -136,6 +210,9 @@ class ElasticNetCV(ElasticNet):
     Parameters (scikit-learn 1.9's): l1_ratio (float or list, default 0.5),
     eps=1e-3, alphas=100 (a count of grid points or an array), fit_intercept,
     precompute, max_iter, tol, cv (None: 5 folds; an int or a splitter),
+    n_jobs (threads over the (l1_ratio, fold) paths: None one per thread of
+    lossfast's thread count, an int as scikit-learn's; results identical to
+    serial, see ``_parallel.py``),
     positive, random_state, selection.
 
     Attributes: alpha_, l1_ratio_, alphas_ ((A,) or (n_l1_ratio, A)),
@@ -145,7 +222,7 @@ class ElasticNetCV(ElasticNet):
 
     def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, fit_intercept=True,
                  precompute="auto", max_iter=1000, tol=1e-4, cv=None, copy_X=True,
-                 positive=False, random_state=None, selection="cyclic"):
+                 n_jobs=None, positive=False, random_state=None, selection="cyclic"):
         self.l1_ratio = l1_ratio
         self.eps = eps
         self.alphas = alphas
@@ -155,6 +232,7 @@ class ElasticNetCV(ElasticNet):
         self.tol = tol
         self.cv = cv
         self.copy_X = copy_X
+        self.n_jobs = n_jobs
         self.positive = positive
         self.random_state = random_state
         self.selection = selection
@@ -177,7 +255,8 @@ class ElasticNetCV(ElasticNet):
         """Choose alpha (and l1_ratio) by cross-validation, then fit; returns self."""
         ratios = self._l1_ratios()
         check_y_present(self, y)
-        Xv = validate_X(self, X, reset=True)
+        kind = _path_kind(self, X)
+        Xv = kind.validate(self, X)
         n = Xv.shape[0]
         yv = _as_float_array(y, "y", type(self).__name__, dtype=Xv.dtype)
         if yv.ndim == 2 and yv.shape[1] == 1:
@@ -197,21 +276,26 @@ class ElasticNetCV(ElasticNet):
                     positive=bool(self.positive), max_iter=self.max_iter, tol=self.tol,
                     precompute=self.precompute, selection=self.selection,
                     random_state=self.random_state)
-        all_alphas, all_mse = [], []
-        for r in ratios:
-            mom_grid = self._grid(Xv, Y, sw, r)
-            mse = np.empty((len(mom_grid), len(splits)))
-            for f, (train, test) in enumerate(splits):
-                Xtr = np.ascontiguousarray(Xv[train])
-                swtr = None if sw is None else np.ascontiguousarray(sw[train])
-                _, coefs, intercepts, _, _ = _path(Xtr, Y[train], swtr, l1_ratio=r,
-                                                   alphas=mom_grid, **opts)
-                pred = Xv[test] @ coefs[:, 0, :].T + intercepts[:, 0]        # (n_test, A)
-                res2 = (pred - yv[test, None]) ** 2
-                mse[:, f] = (res2.mean(axis=0) if sw is None
-                             else np.average(res2, axis=0, weights=sw[test]))
-            all_alphas.append(mom_grid)
-            all_mse.append(mse)
+        all_alphas = [self._grid(kind, Xv, Y, sw, r) for r in ratios]
+
+        def fold_mse(task):
+            """The held-out MSE along the path of one (l1_ratio, fold)."""
+            ri, (train, test) = task
+            Xtr = kind.take_rows(Xv, train)
+            swtr = None if sw is None else np.ascontiguousarray(sw[train])
+            _, coefs, intercepts, _, _ = _run_path(kind, Xtr, Y[train], swtr,
+                                                   l1_ratio=ratios[ri], alphas=all_alphas[ri],
+                                                   **opts)
+            pred = kind.take_rows(Xv, test) @ coefs[:, 0, :].T + intercepts[:, 0]  # (n_test, A)
+            res2 = (pred - yv[test, None]) ** 2
+            return (res2.mean(axis=0) if sw is None
+                    else np.average(res2, axis=0, weights=sw[test]))
+
+        tasks = [(ri, split) for ri in range(len(ratios)) for split in splits]
+        columns = run_folds(fold_mse, tasks, self.n_jobs,
+                            serial=shared_random_state(self.random_state, self.selection))
+        all_mse = [np.stack(columns[ri * len(splits):(ri + 1) * len(splits)], axis=1)
+                   for ri in range(len(ratios))]
         mean = np.array([m.mean(axis=1) for m in all_mse])           # (R, A)
         ri, ai = np.unravel_index(int(np.argmin(mean)), mean.shape)
         self.l1_ratio_ = float(ratios[ri])
@@ -228,11 +312,11 @@ class ElasticNetCV(ElasticNet):
             setattr(self, attr, getattr(model, attr))
         return self
 
-    def _grid(self, X, Y, sw, l1_ratio):
+    def _grid(self, kind, X, Y, sw, l1_ratio):
         count, grid = _check_alphas_arg(self.alphas)
         if grid is not None:
             return grid
-        mom = _moments(X, Y, sw, bool(self.fit_intercept))
+        mom = _moments_of(kind, X, Y, sw, bool(self.fit_intercept))
         return _alpha_grid(mom, l1_ratio, self.eps, count, bool(self.positive))
 
 
@@ -241,7 +325,7 @@ class LassoCV(ElasticNetCV):
     l1_ratio=1); scikit-learn 1.9's parameters and attributes."""
 
     def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",
-                 max_iter=1000, tol=1e-4, cv=None, copy_X=True, positive=False,
+                 max_iter=1000, tol=1e-4, cv=None, copy_X=True, n_jobs=None, positive=False,
                  random_state=None, selection="cyclic"):
         self.eps = eps
         self.alphas = alphas
@@ -251,6 +335,7 @@ class LassoCV(ElasticNetCV):
         self.tol = tol
         self.cv = cv
         self.copy_X = copy_X
+        self.n_jobs = n_jobs
         self.positive = positive
         self.random_state = random_state
         self.selection = selection

@@ -19,6 +19,7 @@ import numpy as np
 from ._base import _Estimator, check_y_present
 from ._logistic import LogisticRegression, _check_classification_targets, _encode_labels
 from ._matrix import design_matrix
+from ._parallel import run_folds
 from ._ridge_cv import check_cv_splits
 
 
@@ -45,6 +46,30 @@ def stratified_folds(y_idx, k):
     return [(everything[test_folds != f], everything[test_folds == f]) for f in range(k)]
 
 
+def _moments_once(Xmat):
+    """Xmat with its ``column_moments`` computed once per weight vector.
+
+    Every fit of a fold's path builds its objective on the same rows with
+    the same (sample x class) weights, and the objective's preconditioner
+    starts from the columns' weighted mean and variance (the C-dependent
+    part is added afterwards, _objective.LinearObjective): without this, a
+    pass over the fold's X per C cost as much as all the fits' loss /
+    gradient passes together.  The values are the same, so are the fits."""
+    compute = Xmat.column_moments
+    memo = {}
+
+    def column_moments(sample_weight=None):
+        key = None if sample_weight is None else (
+            np.asarray(sample_weight).dtype.str, np.asarray(sample_weight).tobytes())
+        if key not in memo:
+            memo[key] = compute(sample_weight)
+        mean, var = memo[key]
+        return mean.copy(), var.copy()
+
+    Xmat.column_moments = column_moments
+    return Xmat
+
+
 class LogisticRegressionCV(_Estimator):
     """Logistic regression with C and l1_ratio chosen by cross-validation
     (see the module docstring).
@@ -61,6 +86,10 @@ class LogisticRegressionCV(_Estimator):
         stratified folds)
     scoring : None (accuracy) or callable(estimator, X, y) -> float
     refit : bool, default True
+    n_jobs : None or int -- threads over the folds: None one per thread of
+        lossfast's thread count, each fold's kernels on the rest (one thread
+        each when there are enough folds), an int as scikit-learn's; results
+        identical to serial (``_parallel.py``)
 
     Attributes
     ----------
@@ -77,8 +106,8 @@ class LogisticRegressionCV(_Estimator):
     _estimator_type = "classifier"
 
     def __init__(self, *, Cs=10, l1_ratios=(0.0,), fit_intercept=True, cv=None, scoring=None,
-                 solver="auto", tol=1e-4, max_iter=100, class_weight=None, refit=True,
-                 random_state=None, verbose=0):
+                 solver="auto", tol=1e-4, max_iter=100, class_weight=None, n_jobs=None,
+                 refit=True, random_state=None, verbose=0):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
         self.fit_intercept = fit_intercept
@@ -88,6 +117,7 @@ class LogisticRegressionCV(_Estimator):
         self.tol = tol
         self.max_iter = max_iter
         self.class_weight = class_weight
+        self.n_jobs = n_jobs
         self.refit = refit
         self.random_state = random_state
         self.verbose = verbose
@@ -131,11 +161,15 @@ class LogisticRegressionCV(_Estimator):
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         k = 1 if len(classes) == 2 else len(classes)
         width = d + (1 if self.fit_intercept else 0)
-        scores = np.empty((len(splits), len(Cs), len(ratios)))
-        paths = np.empty((len(splits), len(Cs), len(ratios), k, width))
-        for f, (train, test) in enumerate(splits):
-            Xtr, Xte = Xm.take_rows(train), Xm.take_rows(test)
+
+        def fold_path(split):
+            """Scores (n_Cs, n_l1) and path (n_Cs, n_l1, k, width) of one fold."""
+            train, test = split
+            scores = np.empty((len(Cs), len(ratios)))
+            paths = np.empty((len(Cs), len(ratios), k, width))
+            Xtr, Xte = _moments_once(Xm.take_rows(train)), Xm.take_rows(test)
             swtr = None if sw is None else sw[train]
+            fitted = []                 # (coef, intercept) in (l1_ratio, C) order
             for r, l1_ratio in enumerate(ratios):
                 model = None
                 for c, C in enumerate(Cs):
@@ -147,10 +181,23 @@ class LogisticRegressionCV(_Estimator):
                     if len(model.classes_) != len(classes):
                         raise ValueError("a training fold lacks a class: use stratified "
                                          "folds (cv=None or an int)")
-                    scores[f, c, r] = self._score(model, Xte, y[test])
-                    paths[f, c, r, :, :d] = model.coef_
+                    if self.scoring is None:
+                        fitted.append((model.coef_.copy(), np.asarray(model.intercept_).copy()))
+                    else:
+                        scores[c, r] = self._score(model, Xte, y[test])
+                    paths[c, r, :, :d] = model.coef_
                     if self.fit_intercept:
-                        paths[f, c, r, :, d] = model.intercept_
+                        paths[c, r, :, d] = model.intercept_
+            if self.scoring is None:
+                scores[...] = self._accuracies(Xte, y[test], fitted, classes).reshape(
+                    len(ratios), len(Cs)).T
+            return scores, paths
+
+        # a shared random state instance is drawn by the folds in order: serial
+        shared = isinstance(self.random_state, (np.random.RandomState, np.random.Generator))
+        results = run_folds(fold_path, splits, self.n_jobs, serial=shared)
+        scores = np.stack([sc for sc, _ in results])
+        paths = np.stack([pa for _, pa in results])
         mean = scores.mean(axis=0)                                   # (n_Cs, n_l1)
         if self.refit:
             ci, ri = np.unravel_index(int(np.argmax(mean)), mean.shape)
@@ -182,6 +229,23 @@ class LogisticRegressionCV(_Estimator):
         self.coefs_paths_ = {label: paths[:, :, :, i] for i, label in enumerate(keys)}
         self.coef_, self.intercept_, self.n_iter_ = coef, intercept, n_iter
         return self
+
+    @staticmethod
+    def _accuracies(Xte, yte, fitted, classes):
+        """Accuracy of every fitted (coef, intercept) on the held-out rows from
+        ONE pass over them (all the models' logits as one multi-output
+        product, instead of a predict per C); the labels follow
+        LogisticRegression.predict (logit > 0 for two classes, else argmax)."""
+        k = fitted[0][0].shape[0]
+        W = np.concatenate([coef for coef, _ in fitted])
+        b = np.concatenate([np.broadcast_to(icpt, (k,)) for _, icpt in fitted])
+        Z = Xte.matvec(W, b)                                         # (n_test, models * k)
+        out = np.empty(len(fitted))
+        for m in range(len(fitted)):
+            z = Z[:, m * k:(m + 1) * k]
+            pred = classes[(z[:, 0] > 0).astype(np.intp) if k == 1 else np.argmax(z, axis=1)]
+            out[m] = float(np.mean(pred == yte))
+        return out
 
     def _score(self, model, X, y):
         if self.scoring is None:

@@ -14,11 +14,21 @@ them for every alpha at once:
 
 - n > d ("cov" mode): ONE pass of the Gram kernel over X gives Xc^T Xc and
   Xc^T yc (centred by the rank-one correction), its eigendecomposition
-  V diag(lam) V^T; then one blocked pass computes B = Xc V block by block
-  and, for all alphas, H_ii = w_i / sum(w) + sum_j B_ij^2 / (lam_j + alpha)
-  and H yc = B diag(1 / (lam + alpha)) V^T Xc^T yc -- nothing of the size of
-  X is kept, and the cost is about two passes of a Ridge fit however many
-  alphas there are (scikit-learn passes over X once per alpha);
+  V diag(lam) V^T; then one pass of the C kernel ``ridge_loo``
+  (csrc/ridge_loo.h) computes, row block by row block, q_i = V^T xc_i and
+  for all alphas H_ii = w_i / sum(w) + sum_j q_ij^2 / (lam_j + alpha) and
+  (H yc)_i = sum_j q_ij c_j / (lam_j + alpha), c = V^T Xc^T yc -- nothing of
+  the size of X is kept.  The matrix 1 / (lam_j + alpha_a) (d x A) is first
+  factored as R C with few columns (``_inverse_factors``): where an
+  eigenvalue is far above an alpha (alpha / lam <= 2^-6) the geometric
+  series 1/(lam + alpha) = sum_m (-alpha)^m / lam^(m+1), 9 terms, is exact
+  to 2^-54 relative (below rounding), and likewise lam << alpha; the
+  eigenvalue / alpha pairs in between are kept as they are.  So the
+  per-alpha work per row is a few multiply-adds instead of d, and the pass
+  costs n d^2 + (1 + k) n r (d + A) multiply-adds (r the factor's columns:
+  9 when every alpha is far below the spectrum, as for n >> alphas) instead
+  of (1 + k) n d A; scikit-learn passes over X once per alpha.  Sparse X
+  takes the same formulas in NumPy by blocks of rows;
 - n <= d ("gram" mode, dense X): the eigendecomposition of the n x n kernel
   Xc Xc^T = U diag(lam) U^T (the SVD of Xc), with
   H_ii = w_i / sum(w) + sum_j U_ij^2 lam_j / (lam_j + alpha).
@@ -41,9 +51,90 @@ from ._base import (_as_float_array, _Estimator, check_consistent_length, check_
 from ._linear import LinearRegressor, Ridge, _gram_pinv, centred_moments, r2_score
 from ._matrix import design_matrix, shift_estimate
 from ._solvers import cholesky_solve
+from .. import _lossfast
 
-# rows per block of the second pass of the "cov" mode
+# rows per block of the second pass of the "cov" mode for sparse X
 _BLOCK_ROWS = 8192
+
+# the series of 1 / (lam + alpha) in alpha / lam (or lam / alpha) is used when
+# that ratio is at most _SERIES_RATIO, with _SERIES_TERMS terms: the
+# truncation is ratio^terms = 2^-54 relative, under float64 rounding
+_SERIES_RATIO = 2.0 ** -6
+_SERIES_TERMS = 9
+
+
+def _eigh(G):
+    """np.linalg.eigh, with BLAS on one thread for d <= 512 when threadpoolctl
+    is installed: a problem that small does not gain from threads, and on a
+    busy machine OpenBLAS's thread team costs a hundred times the work (0.4 s
+    instead of 1 ms for d = 100 measured here)."""
+    if G.shape[0] <= 512:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            pass
+        else:
+            with threadpool_limits(1, user_api="blas"):
+                return np.linalg.eigh(G)
+    return np.linalg.eigh(G)
+
+
+def _inverse_factors(lam, alphas):
+    """(R (d, r), C (r, A)) with (R @ C)[j, a] = 1 / (lam_j + alpha_a) to
+    float64 rounding (each entry to 2^-54 relative), or (inv, None) when a
+    factorisation would not save work.
+
+    For an alpha and the eigenvalues with alpha <= rho lam ("above"),
+    1 / (lam + alpha) = sum_{m<M} (1 / lam) (beta / lam)^m (-alpha / beta)^m,
+    beta the largest alpha of the group of alphas sharing that set of
+    eigenvalues (so no power overflows); for lam <= rho alpha ("below"),
+    sum_m (-lam / gamma)^m (1 / alpha) (gamma / alpha)^m, gamma the group's
+    smallest alpha; the remaining (eigenvalue, alpha) pairs get one column
+    per alpha holding their exact 1 / (lam + alpha)."""
+    lam = np.asarray(lam, dtype=np.float64)
+    d, A = len(lam), len(alphas)
+    inv = 1.0 / (lam[:, None] + alphas[None, :])
+    rho, M = _SERIES_RATIO, _SERIES_TERMS
+    above = lam[:, None] * rho >= alphas[None, :]
+    below = lam[:, None] <= rho * alphas[None, :]
+    near = ~(above | below)
+    powers = np.arange(M)
+    R_cols, C_rows = [], []
+
+    def groups(mask):
+        found = {}
+        for a in range(A):
+            if mask[:, a].any():
+                found.setdefault(mask[:, a].tobytes(), []).append(a)
+        return [(mask[:, g[0]], np.array(g)) for g in found.values()]
+
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore", under="ignore"):
+        for S, G in groups(above):
+            beta = alphas[G].max()
+            base = np.where(S, 1.0 / lam, 0.0)
+            ratio = np.where(S, beta / lam, 0.0)
+            for m in powers:
+                R_cols.append(base * ratio ** m)
+                row = np.zeros(A)
+                row[G] = (-alphas[G] / beta) ** m
+                C_rows.append(row)
+        for S, G in groups(below):
+            gamma = alphas[G].min()
+            ratio = np.where(S, -lam / gamma, 0.0)
+            for m in powers:
+                R_cols.append(np.where(S, ratio ** m, 0.0))
+                row = np.zeros(A)
+                row[G] = (gamma / alphas[G]) ** m / alphas[G]
+                C_rows.append(row)
+    for a in np.flatnonzero(near.any(axis=0)):
+        R_cols.append(np.where(near[:, a], inv[:, a], 0.0))
+        row = np.zeros(A)
+        row[a] = 1.0
+        C_rows.append(row)
+    r = len(R_cols)
+    if r * (d + A) >= d * A:
+        return inv, None
+    return np.ascontiguousarray(np.array(R_cols).T), np.ascontiguousarray(np.array(C_rows))
 
 
 def _rows(Xm, i0, i1):
@@ -137,7 +228,9 @@ class RidgeCV(LinearRegressor):
         """Choose alpha and fit; returns self."""
         alphas = self._alphas()
         check_y_present(self, y)
-        Xm = design_matrix(self, X, reset=True, finite=True)
+        # the NaN/inf check of X rides on the Gram pass (check_finite_after),
+        # as Ridge's: no separate pass over X
+        Xm = design_matrix(self, X, reset=True, finite=False)
         n, d = Xm.shape
         y = _as_float_array(y, "y", type(self).__name__, dtype=np.float64)
         if y.ndim not in (1, 2):
@@ -193,20 +286,26 @@ class RidgeCV(LinearRegressor):
         w = np.ones(n) if sw is None else sw.astype(np.float64)
         s = np.sqrt(w)
         Gc, x_mean, y_mean = centred_moments(Xm, Y, sw, fi)
-        if self._mode(Xm) == "cov":
+        # the leave-one-out residuals are kept whole only when asked for
+        # (store_cv_results) or needed (a scorer); else only the sums of their
+        # squares per (target, alpha)
+        keep_all = self.store_cv_results or self.scoring is not None
+        if self._mode(Xm) == "cov" and Xm.kind == "dense":
+            coefs, blocks, sq_kernel = self._loo_cov_kernel(Xm, Y, Gc, x_mean, y_mean, sw,
+                                                            fi, alphas, keep_all)
+        elif self._mode(Xm) == "cov":
             coefs, blocks = self._loo_cov(Xm, Y, Gc, x_mean, y_mean, s, fi, alphas)
+            sq_kernel = None
         else:
             coefs, blocks = self._loo_gram(Xm, Y, x_mean, y_mean, s, fi, alphas)
-        # the leave-one-out residuals come by blocks of rows: kept whole only when
-        # asked for (store_cv_results) or needed (a scorer); else only the sums of
-        # their squares per (target, alpha)
-        keep_all = self.store_cv_results or self.scoring is not None
+            sq_kernel = None
         cv_values = np.empty((n, k, A)) if keep_all else None
-        sq_sum = np.zeros((k, A))
+        sq_sum = np.zeros((k, A)) if sq_kernel is None else sq_kernel
         for i0, i1, looe in blocks:
             if self.scoring is None:
                 sq = looe * looe
-                sq_sum += sq.sum(axis=0)
+                if sq_kernel is None:
+                    sq_sum += sq.sum(axis=0)
                 if keep_all:
                     cv_values[i0:i1] = sq
             else:
@@ -238,13 +337,39 @@ class RidgeCV(LinearRegressor):
         return coef, intercept
 
     @staticmethod
+    def _loo_cov_kernel(Xm, Y, Gc, x_mean, y_mean, sw, fi, alphas, keep_all):
+        """n > d, dense X: the eigendecomposition of the centred Gram, then one
+        pass of the C kernel (module docstring).  Returns the coefficients for
+        every alpha (A, k, d), the residual blocks (the whole (n, k, A) array
+        when keep_all, else none) and the sums of squared residuals (k, A)."""
+        n, d = Xm.shape
+        k, A = Y.shape[1], len(alphas)
+        lam, V = _eigh(Gc[:d, :d])
+        lam = np.maximum(lam, 0.0)
+        c = V.T @ Gc[:d, d:]                                        # V^T Xc^T yc, (d, k)
+        inv = 1.0 / (lam[:, None] + alphas[None, :])                # (d, A)
+        coefs = np.einsum("dj,jk,ja->akd", V, c, inv)               # (A, k, d)
+        R, C = _inverse_factors(lam, alphas)
+        sqrt_w = None if sw is None else np.sqrt(sw.astype(np.float64))
+        h0 = 1.0 / (n if sw is None else float(np.sum(sw, dtype=np.float64))) if fi else 0.0
+        sq_sum = np.empty((k, A))
+        looe = np.empty((n, k, A)) if keep_all else None
+        _lossfast.ridge_loo(Xm.X, np.ascontiguousarray(Y, dtype=Xm.dtype), sqrt_w,
+                            np.ascontiguousarray(x_mean, dtype=np.float64),
+                            np.ascontiguousarray(y_mean, dtype=np.float64),
+                            np.ascontiguousarray(V), np.ascontiguousarray(c), R, C, h0,
+                            sq_sum, looe)
+        return coefs, ([(0, n, looe)] if keep_all else []), sq_sum
+
+    @staticmethod
     def _loo_cov(Xm, Y, Gc, x_mean, y_mean, s, fi, alphas):
-        """n > d: the eigendecomposition of the centred Gram, then one blocked
-        pass over X (see the module docstring).  Returns the coefficients for
+        """n > d, sparse X: the eigendecomposition of the centred Gram, then one
+        blocked pass over X in NumPy (the kernel's formulas, see the module
+        docstring).  Returns the coefficients for
         every alpha (A, k, d) and a generator of (i0, i1, looe block)."""
         n, d = Xm.shape
         k, A = Y.shape[1], len(alphas)
-        lam, V = np.linalg.eigh(Gc[:d, :d])
+        lam, V = _eigh(Gc[:d, :d])
         lam = np.maximum(lam, 0.0)
         c = V.T @ Gc[:d, d:]                                        # V^T Xc^T yc, (d, k)
         inv = 1.0 / (lam[:, None] + alphas[None, :])                # (d, A)
@@ -321,6 +446,7 @@ class RidgeCV(LinearRegressor):
         shift = (np.concatenate([Xm.centre_estimate(sw), shift_estimate(Y, sw)])
                  if fi else None)
         total = Xm.gram(w.reshape(n, 1), shift=shift, ones=fi, Y=Y)[0]
+        Xm.check_finite_after(total)
         folds = Xm.gram(weights, shift=shift, ones=fi, Y=Y)
         scores = np.empty((len(splits), len(alphas)))
         for f, (_, test) in enumerate(splits):

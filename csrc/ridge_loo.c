@@ -1,0 +1,228 @@
+/* The leave-one-out pass of RidgeCV (ridge_loo.h): per block of rows, three
+ * small matrix products with the output columns along the SIMD lanes (rl_mm) and
+ * the residuals of every alpha, on the chunk driver. */
+#include <stdlib.h>
+#include <string.h>
+#include "ridge_loo.h"
+
+#define RL_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define RL_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define RL_MAX_CHUNKS 64
+
+/* One SIMD register of doubles (GCC vector extension: zmm, ymm or xmm). */
+#if defined(LF_TARGET_AVX512)
+#define RL_VL 8
+#elif defined(LF_TARGET_AVX2)
+#define RL_VL 4
+#else
+#define RL_VL 2
+#endif
+typedef double rl_vec __attribute__((vector_size(RL_VL * 8), aligned(RL_VL * 8)));
+/* rows per block: a multiple of the micro-tile's 6 rows */
+#define RL_ROWS 192
+#define RL_TW (2 * RL_VL) /* the micro-tile's width: 2 registers of output columns */
+
+static int64_t rl_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+/* The padded operands shared by every thread, and the sizes (columns padded
+ * to multiples of RL_TW with zeros). */
+typedef struct rl_plan {
+    const lf_ridge_loo_args *A;
+    int F32;
+    int64_t dq, rq, aq;
+    double *Vp;   /* d x dq: V */
+    double *Rp;   /* d x rq: R */
+    double *Cp;   /* r x aq: C, or NULL */
+} rl_plan;
+
+/* Out[i, :] = sum_j In[i, j] W[j, :] for i < rows (a multiple of 6) and the no
+ * (a multiple of RL_TW) columns of W: output columns along the SIMD lanes, so
+ * no horizontal sums; a 6 x (2 registers) tile of accumulators per pass over
+ * j (2 loads + 6 broadcasts per 12 multiply-adds).  W and Out rows 64-byte
+ * aligned. */
+static void rl_mm(const double *restrict In, int64_t ldi, int64_t rows, int64_t ni,
+                  const double *restrict W, int64_t no, double *restrict Out) {
+    for (int64_t i = 0; i < rows; i += 6) {
+        const double *x0 = In + i * ldi, *x1 = x0 + ldi, *x2 = x1 + ldi;
+        const double *x3 = x2 + ldi, *x4 = x3 + ldi, *x5 = x4 + ldi;
+        for (int64_t l = 0; l < no; l += RL_TW) {
+            rl_vec a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0};
+            rl_vec a30 = {0}, a31 = {0}, a40 = {0}, a41 = {0}, a50 = {0}, a51 = {0};
+            for (int64_t j = 0; j < ni; j++) {
+                const rl_vec *w = (const rl_vec *)(W + j * no + l);
+                const rl_vec w0 = w[0], w1 = w[1];
+                const double p0 = x0[j], p1 = x1[j], p2 = x2[j];
+                const double p3 = x3[j], p4 = x4[j], p5 = x5[j];
+                a00 += p0 * w0; a01 += p0 * w1;
+                a10 += p1 * w0; a11 += p1 * w1;
+                a20 += p2 * w0; a21 += p2 * w1;
+                a30 += p3 * w0; a31 += p3 * w1;
+                a40 += p4 * w0; a41 += p4 * w1;
+                a50 += p5 * w0; a51 += p5 * w1;
+            }
+            rl_vec *o = (rl_vec *)(Out + i * no + l);
+            const int64_t st = no / RL_VL;
+            o[0] = a00; o[1] = a01; o += st;
+            o[0] = a10; o[1] = a11; o += st;
+            o[0] = a20; o[1] = a21; o += st;
+            o[0] = a30; o[1] = a31; o += st;
+            o[0] = a40; o[1] = a41; o += st;
+            o[0] = a50; o[1] = a51;
+        }
+    }
+}
+
+#define RL_PACK(T, SFX)                                                                     \
+    /* P[i, j] = s_i (x_ij - m_j), float64; rows m..m6 zero */                              \
+    static void rl_pack_##SFX(const T *restrict X, int64_t m, int64_t m6, int64_t d,        \
+                              const double *restrict s, const double *restrict mu,          \
+                              double *restrict P) {                                         \
+        for (int64_t i = 0; i < m; i++) {                                                   \
+            const T *restrict x = X + i * d;                                                \
+            double *restrict p = P + i * d;                                                 \
+            const double si = s ? s[i] : 1.0;                                               \
+            LF_PRAGMA(omp simd)                                                             \
+            for (int64_t j = 0; j < d; j++) p[j] = si * ((double)x[j] - mu[j]);             \
+        }                                                                                   \
+        memset(P + m * d, 0, (size_t)((m6 - m) * d) * sizeof(double));                    \
+    }
+RL_PACK(float, f32)
+RL_PACK(double, f64)
+
+static int rl_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *partial,
+                    void *scratch) {
+    const rl_plan *L = (const rl_plan *)ctx;
+    const lf_ridge_loo_args *A = L->A;
+    const int64_t n = A->n, d = A->d, k = A->k, NA = A->n_alphas, r = A->r;
+    const int64_t dq = L->dq, rq = L->rq, aq = L->aq;
+    const int64_t S = RL_ROWS, ts = L->F32 ? 4 : 8;
+    double *Q = (double *)scratch;          /* S x dq */
+    double *U = Q + S * dq;                 /* S x dq */
+    double *Z = U + S * dq;                 /* S x rq */
+    double *H = Z + S * rq;                 /* S x aq */
+    double *HY = H + S * aq;                /* S x aq */
+    double *P = HY + S * aq;                /* S x d */
+    double *ct = P + S * d;                 /* d: column t of c */
+    (void)c;
+    for (int64_t blk = b0; blk < b1; blk++) {
+        const int64_t a0 = blk * S, m = RL_MIN(S, n - a0), m6 = rl_up(m, 6);
+        const char *Xb = (const char *)A->X + a0 * d * ts;
+        const double *s = A->sqrt_w ? A->sqrt_w + a0 : NULL;
+        if (L->F32) rl_pack_f32((const float *)Xb, m, m6, d, s, A->x_mean, P);
+        else rl_pack_f64((const double *)Xb, m, m6, d, s, A->x_mean, P);
+        rl_mm(P, d, m6, d, L->Vp, dq, Q);                           /* Q = Xc V */
+        LF_PRAGMA(omp simd)
+        for (int64_t j = 0; j < m6 * dq; j++) U[j] = Q[j] * Q[j];
+        /* H = Q^2 R C, then 1 / (1 - H_ii) with the intercept's s_i^2 / sum(w) */
+        if (L->Cp) {
+            rl_mm(U, dq, m6, d, L->Rp, rq, Z);
+            rl_mm(Z, rq, m6, r, L->Cp, aq, H);
+        } else {
+            rl_mm(U, dq, m6, d, L->Rp, rq, H);
+        }
+        for (int64_t i = 0; i < m; i++) {
+            const double si = s ? s[i] : 1.0, hi = si * si * A->h0;
+            double *restrict h = H + i * aq;
+            LF_PRAGMA(omp simd)
+            for (int64_t a = 0; a < NA; a++) h[a] = 1.0 / (1.0 - (h[a] + hi));
+        }
+        for (int64_t t = 0; t < k; t++) {
+            for (int64_t j = 0; j < d; j++) ct[j] = A->c[j * k + t];
+            for (int64_t i = 0; i < m6; i++) {
+                const double *restrict q = Q + i * dq;
+                double *restrict u = U + i * dq;
+                LF_PRAGMA(omp simd)
+                for (int64_t j = 0; j < d; j++) u[j] = q[j] * ct[j];
+            }
+            if (L->Cp) {
+                rl_mm(U, dq, m6, d, L->Rp, rq, Z);
+                rl_mm(Z, rq, m6, r, L->Cp, aq, HY);
+            } else {
+                rl_mm(U, dq, m6, d, L->Rp, rq, HY);
+            }
+            const double ym = A->y_mean[t];
+            double *restrict acc = partial + t * NA;
+            for (int64_t i = 0; i < m; i++) {
+                const double yv = L->F32 ? (double)((const float *)A->Y)[(a0 + i) * k + t]
+                                         : ((const double *)A->Y)[(a0 + i) * k + t];
+                const double yc = (s ? s[i] : 1.0) * (yv - ym);
+                const double *restrict h = H + i * aq;
+                const double *restrict hy = HY + i * aq;
+                if (A->looe) {
+                    double *restrict out = A->looe + ((a0 + i) * k + t) * NA;
+                    LF_PRAGMA(omp simd)
+                    for (int64_t a = 0; a < NA; a++) {
+                        const double e = (yc - hy[a]) * h[a];
+                        out[a] = e;
+                        acc[a] += e * e;
+                    }
+                } else {
+                    LF_PRAGMA(omp simd)
+                    for (int64_t a = 0; a < NA; a++) {
+                        const double e = (yc - hy[a]) * h[a];
+                        acc[a] += e * e;
+                    }
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+static double *rl_alloc(int64_t count) {
+    size_t bytes = ((size_t)(count > 0 ? count : 1) * sizeof(double) + 63) & ~(size_t)63;
+    double *p = aligned_alloc(64, bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
+LF_INLINE int rl_loo(const lf_ridge_loo_args *A, const int F32) {
+    const int64_t n = A->n, d = A->d, k = A->k, NA = A->n_alphas, r = A->r;
+    if (k < 1 || NA < 1 || r < 1 || d < 1 || !A->X || !A->Y || !A->x_mean || !A->y_mean ||
+        !A->V || !A->c || !A->R || !A->sq_sum || (!A->C && r != NA))
+        return -2;
+    memset(A->sq_sum, 0, (size_t)(k * NA) * sizeof(double));
+    if (n <= 0) return 0;
+    rl_plan L;
+    L.A = A;
+    L.F32 = F32;
+    L.dq = rl_up(d, RL_TW);
+    L.rq = rl_up(r, RL_TW);
+    L.aq = A->C ? rl_up(NA, RL_TW) : L.rq;
+    L.Vp = rl_alloc(d * L.dq);
+    L.Rp = rl_alloc(d * L.rq);
+    L.Cp = A->C ? rl_alloc(r * L.aq) : NULL;
+    int status = 0;
+    if (!L.Vp || !L.Rp || (A->C && !L.Cp)) {
+        status = -1;
+        goto done;
+    }
+    for (int64_t j = 0; j < d; j++)
+        for (int64_t l = 0; l < d; l++) L.Vp[j * L.dq + l] = A->V[j * d + l];
+    for (int64_t j = 0; j < d; j++)
+        for (int64_t p = 0; p < r; p++) L.Rp[j * L.rq + p] = A->R[j * r + p];
+    if (A->C)
+        for (int64_t p = 0; p < r; p++)
+            for (int64_t a = 0; a < NA; a++) L.Cp[p * L.aq + a] = A->C[p * NA + a];
+    {
+        const int64_t S = RL_ROWS, nblocks = (n + S - 1) / S;
+        const int64_t width = k * NA;
+        const size_t scratch =
+            (size_t)((d + 2 * L.dq + L.rq + 2 * L.aq) * S + d) * sizeof(double);
+        lf_chunk_job job = {lf_plan_runs(nblocks, RL_MIN(nblocks, RL_MAX_CHUNKS),
+                                         n * d * RL_MAX(d / 8, 1)),
+                            width, scratch, 1, rl_chunk, &L};
+        status = lf_run_chunks(&job, A->sq_sum);
+    }
+done:
+    free(L.Vp);
+    free(L.Rp);
+    free(L.Cp);
+    return status;
+}
+
+static int rl_loo_f32(const lf_ridge_loo_args *A) { return rl_loo(A, 1); }
+static int rl_loo_f64(const lf_ridge_loo_args *A) { return rl_loo(A, 0); }
+
+const lf_ridge_loo_kernels LF_TARGET(lf_ridge_loo)[] = {{rl_loo_f32, rl_loo_f64}};
+LF_DEFINE_SELECTOR(lf_ridge_loo_kernels, lf_ridge_loo)
