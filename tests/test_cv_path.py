@@ -85,20 +85,48 @@ def test_check_estimator():
                 est, on_fail=None, expected_failed_checks={
                     "check_sample_weight_equivalence_on_dense_data":
                         "the refit at the chosen alpha does not converge in 1000 epochs, "
+                        "as scikit-learn's",
+                    "check_sample_weight_equivalence_on_sparse_data":
+                        "the refit at the chosen alpha does not converge in 1000 epochs, "
                         "as scikit-learn's"})
         failed = [f"{r['check_name']}: {r['exception']!r}" for r in results
                   if r["status"] == "failed"]
         assert not failed, "\n".join(failed)
 
 
-def test_sparse_x_is_a_clear_type_error_until_a_sparse_path_is_registered():
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sparse_x_equals_dense_x_and_sklearn(weighted):
+    """LassoCV / ElasticNetCV / the paths on CSR X (the residual CSC kernel)
+    choose the dense fit's alpha and give its coefficients; and scikit-learn's
+    on the same sparse X."""
     sp = pytest.importorskip("scipy.sparse")
-    X, y, _ = data()
+    rng = np.random.default_rng(5)
+    n, d = 300, 40
+    X = rng.standard_normal((n, d)) * (rng.random((n, d)) < 0.3)
+    w = np.zeros(d)
+    w[:6] = rng.standard_normal(6) * 2
+    y = X @ w + 0.3 * rng.standard_normal(n) + 1.5
+    sw = rng.uniform(0.5, 2.0, n) if weighted else None
     Xs = sp.csr_matrix(X)
-    for call in (lambda: lf.LassoCV(cv=3).fit(Xs, y), lambda: lf.ElasticNetCV(cv=3).fit(Xs, y),
-                 lambda: lasso_path(Xs, y), lambda: enet_path(Xs, y)):
-        with pytest.raises(TypeError, match="register_path_kind"):
-            call()
+    for make in (lambda: lf.LassoCV(cv=3, tol=1e-10, max_iter=100000, n_jobs=1),
+                 lambda: lf.ElasticNetCV(cv=3, l1_ratio=[0.3, 0.8], tol=1e-10,
+                                         max_iter=100000, n_jobs=1)):
+        dense = make().fit(X, y, sample_weight=sw)
+        sparse = make().fit(Xs, y, sample_weight=sw)
+        assert sparse.alpha_ == pytest.approx(dense.alpha_, rel=1e-12)
+        assert sparse.l1_ratio_ == dense.l1_ratio_
+        np.testing.assert_allclose(sparse.mse_path_, dense.mse_path_, rtol=1e-6)
+        np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-6, atol=1e-8)
+        assert sparse.intercept_ == pytest.approx(dense.intercept_, rel=1e-6)
+    skl = pytest.importorskip("sklearn.linear_model")
+    ours = lf.LassoCV(cv=3, tol=1e-10, max_iter=100000).fit(Xs, y, sample_weight=sw)
+    theirs = skl.LassoCV(cv=3, tol=1e-10, max_iter=100000).fit(Xs, y, sample_weight=sw)
+    assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-10)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5, atol=1e-7)
+    alphas_d, coefs_d, _ = lasso_path(X, y - y.mean(), tol=1e-12, max_iter=100000)
+    alphas_s, coefs_s, _ = lasso_path(Xs, y - y.mean(), tol=1e-12, max_iter=100000)
+    np.testing.assert_allclose(alphas_s, alphas_d, rtol=1e-12)
+    np.testing.assert_allclose(coefs_s, coefs_d, rtol=1e-5, atol=1e-8)
 
 
 class _Tagged(np.ndarray):

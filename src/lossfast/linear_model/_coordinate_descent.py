@@ -725,11 +725,10 @@ class ElasticNet(_Estimator):
         return self
 
     def __sklearn_tags__(self):
-        # sparse X is accepted by ElasticNet's own fit (CSC residual CD);
-        # subclasses with a fit of their own (the CV estimators) say so
-        # themselves: until they take sparse X it is a TypeError there
+        # sparse X is accepted by ElasticNet's own fit (CSC residual CD) and
+        # by the CV estimators' (the sparse path kind of _cv_path)
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = type(self).fit is ElasticNet.fit
+        tags.input_tags.sparse = True
         return tags
 
     def predict(self, X):

@@ -14,8 +14,9 @@ Kinds of X: the path functions and the CV estimators run on dense X with
 ``register_path_kind(name, predicate, validate=, path=, moments=,
 take_rows=)``: its own validation, a path function with ``_path``'s
 signature and results, the moments of ``_moments`` (for the grid) and row
-slicing for the folds.  Until the sparse coordinate descent is registered,
-sparse X is a TypeError naming that (never densified).
+slicing for the folds.  The sparse kind (registered at the end of this
+module) converts SciPy sparse X once to the coordinate descent's CSCData and
+runs every path by the residual CSC kernel (never densified; no Gram).
 
 The CV estimators compute the grid on all rows, run the path on the
 training rows of every fold (weights of a fold rescaled as scikit-learn
@@ -32,7 +33,8 @@ import numpy as np
 from ._base import (DataConversionWarning, _as_float_array, _is_sparse, check_consistent_length,
                     check_finite, check_random_state, check_y_present, sk_compatible,
                     validate_sample_weight, validate_X)
-from ._coordinate_descent import ElasticNet, _fit_gram, _fit_resid, _Gram, _moments
+from ._coordinate_descent import (CSCData, ElasticNet, _fit_gram, _fit_resid, _Gram, _moments,
+                                  validate_cd_X)
 from ._parallel import run_folds, shared_random_state
 from ._ridge_cv import check_cv_splits
 
@@ -40,22 +42,25 @@ from ._ridge_cv import check_cv_splits
 class _PathKind:
     """How the paths run on one kind of X (see the module docstring)."""
 
-    def __init__(self, name, predicate, validate, path, moments, take_rows):
+    def __init__(self, name, predicate, validate, path, moments, take_rows, predict=None):
         self.name, self.predicate = name, predicate
         self.validate, self.path, self.moments, self.take_rows = (validate, path, moments,
                                                                   take_rows)
+        self.predict = predict or (lambda X, coefs, intercepts: X @ coefs.T + intercepts)
 
 
 _PATH_KINDS = {}
 
 
-def register_path_kind(name, predicate, *, validate, path, moments, take_rows):
+def register_path_kind(name, predicate, *, validate, path, moments, take_rows, predict=None):
     """Run the paths with ``path`` for every X with ``predicate(X)`` true:
     ``validate(caller, X)`` returns the validated X (and sets the caller's
     ``n_features_in_``), ``path(X, Y, sw, **options)`` is ``_path`` for
     that kind, ``moments(X, Y, sw, fit_intercept)`` is ``_moments`` (the
-    grid needs ``q``, ``scale``, ``sumw``), ``take_rows(X, idx)`` slices rows."""
-    _PATH_KINDS[name] = _PathKind(name, predicate, validate, path, moments, take_rows)
+    grid needs ``q``, ``scale``, ``sumw``), ``take_rows(X, idx)`` slices rows,
+    ``predict(X, coefs (A, d), intercepts (A,))`` the (n, A) predictions."""
+    _PATH_KINDS[name] = _PathKind(name, predicate, validate, path, moments, take_rows,
+                                  predict)
 
 
 def _dense_validate(caller, X):
@@ -286,7 +291,7 @@ class ElasticNetCV(ElasticNet):
             _, coefs, intercepts, _, _ = _run_path(kind, Xtr, Y[train], swtr,
                                                    l1_ratio=ratios[ri], alphas=all_alphas[ri],
                                                    **opts)
-            pred = kind.take_rows(Xv, test) @ coefs[:, 0, :].T + intercepts[:, 0]  # (n_test, A)
+            pred = kind.predict(kind.take_rows(Xv, test), coefs[:, 0, :], intercepts[:, 0])
             res2 = (pred - yv[test, None]) ** 2
             return (res2.mean(axis=0) if sw is None
                     else np.average(res2, axis=0, weights=sw[test]))
@@ -342,3 +347,19 @@ class LassoCV(ElasticNetCV):
 
     def _l1_ratios(self):
         return np.array([1.0])
+
+
+def _sparse_path(X, Y, sw, **options):
+    """_path on CSCData: always the residual variant (no Gram of sparse X)."""
+    return _path(X, Y, sw, **{**options, "precompute": False})
+
+
+def _is_sparse_or_csc(X):
+    return isinstance(X, CSCData) or _is_sparse(X)
+
+
+register_path_kind("sparse", _is_sparse_or_csc,
+                   validate=lambda caller, X: validate_cd_X(caller, X, reset=True),
+                   path=_sparse_path, moments=_moments,
+                   take_rows=lambda X, idx: X.take_rows(idx),
+                   predict=lambda X, coefs, intercepts: X.matvec(coefs, intercepts))
