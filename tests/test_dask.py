@@ -260,8 +260,6 @@ def test_validation_on_workers():
             LogisticRegression().fit(Xd, _split(yb), sample_weight=_split(only_one))
         with pytest.raises(ValueError, match="inconsistent numbers of samples"):
             LinearRegression().fit(Xd, _split(y)[:100])
-        with pytest.raises(NotImplementedError, match="mini-batch"):
-            LogisticRegression(solver="sgd").fit(Xd, _split(yb))
         Xnan = da.where(da.arange(N)[:, None] == 5, np.nan, Xd)
         with pytest.raises(ValueError, match="X contains NaN"):
             LinearRegression().fit(Xnan, _split(y))
@@ -277,3 +275,63 @@ def test_validation_on_workers():
         assert est.predict(Xd).compute().dtype == labels.dtype
         with pytest.raises(ValueError, match="features"):
             est.predict(Xd[:, :3])
+
+
+@pytest.mark.filterwarnings("ignore:.*did not converge")
+@pytest.mark.parametrize("target", ["binary", "multinomial", "regression"])
+def test_minibatch_optimizers(scheduler, target, monkeypatch):
+    """solver="sgd" / "adam" on a Dask array: an epoch streams the chunks
+    (each pulled to the client once, at most two held), in the order of
+    ChunkedMatrix(..., shuffle="blocks"), whose fit it equals bit for bit
+    (without weights; with weights to rounding)."""
+    from lossfast.linear_model import _dask
+    Xn = _numpy_X()
+    y, yb, y3, sw = _targets(Xn)
+    yt = {"binary": yb, "multinomial": y3, "regression": y}[target]
+    Xd = _lazy_X("worker" if scheduler == "distributed" else "any")
+    blocks = np.split(Xn, np.cumsum(_chunks()[0])[:-1])
+    held = []
+    real_load = _dask.DaskMatrix._load_chunks
+
+    def load(self, need):
+        held.append(len(need))
+        return real_load(self, need)
+
+    monkeypatch.setattr(_dask.DaskMatrix, "_load_chunks", load)
+    Est = LinearRegression if target == "regression" else LogisticRegression
+    kw = dict(solver="adam" if target == "multinomial" else "sgd", random_state=0, max_iter=6,
+              batch_size=64)
+    ch = Est(**kw).fit(ChunkedMatrix(blocks, shuffle="blocks"), yt)
+    dk = Est(**kw).fit(Xd, _split(yt))
+    assert dk.loss_curve_ == ch.loss_curve_ and len(dk.loss_curve_) == 6
+    np.testing.assert_array_equal(dk.coef_, ch.coef_)
+    np.testing.assert_array_equal(dk.intercept_, ch.intercept_)
+    assert held and max(held) <= 2
+    ch_w = Est(**kw).fit(ChunkedMatrix(blocks, shuffle="blocks"), yt, sample_weight=sw)
+    dk_w = Est(**kw).fit(Xd, _split(yt), sample_weight=_split(sw))
+    np.testing.assert_allclose(dk_w.loss_curve_, ch_w.loss_curve_, rtol=1e-10)
+    assert _rel(dk_w.coef_, ch_w.coef_) < 1e-8
+
+
+def test_minibatch_pulls_each_chunk_once_per_epoch():
+    from lossfast.linear_model import _dask
+    seen = []
+    real = _dask.DaskMatrix.take_rows
+
+    def take_rows(self, idx):
+        seen.append(self)
+        return real(self, idx)
+
+    with dask.config.set(scheduler="threads"):
+        Xn = _numpy_X()
+        _, yb, _, _ = _targets(Xn)
+        est = LogisticRegression(solver="sgd", random_state=0, max_iter=4, batch_size=100)
+        try:
+            _dask.DaskMatrix.take_rows = take_rows
+            with pytest.warns(lf.linear_model.ConvergenceWarning):
+                est.fit(_lazy_X(), _split(yb))
+        finally:
+            _dask.DaskMatrix.take_rows = real
+    n_chunks = len(_chunks()[0])
+    assert n_chunks * 4 - 6 <= seen[0].chunks_pulled <= n_chunks * 4
+
