@@ -335,3 +335,29 @@ def test_minibatch_pulls_each_chunk_once_per_epoch():
     n_chunks = len(_chunks()[0])
     assert n_chunks * 4 - 6 <= seen[0].chunks_pulled <= n_chunks * 4
 
+
+@pytest.mark.parametrize("Est", [lf.linear_model.Lasso, lf.linear_model.ElasticNet])
+def test_lasso_elasticnet_one_gram_pass(scheduler, Est):
+    """Lasso / ElasticNet on a Dask array: coordinate descent on the Gram of
+    one pass; the in-memory fit's solution to the accuracy of a tight tol;
+    predict lazy."""
+    Xn = _numpy_X()
+    y, _, _, sw = _targets(Xn)
+    Xd = _lazy_X("worker" if scheduler == "distributed" else "any")
+    for s_np, s_d, fi in ((None, None, True), (sw, _split(sw), True), (None, None, False)):
+        ref = Est(alpha=0.4, tol=1e-12, fit_intercept=fi).fit(Xn, y, sample_weight=s_np)
+        est = Est(alpha=0.4, tol=1e-12, fit_intercept=fi).fit(Xd, _split(y),
+                                                              sample_weight=s_d)
+        assert est.coef_.shape == ref.coef_.shape and np.count_nonzero(ref.coef_) < D
+        assert _rel(est.coef_, ref.coef_) < 1e-8
+        assert abs(est.intercept_ - ref.intercept_) <= 1e-8 * max(abs(ref.intercept_), 1.0)
+        assert 0 <= est.dual_gap_ <= 1e-12 * np.max(y * y)        # the tol of the fit
+    Y = np.column_stack([y, -2 * y])
+    ref = Est(alpha=0.4, tol=1e-12).fit(Xn, Y)
+    est = Est(alpha=0.4, tol=1e-12).fit(Xd, Y)
+    assert est.coef_.shape == (2, D) and _rel(est.coef_, ref.coef_) < 1e-8
+    pred = est.predict(Xd)
+    assert isinstance(pred, da.Array) and pred.shape == (N, 2)
+    np.testing.assert_allclose(pred.compute(), ref.predict(Xn), rtol=1e-8)
+    with pytest.raises(NotImplementedError, match="precompute=False"):
+        Est(precompute=False).fit(Xd, _split(y))

@@ -403,6 +403,10 @@ class ElasticNet(_Estimator):
                           "advised to use the LinearRegression estimator", UserWarning,
                           stacklevel=2)
         check_y_present(self, y)
+        if type(X).__module__.startswith("dask."):       # one Gram pass: _dask_enet.py
+            from ._dask_enet import fit_enet
+            return fit_enet(self, X, y, sample_weight, alpha=alpha, l1_ratio=l1_ratio, tol=tol,
+                            max_iter=max_iter)
         # the NaN/inf check of X rides on the moments pass (check_finite_after)
         X = validate_X(self, X, reset=True, finite=False)
         n, d = X.shape
@@ -492,6 +496,9 @@ class ElasticNet(_Estimator):
     def predict(self, X):
         """X @ coef_.T + intercept_."""
         check_is_fitted(self)
+        if type(X).__module__.startswith("dask."):       # lazy: _dask_enet.py
+            from ._dask_enet import predict_enet
+            return predict_enet(self, X)
         X = validate_X(self, X, reset=False)
         return X @ self.coef_.T + self.intercept_
 
