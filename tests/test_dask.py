@@ -361,3 +361,20 @@ def test_lasso_elasticnet_one_gram_pass(scheduler, Est):
     np.testing.assert_allclose(pred.compute(), ref.predict(Xn), rtol=1e-8)
     with pytest.raises(NotImplementedError, match="precompute=False"):
         Est(precompute=False).fit(Xd, _split(y))
+
+
+def test_partial_fit_over_dask_pieces():
+    """Ridge.partial_fit over row ranges of a Dask array equals one fit (the
+    normal equation is additive); LogisticRegression.partial_fit on a Dask
+    array is not implemented (a clear NotImplementedError)."""
+    with dask.config.set(scheduler="threads"):
+        Xn = _numpy_X()
+        y, yb, _, sw = _targets(Xn)
+        Xd, yd, swd = _lazy_X(), _split(y), _split(sw)
+        ref = lf.Ridge(1.0).fit(Xn, y, sample_weight=sw)
+        stream = lf.Ridge(1.0)
+        for a, b in ((0, 700), (700, 1800)):
+            stream.partial_fit(Xd[a:b], yd[a:b], sample_weight=swd[a:b])
+        assert _rel(stream.coef_, ref.coef_) < 1e-10
+        with pytest.raises(NotImplementedError, match="partial_fit on a Dask array"):
+            LogisticRegression(solver="sgd").partial_fit(Xd, _split(yb), classes=[0, 1])
