@@ -5,7 +5,10 @@ threads_per_worker=1)``: lossfast's ``LogisticRegression`` (lbfgs) on the
 Dask array against dask-ml's ``LogisticRegression(solver="lbfgs")`` on the
 same cluster (role "dask-ml": target >= 10x) and against lossfast on the same
 rows in memory (role "in-memory": the table shows in-memory / dask, so
->= 0.33 meets the target "<= 3x the in-memory fit").
+>= 0.33 meets the target "<= 3x the in-memory fit"); role "threads" is
+lossfast on a Dask array of the same chunks held in this process, on the
+threaded scheduler.  ``run_dask_ratios.py`` measures the same roles
+interleaved (more robust on a loaded machine).
 
 Same objective: dask-ml penalises the intercept, so every fit here is
 ``fit_intercept=False`` (then the objectives are the same,
@@ -55,7 +58,9 @@ def data(cluster):
     X_np, y_np = cluster.compute([X, y], sync=True)
     ref = lf.LogisticRegression(C=C, fit_intercept=False, solver="newton", tol=1e-10,
                                 max_iter=100).fit(X_np, y_np)
-    return X, y, X_np, y_np, _objective(ref.coef_.ravel(), X_np, y_np)
+    X_t = da.from_array(X_np, chunks=(N // CHUNKS, D))
+    y_t = da.from_array(y_np, chunks=N // CHUNKS)
+    return X, y, X_np, y_np, X_t, y_t, _objective(ref.coef_.ravel(), X_np, y_np)
 
 
 def _objective(w, X, y):
@@ -63,11 +68,20 @@ def _objective(w, X, y):
     return C * float(np.sum(np.logaddexp(0.0, z) - y * z)) + 0.5 * float(w @ w)
 
 
-@pytest.mark.parametrize("role", ["lossfast", "in-memory", "dask-ml"])
+@pytest.mark.parametrize("role", ["lossfast", "threads", "in-memory", "dask-ml"])
 def test_dask_logistic(benchmark, cluster, data, role):
-    X, y, X_np, y_np, f_ref = data
+    X, y, X_np, y_np, X_t, y_t, f_ref = data
     if role == "lossfast":
         fit = lambda: lf.LogisticRegression(C=C, fit_intercept=False).fit(X, y)  # noqa: E731
+        est = run(benchmark, GROUP, role, fit, rounds=3)
+        w = est.coef_.ravel()
+    elif role == "threads":
+        import dask
+
+        def fit():
+            with dask.config.set(scheduler="threads"):
+                return lf.LogisticRegression(C=C, fit_intercept=False).fit(X_t, y_t)
+
         est = run(benchmark, GROUP, role, fit, rounds=3)
         w = est.coef_.ravel()
     elif role == "in-memory":

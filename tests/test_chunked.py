@@ -316,3 +316,29 @@ def test_logistic_partial_fit_after_fit_continues():
     est.set_params(learning_rate=1e-12).partial_fit(X, yb)     # classes_ from fit
     np.testing.assert_allclose(est.coef_, coef, rtol=1e-8)
     assert est.n_iter_[0] == 1
+
+
+def test_blockwise_epoch_order():
+    """shuffle="blocks": an epoch is a permutation of all rows visiting the
+    blocks one at a time (a batch spans at most two blocks), and the fit
+    equals an in-memory fit given the same row order."""
+    from lossfast.linear_model._chunked import blockwise_order
+    from lossfast.linear_model._matrix import DenseMatrix
+    X, _, yb, _, _ = _data(n=1200)
+    sizes = [len(b) for b in _blocks(X, 4)]
+    order = blockwise_order(np.random.default_rng(1), sizes)
+    np.testing.assert_array_equal(np.sort(order), np.arange(X.shape[0]))
+    block_of = np.searchsorted(np.cumsum(sizes), order, side="right")
+    assert np.count_nonzero(np.diff(block_of)) == len(sizes) - 1
+    with pytest.raises(ValueError, match="shuffle"):
+        ChunkedMatrix(_blocks(X), shuffle="columns")
+
+    class Ordered(DenseMatrix):
+        def epoch_order(self, rng):
+            return blockwise_order(rng, sizes)
+
+    kw = dict(solver="adam", random_state=0, max_iter=300)
+    a = LogisticRegression(**kw).fit(Ordered(X), yb)
+    b = LogisticRegression(**kw).fit(ChunkedMatrix(_blocks(X, 4), shuffle="blocks"), yb)
+    assert a.n_iter_[0] == b.n_iter_[0]
+    np.testing.assert_allclose(b.loss_curve_, a.loss_curve_, rtol=1e-9)

@@ -260,8 +260,6 @@ def test_validation_on_workers():
             LogisticRegression().fit(Xd, _split(yb), sample_weight=_split(only_one))
         with pytest.raises(ValueError, match="inconsistent numbers of samples"):
             LinearRegression().fit(Xd, _split(y)[:100])
-        with pytest.raises(NotImplementedError, match="mini-batch"):
-            LogisticRegression(solver="sgd").fit(Xd, _split(yb))
         Xnan = da.where(da.arange(N)[:, None] == 5, np.nan, Xd)
         with pytest.raises(ValueError, match="X contains NaN"):
             LinearRegression().fit(Xnan, _split(y))
@@ -277,3 +275,106 @@ def test_validation_on_workers():
         assert est.predict(Xd).compute().dtype == labels.dtype
         with pytest.raises(ValueError, match="features"):
             est.predict(Xd[:, :3])
+
+
+@pytest.mark.filterwarnings("ignore:.*did not converge")
+@pytest.mark.parametrize("target", ["binary", "multinomial", "regression"])
+def test_minibatch_optimizers(scheduler, target, monkeypatch):
+    """solver="sgd" / "adam" on a Dask array: an epoch streams the chunks
+    (each pulled to the client once, at most two held), in the order of
+    ChunkedMatrix(..., shuffle="blocks"), whose fit it equals bit for bit
+    (without weights; with weights to rounding)."""
+    from lossfast.linear_model import _dask
+    Xn = _numpy_X()
+    y, yb, y3, sw = _targets(Xn)
+    yt = {"binary": yb, "multinomial": y3, "regression": y}[target]
+    Xd = _lazy_X("worker" if scheduler == "distributed" else "any")
+    blocks = np.split(Xn, np.cumsum(_chunks()[0])[:-1])
+    held = []
+    real_load = _dask.DaskMatrix._load_chunks
+
+    def load(self, need):
+        held.append(len(need))
+        return real_load(self, need)
+
+    monkeypatch.setattr(_dask.DaskMatrix, "_load_chunks", load)
+    Est = LinearRegression if target == "regression" else LogisticRegression
+    kw = dict(solver="adam" if target == "multinomial" else "sgd", random_state=0, max_iter=6,
+              batch_size=64)
+    ch = Est(**kw).fit(ChunkedMatrix(blocks, shuffle="blocks"), yt)
+    dk = Est(**kw).fit(Xd, _split(yt))
+    assert dk.loss_curve_ == ch.loss_curve_ and len(dk.loss_curve_) == 6
+    np.testing.assert_array_equal(dk.coef_, ch.coef_)
+    np.testing.assert_array_equal(dk.intercept_, ch.intercept_)
+    assert held and max(held) <= 2
+    ch_w = Est(**kw).fit(ChunkedMatrix(blocks, shuffle="blocks"), yt, sample_weight=sw)
+    dk_w = Est(**kw).fit(Xd, _split(yt), sample_weight=_split(sw))
+    np.testing.assert_allclose(dk_w.loss_curve_, ch_w.loss_curve_, rtol=1e-10)
+    assert _rel(dk_w.coef_, ch_w.coef_) < 1e-8
+
+
+def test_minibatch_pulls_each_chunk_once_per_epoch():
+    from lossfast.linear_model import _dask
+    seen = []
+    real = _dask.DaskMatrix.take_rows
+
+    def take_rows(self, idx):
+        seen.append(self)
+        return real(self, idx)
+
+    with dask.config.set(scheduler="threads"):
+        Xn = _numpy_X()
+        _, yb, _, _ = _targets(Xn)
+        est = LogisticRegression(solver="sgd", random_state=0, max_iter=4, batch_size=100)
+        try:
+            _dask.DaskMatrix.take_rows = take_rows
+            with pytest.warns(lf.linear_model.ConvergenceWarning):
+                est.fit(_lazy_X(), _split(yb))
+        finally:
+            _dask.DaskMatrix.take_rows = real
+    n_chunks = len(_chunks()[0])
+    assert n_chunks * 4 - 6 <= seen[0].chunks_pulled <= n_chunks * 4
+
+
+@pytest.mark.parametrize("Est", [lf.linear_model.Lasso, lf.linear_model.ElasticNet])
+def test_lasso_elasticnet_one_gram_pass(scheduler, Est):
+    """Lasso / ElasticNet on a Dask array: coordinate descent on the Gram of
+    one pass; the in-memory fit's solution to the accuracy of a tight tol;
+    predict lazy."""
+    Xn = _numpy_X()
+    y, _, _, sw = _targets(Xn)
+    Xd = _lazy_X("worker" if scheduler == "distributed" else "any")
+    for s_np, s_d, fi in ((None, None, True), (sw, _split(sw), True), (None, None, False)):
+        ref = Est(alpha=0.4, tol=1e-12, fit_intercept=fi).fit(Xn, y, sample_weight=s_np)
+        est = Est(alpha=0.4, tol=1e-12, fit_intercept=fi).fit(Xd, _split(y),
+                                                              sample_weight=s_d)
+        assert est.coef_.shape == ref.coef_.shape and np.count_nonzero(ref.coef_) < D
+        assert _rel(est.coef_, ref.coef_) < 1e-8
+        assert abs(est.intercept_ - ref.intercept_) <= 1e-8 * max(abs(ref.intercept_), 1.0)
+        assert 0 <= est.dual_gap_ <= 1e-12 * np.max(y * y)        # the tol of the fit
+    Y = np.column_stack([y, -2 * y])
+    ref = Est(alpha=0.4, tol=1e-12).fit(Xn, Y)
+    est = Est(alpha=0.4, tol=1e-12).fit(Xd, Y)
+    assert est.coef_.shape == (2, D) and _rel(est.coef_, ref.coef_) < 1e-8
+    pred = est.predict(Xd)
+    assert isinstance(pred, da.Array) and pred.shape == (N, 2)
+    np.testing.assert_allclose(pred.compute(), ref.predict(Xn), rtol=1e-8)
+    with pytest.raises(NotImplementedError, match="precompute=False"):
+        Est(precompute=False).fit(Xd, _split(y))
+
+
+def test_partial_fit_over_dask_pieces():
+    """Ridge.partial_fit over row ranges of a Dask array equals one fit (the
+    normal equation is additive); LogisticRegression.partial_fit on a Dask
+    array is not implemented (a clear NotImplementedError)."""
+    with dask.config.set(scheduler="threads"):
+        Xn = _numpy_X()
+        y, yb, _, sw = _targets(Xn)
+        Xd, yd, swd = _lazy_X(), _split(y), _split(sw)
+        ref = lf.Ridge(1.0).fit(Xn, y, sample_weight=sw)
+        stream = lf.Ridge(1.0)
+        for a, b in ((0, 700), (700, 1800)):
+            stream.partial_fit(Xd[a:b], yd[a:b], sample_weight=swd[a:b])
+        assert _rel(stream.coef_, ref.coef_) < 1e-10
+        with pytest.raises(NotImplementedError, match="partial_fit on a Dask array"):
+            LogisticRegression(solver="sgd").partial_fit(Xd, _split(yb), classes=[0, 1])

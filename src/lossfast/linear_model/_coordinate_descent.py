@@ -648,6 +648,10 @@ class ElasticNet(_Estimator):
                           "advised to use the LinearRegression estimator", UserWarning,
                           stacklevel=2)
         check_y_present(self, y)
+        if type(X).__module__.startswith("dask."):       # one Gram pass: _dask_enet.py
+            from ._dask_enet import fit_enet
+            return fit_enet(self, X, y, sample_weight, alpha=alpha, l1_ratio=l1_ratio, tol=tol,
+                            max_iter=max_iter)
         # the NaN/inf check of X rides on the moments pass (check_finite_after)
         X = validate_cd_X(self, X, reset=True, finite=False)
         sparse = isinstance(X, CSCData)
@@ -735,6 +739,9 @@ class ElasticNet(_Estimator):
         """X @ coef_.T + intercept_ (sparse X through the CSR kernel, never
         densified)."""
         check_is_fitted(self)
+        if type(X).__module__.startswith("dask."):       # lazy: _dask_enet.py
+            from ._dask_enet import predict_enet
+            return predict_enet(self, X)
         from ._sparse import is_sparse
         if is_sparse(X):
             from ._matrix import design_matrix

@@ -487,7 +487,6 @@ def minibatch(objective, theta0, optimizer, *, learning_rate, batch_size, max_it
     rule its minimum-norm subgradient (as newton-cd's)."""
     from .. import optim
     theta = np.asarray(theta0, dtype=np.float64)
-    n = objective.X.shape[0]
     k, d = objective.k, objective.d
     kd = k * d
     params = [np.ascontiguousarray(theta[:kd].reshape(k, d), dtype=dtype)]
@@ -516,7 +515,8 @@ def minibatch(objective, theta0, optimizer, *, learning_rate, batch_size, max_it
     converged, message = False, "max_iter reached"
     epoch = 0
     for epoch in range(1, max_iter + 1):
-        run_epoch(objective, params, opt, rng.permutation(n), batch_size, lr, name, prox=prox)
+        run_epoch(objective, params, opt, epoch_order(objective.X, rng), batch_size, lr, name,
+                  prox=prox)
         f, g = objective.loss_grad(current())
         if prox is not None:
             # the composite objective and its minimum-norm subgradient
@@ -553,6 +553,14 @@ def minibatch(objective, theta0, optimizer, *, learning_rate, batch_size, max_it
         converged, message = _certify(objective, theta, curve[-1], tol, message)
     return SolverResult(theta, curve[-1] if curve else math.nan, epoch, converged, curve,
                         message)
+
+
+def epoch_order(X, rng):
+    """The row order of an epoch: the matrix kind's (``X.epoch_order(rng)``:
+    the chunked and Dask kinds may stream their blocks), else a random
+    permutation of all rows."""
+    order = getattr(X, "epoch_order", None)
+    return order(rng) if order is not None else rng.permutation(X.shape[0])
 
 
 def run_epoch(objective, params, opt, perm, batch_size, lr, name, prox=None):
@@ -750,7 +758,7 @@ class MinibatchStream:
     def epoch(self, objective, batch_size, name):
         """One epoch over the rows of `objective` (a chunk); returns its
         objective after the epoch."""
-        run_epoch(objective, self.params, self.opt, self.rng.permutation(objective.X.shape[0]),
+        run_epoch(objective, self.params, self.opt, epoch_order(objective.X, self.rng),
                   batch_size, self.lr, name)
         f = objective.loss(self.theta())
         if not math.isfinite(f):
