@@ -649,8 +649,8 @@ class ElasticNet(_Estimator):
                           stacklevel=2)
         check_y_present(self, y)
         if type(X).__module__.startswith("dask."):       # one Gram pass: _dask_enet.py
-            from ._dask_enet import fit_enet
-            return fit_enet(self, X, y, sample_weight, alpha=alpha, l1_ratio=l1_ratio, tol=tol,
+            from ._dask_enet import fit_enet as fit_enet_dask
+            return fit_enet_dask(self, X, y, sample_weight, alpha=alpha, l1_ratio=l1_ratio, tol=tol,
                             max_iter=max_iter)
         # the NaN/inf check of X rides on the moments pass (check_finite_after)
         X = validate_cd_X(self, X, reset=True, finite=False)
