@@ -378,3 +378,16 @@ def test_partial_fit_over_dask_pieces():
         assert _rel(stream.coef_, ref.coef_) < 1e-10
         with pytest.raises(NotImplementedError, match="partial_fit on a Dask array"):
             LogisticRegression(solver="sgd").partial_fit(Xd, _split(yb), classes=[0, 1])
+
+
+def test_cv_estimators_refuse_dask_arrays():
+    """The cross-validated estimators do not gather a Dask array into the
+    client: a clear NotImplementedError before any compute of X."""
+    with dask.config.set(scheduler="threads"):
+        Xn = _numpy_X()
+        y, yb, _, _ = _targets(Xn)
+        Xd = _lazy_X()
+        for est, target in ((lf.RidgeCV(), y), (lf.LassoCV(cv=3), y),
+                            (lf.ElasticNetCV(cv=3), y), (lf.LogisticRegressionCV(cv=3), yb)):
+            with pytest.raises(NotImplementedError, match="on Dask arrays is not implemented"):
+                est.fit(Xd, _split(target))

@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from ._base import _Estimator, check_y_present
+from ._base import refuse_dask, _Estimator, check_y_present
 from ._logistic import LogisticRegression, _check_classification_targets, _encode_labels
 from ._matrix import design_matrix
 from ._parallel import run_folds
@@ -144,6 +144,7 @@ class LogisticRegressionCV(_Estimator):
 
     def fit(self, X, y, sample_weight=None):
         """Choose C and l1_ratio by cross-validation, then fit; returns self."""
+        refuse_dask(self, X, y, sample_weight)
         Cs, ratios = self._grids()
         check_y_present(self, y)
         Xm = design_matrix(self, X, reset=True)
