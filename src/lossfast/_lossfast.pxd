@@ -13,6 +13,8 @@ cdef extern from "lossfast.h" nogil:
     int lf_have_openmp()
     const char *lf_compiler()
     void lf_copy_probe(const void *src, void *dst, int64_t nbytes)
+    int lf_stream_probe(const unsigned char *const *src, const int64_t *src_bytes, int n_src,
+                        unsigned char *const *dst, const int64_t *dst_bytes, int n_dst)
 
     enum:
         LF_SUM
