@@ -18,6 +18,7 @@
  * Probabilities are clipped to [LF_PEPS, 1 - LF_PEPS] (Keras' epsilon); the
  * gradient is 0 where y_pred lies outside that range (as Keras' clip). */
 #include "lf_elementwise.h"
+#include "labels.h"
 
 /* x outside [0, 1] (NaN is not) */
 #define LF_OUTSIDE_UNIT(x) ((x) < 0 || (x) > 1)
@@ -237,3 +238,34 @@ LF_OUTSIDE_UNIT_COUNT(double, f64)
 
 const lf_count_entry LF_TARGET(lf_outside_unit)[] = {{outside_unit_f32, outside_unit_f64}};
 LF_DEFINE_SELECTOR(lf_count_entry, lf_outside_unit)
+
+/* ---- the label check of the sparse row-wise losses (labels.h) */
+typedef struct labels_ctx {
+    const int64_t *y;
+    int64_t n_classes;
+} labels_ctx;
+
+static int labels_outside_chunk(void *ctx, int64_t c, int64_t a, int64_t b, double *partial,
+                                void *scratch) {
+    const labels_ctx *L = (const labels_ctx *)ctx;
+    const int64_t *restrict y = L->y;
+    const uint64_t nc = (uint64_t)L->n_classes;
+    int64_t cnt = 0;
+    (void)c; (void)scratch;
+    /* y < 0 or y >= C as one unsigned compare */
+    LF_PRAGMA(omp simd reduction(+ : cnt))
+    for (int64_t i = a; i < b; i++) cnt += (uint64_t)y[i] >= nc ? 1 : 0;
+    partial[0] = (double)cnt;
+    return 0;
+}
+
+static int64_t labels_outside(const int64_t *y, int64_t n, int64_t n_classes) {
+    labels_ctx ctx = {y, n_classes};
+    lf_chunk_job job = {lf_plan_items(n, 1), 1, 0, 0, labels_outside_chunk, &ctx};
+    double r = 0.0;
+    if (n > 0) lf_run_chunks(&job, &r);
+    return (int64_t)r;
+}
+
+const lf_label_entry LF_TARGET(lf_labels_outside)[] = {{labels_outside}};
+LF_DEFINE_SELECTOR(lf_label_entry, lf_labels_outside)

@@ -66,3 +66,9 @@ cdef extern from "lossfast.h" nogil:
         lf_unary_f32 f32
         lf_unary_f64 f64
     const lf_unary_entry *lf_mathfuncs()
+
+
+cdef extern from "labels.h" nogil:
+    ctypedef struct lf_label_entry:
+        int64_t (*outside)(const int64_t *, int64_t, int64_t) noexcept nogil
+    const lf_label_entry *lf_labels_outside()
