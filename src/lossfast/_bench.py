@@ -308,7 +308,8 @@ def _key(row):
 def compare(results, baseline, fail_ratio=2.0):
     """Each row's ratios against the baseline's row of the same kernel, dtype
     and SIMD level.  The regression factor of a row is the worst of
-    copy_ratio / baseline copy_ratio and, per peer, baseline vs / new vs
+    copy_ratio / baseline copy_ratio (the latter at least 1) and, per peer,
+    baseline vs / new vs
     (> 1: slower relative to the reference than in the baseline).  Returns
     (lines of text, the keys of rows whose factor exceeds fail_ratio)."""
     base = {_key(r): r for r in baseline}
@@ -320,7 +321,9 @@ def compare(results, baseline, fail_ratio=2.0):
             continue
         parts, worst = [], 0.0
         if "copy_ratio" in r and "copy_ratio" in b:
-            f = r["copy_ratio"] / b["copy_ratio"]
+            # a kernel cannot beat a probe of its own bytes: a baseline ratio
+            # below 1 was noise (a descheduled thread in the probe's run)
+            f = r["copy_ratio"] / max(b["copy_ratio"], 1.0)
             worst = max(worst, f)
             parts.append(f"vs copy {r['copy_ratio']:.2f} (baseline {b['copy_ratio']:.2f}, "
                          f"x{f:.2f})")
