@@ -209,7 +209,7 @@ def copy_bandwidth(nbytes, repeat):
 
 
 def run_bench(scale=1.0, repeat=5, groups=DEFAULT_GROUPS, dtypes=("float32", "float64"),
-              progress=None, simd=None, peers=()):
+              progress=None, simd=None, peers=(), clock="wall"):
     """Measure every case of `groups`; returns a list of result dicts.
 
     The ``kernels`` group (``_bench_kernels``) runs once per SIMD level of
@@ -218,7 +218,7 @@ def run_bench(scale=1.0, repeat=5, groups=DEFAULT_GROUPS, dtypes=("float32", "fl
     results = []
     for group in groups:
         if group == "kernels":
-            results += run_kernels(scale, repeat, dtypes, progress, simd, peers)
+            results += run_kernels(scale, repeat, dtypes, progress, simd, peers, clock)
             continue
         for case in makers[group](scale, [np.dtype(d) for d in dtypes]):
             if progress:
@@ -241,14 +241,18 @@ def run_bench(scale=1.0, repeat=5, groups=DEFAULT_GROUPS, dtypes=("float32", "fl
     return results
 
 
-def run_kernels(scale, repeat, dtypes, progress=None, simd=None, peers=()):
+def run_kernels(scale, repeat, dtypes, progress=None, simd=None, peers=(), clock="wall"):
     """The ``kernels`` group on each SIMD level of `simd` (names; default the
-    level in use), each row tagged with its level and the CPU's best level."""
-    from . import _lossfast
+    level in use), each row tagged with its level and the CPU's best level.
+    clock="thread": one lossfast thread, CPU time of the calling thread."""
+    from . import _lossfast, get_num_threads, set_num_threads
     from ._bench_kernels import kernel_cases, measure
     start_level = _lossfast.simd_level()
+    start_threads = get_num_threads()
     levels = list(simd) if simd else [start_level]
     results = []
+    if clock == "thread":
+        set_num_threads(1)
     try:
         for level in levels:
             _lossfast.set_simd_level(level)
@@ -257,22 +261,26 @@ def run_kernels(scale, repeat, dtypes, progress=None, simd=None, peers=()):
                     progress(f"{case.name} {case.dtype} [{level}]")
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    row = measure(case, repeat, peers)
+                    row = measure(case, repeat, peers, clock=clock)
                 row["simd"] = level
                 row["cpu"] = _lossfast.simd_level_supported()
                 row["scale"] = scale
                 results.append(row)
     finally:
         _lossfast.set_simd_level(start_level)
+        set_num_threads(start_threads)
     return results
 
 
-def rerun_kernels(results, keys, scale, repeat, peers=()):
+def rerun_kernels(results, keys, scale, repeat, peers=(), clock="wall"):
     """`results` with the kernels rows of `keys` timed again, each keeping
     the better of its two copy ratios (and peer ratios)."""
-    from . import _lossfast
+    from . import _lossfast, get_num_threads, set_num_threads
     from ._bench_kernels import kernel_cases, measure
     start_level = _lossfast.simd_level()
+    start_threads = get_num_threads()
+    if clock == "thread":
+        set_num_threads(1)
     redo = {}
     try:
         for level in sorted({k[2] for k in keys}):
@@ -281,11 +289,12 @@ def rerun_kernels(results, keys, scale, repeat, peers=()):
             for case in kernel_cases(scale, dtypes):
                 key = (case.name, case.dtype, level)
                 if key in keys:
-                    row = measure(case, repeat, peers)
+                    row = measure(case, repeat, peers, clock=clock)
                     row["simd"] = level
                     redo[key] = row
     finally:
         _lossfast.set_simd_level(start_level)
+        set_num_threads(start_threads)
     out = []
     for r in results:
         new = redo.get(_key(r))
