@@ -89,19 +89,21 @@ LF_EW_CHECKED_LOSS(bce_prob, LF_BCE_SETUP, LF_OUTSIDE_UNIT(yt) || LF_OUTSIDE_UNI
      const T a1 = noalpha ? (T)1 : (T)P->alpha; const T a0 = noalpha ? (T)1 : (T)(1.0 - P->alpha); \
      const T zpow = (T)(P->gamma == 0 ? 1.0 : 0.0);)
 
-/* m^gamma (pw) and m^(gamma - 1) (pw1) of the focal losses, for any gamma:
- * exp(gamma log m), and zpow / 0 where m == 0; for gamma == 2 (the default of
+/* m^gamma (pw) and dm = gamma m^(gamma - 1) X of the focal losses (X: the
+ * factor of the chain rule), for any gamma: exp(gamma log m) and
+ * (gamma m^gamma X) / m, zpow and 0 where m == 0; for gamma == 2 (the default of
  * torchvision and Keras): m m and m, no exp, log or division.  The kernel
  * picks the form once per call (focal_kernel below), not per element. */
-#define LF_FOCAL_POW_ANY(T, m)                                                            \
+#define LF_FOCAL_POW_ANY(T, m, X)                                                         \
     const int mpos_ = (m) > 0;                                                            \
     const T mq_ = mpos_ ? (m) : (T)1;                                                     \
     const T mp_ = LF_EXP(gam * LF_LOG(mq_));                                              \
     const T pw = mpos_ ? mp_ : zpow;                                                      \
-    const T pw1 = mpos_ ? mp_ / mq_ : (T)0;
-#define LF_FOCAL_POW_SQUARE(T, m)                                                         \
+    const T md_ = (gam * pw * (X)) / mq_; /* not (m^gamma / m): 1 / m overflows */        \
+    const T dm = mpos_ ? md_ : (T)0;
+#define LF_FOCAL_POW_SQUARE(T, m, X)                                                      \
     const T pw = (m) * (m);                                                               \
-    const T pw1 = (m);                                                                    \
+    const T dm = ((T)2 * (m)) * (X);                                                      \
     (void)zpow;
 
 /* Binary focal loss from logits (torchvision sigmoid_focal_loss):
@@ -116,8 +118,7 @@ LF_EW_CHECKED_LOSS(bce_prob, LF_BCE_SETUP, LF_OUTSIDE_UNIT(yt) || LF_OUTSIDE_UNI
     LF_LOGISTIC_PIECES(T, z)                                                              \
     const T ce = t * spn + nt * sp;                                                       \
     const T m = t * sigm + nt * sig;                                                      \
-    POW(T, m)                                                                             \
-    const T dm = gam * pw1 * (sig * sigm);                                                \
+    POW(T, m, sig * sigm)                                                                 \
     const T at = a1 * t + a0 * nt;                                                        \
     l = at * ce * pw;                                                                     \
     g = at * ((nt * sig - t * sigm) * pw + ce * dm * (nt - t));
@@ -137,8 +138,7 @@ LF_EW_CHECKED_LOSS(focal_logits_sq, LF_FOCAL_SETUP, LF_OUTSIDE_UNIT(yt),
     LF_PROB_PIECES(T, p)                                                                  \
     const T ce = -(t * lp + nt * lq);                                                     \
     const T m = t * q + nt * p;                                                           \
-    POW(T, m)                                                                             \
-    const T dm = gam * pw1;                                                               \
+    POW(T, m, (T)1)                                                                       \
     const T at = a1 * t + a0 * nt;                                                        \
     l = at * ce * pw;                                                                     \
     const T gi = at * ((p - t) * pw * inv_pq + ce * dm * (nt - t));                       \
