@@ -150,13 +150,18 @@ def _t_focal(torch):
 
 # ---------------------------------------------------------------- cases
 def kernel_cases(scale, dtypes):
-    from . import activations as act
-    from . import losses
     n = max(64, int(1e7 * scale))
     rows = max(16, int(1e6 * scale))
-    C = 10
     for dt in dtypes:
-        dt = np.dtype(dt)
+        # one generator per dtype: its closures see that dtype's arrays even
+        # when every case is built before any runs (bench/bench_kernels.py)
+        yield from _dtype_cases(np.dtype(dt), n, rows, 10)
+
+
+def _dtype_cases(dt, n, rows, C):
+    from . import activations as act
+    from . import losses
+    if True:
         rng = np.random.default_rng(0)
         out = np.empty(n, dt)
         labels = (rng.random(n) < 0.5).astype(dt)
