@@ -4,7 +4,8 @@
   X.T @ X alone (role "X.T@X": the ratio table shows X.T@X / lossfast, so
   >= 0.67 meets it) and >= 10x scikit-learn's LinearRegression;
 - LogisticRegression, 5e5 x 100, binary and 5 classes: >= 2x scikit-learn's
-  lbfgs, both reaching the optimum to 1e-6 relative (checked here against a
+  lbfgs (and, for orientation, glum's irls-cd on the binary data at the same
+  objective, where installed), both reaching the optimum to 1e-6 relative (checked here against a
   tight Newton solve);
 - the fused loss + gradient pass against NumPy (X @ w, loss, X.T @ r) and the
   memory bandwidth (one read of X);
@@ -100,9 +101,36 @@ def classification(request):
     return request.param, X, y, normalised_objective(best, X, y)
 
 
-@pytest.mark.parametrize("role", ["lossfast", "lossfast-newton", "sklearn"])
+class _GlumAsSklearn:
+    """glum's binomial fit, seen through the attributes normalised_objective reads."""
+
+    def __init__(self, model, y):
+        self.classes_ = np.unique(y)
+        self.coef_ = np.asarray(model.coef_)[None, :]
+        self.n_iter_ = np.atleast_1d(model.n_iter_)
+        self._model = model
+
+    def predict_log_proba(self, X):
+        p1 = np.clip(self._model.predict(X), 1e-300, 1 - 1e-16)
+        return np.log(np.column_stack([1 - p1, p1]))
+
+
+def glum_fit(X, y):
+    """glum GeneralizedLinearRegressor (binomial, irls-cd) at scikit-learn's
+    objective: alpha = 1 / (C n), pure L2, unpenalised intercept."""
+    glum = pytest.importorskip("glum")
+    model = glum.GeneralizedLinearRegressor(family="binomial", alpha=1.0 / len(y), l1_ratio=0.0,
+                                            solver="irls-cd", gradient_tol=TOL,
+                                            fit_intercept=True)
+    model.fit(X, y.astype(np.float64))
+    return _GlumAsSklearn(model, y)
+
+
+@pytest.mark.parametrize("role", ["lossfast", "lossfast-newton", "sklearn", "glum"])
 def test_logistic_regression(benchmark, classification, role):
     n_classes, X, y, f_star = classification
+    if role == "glum" and n_classes != 2:
+        pytest.skip("glum fits binomial, not multinomial, models")
     group = f"LogisticRegression {'binary' if n_classes == 2 else f'{n_classes}-class'} 5e5x100 f64"
     # tol=3e-5 (both): the loosest tolerance at which scikit-learn's lbfgs reaches the
     # optimum to 1e-6 here (its default 1e-4 stops at 1.2e-6 on the binary data).
@@ -112,6 +140,9 @@ def test_logistic_regression(benchmark, classification, role):
     elif role == "lossfast-newton":
         est = slow(benchmark, group, role,
                    lambda: lf.LogisticRegression(solver="newton", tol=TOL).fit(X, y), rounds=2)
+    elif role == "glum":
+        glum_fit(X[:100], y[:100])   # import and warm up outside the timing
+        est = slow(benchmark, group, role, lambda: glum_fit(X, y), rounds=2)
     else:
         est = slow(benchmark, group, role,
                    lambda: sk_linear.LogisticRegression(solver="lbfgs", tol=TOL).fit(X, y),
@@ -119,7 +150,8 @@ def test_logistic_regression(benchmark, classification, role):
     rel = normalised_objective(est, X, y) / f_star - 1
     benchmark.extra_info["objective_rel_error"] = float(rel)
     benchmark.extra_info["n_iter"] = int(np.ravel(est.n_iter_)[0])
-    assert rel < 1e-6
+    # glum stops on its own gradient rule: its objective is recorded, not asserted
+    assert rel < 1e-6 or role == "glum"
 
 
 # --------------------------------------------------------------------------- the fused pass

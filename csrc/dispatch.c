@@ -220,3 +220,10 @@ void lf_copy_probe(const void *src, void *dst, int64_t nbytes) {
     if (nbytes <= 0) return;
     lf_for_chunks(lf_plan_items((nbytes + 7) / 8, 1), lf_copy_chunk, &ctx);
 }
+
+/* The streaming probe of a kernel's bytes (probe.c, compiled per SIMD target,
+ * so it moves the bytes with the vectors of the level in use). */
+int lf_stream_probe(const unsigned char *const *src, const int64_t *src_bytes, int n_src,
+                    unsigned char *const *dst, const int64_t *dst_bytes, int n_dst) {
+    return lf_probe()->stream(src, src_bytes, n_src, dst, dst_bytes, n_dst);
+}

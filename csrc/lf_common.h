@@ -43,6 +43,8 @@ int lf_threads_for(int64_t work);        /* threads for `work` elements (1 below
 int lf_have_openmp(void);
 const char *lf_compiler(void);
 void lf_copy_probe(const void *src, void *dst, int64_t nbytes);
+int lf_stream_probe(const unsigned char *const *src, const int64_t *src_bytes, int n_src,
+                    unsigned char *const *dst, const int64_t *dst_bytes, int n_dst);
 
 /* Work below this many elements runs on one thread: a thread team costs
  * more than it saves for small inputs. */

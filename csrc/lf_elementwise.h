@@ -27,7 +27,9 @@
 /* Chunk partials: the weighted sum and the three LF_CHECK counts. */
 #define LF_EW_WIDTH 4
 
-#define LF_EW_SPAN(NAME, TYPE, SFX, SETUP, RULE, ...)                                       \
+#define LF_EW_COUNT_PIECE ((int64_t)1 << 30)
+
+#define LF_EW_SPAN(NAME, TYPE, ITYPE, SFX, SETUP, RULE, ...)                                       \
     LF_INLINE double NAME##_##SFX##_span(                                                   \
         const TYPE *restrict yt_, const TYPE *restrict yp_, const TYPE *restrict w_,        \
         double wsc, int64_t n, const lf_loss_params *P, TYPE *restrict lo_,                 \
@@ -48,18 +50,25 @@
             if (GRAD) go_[i] = WVEC ? g * (w_[i] * gsT) : g * wg;                           \
         }                                                                                   \
         if (CHECK) {                                                                        \
-            /* the same span again, while it is in cache: no extra pass over memory */      \
-            double nbad = 0.0, nlab = 0.0, nsoft = 0.0;                                     \
-            LF_PRAGMA(omp simd reduction(+ : nbad, nlab, nsoft))                            \
-            for (int64_t i = 0; i < n; i++) {                                               \
-                const T yt = yt_[i], yp = yp_[i];                                           \
-                nbad += (RULE) ? 1.0 : 0.0;                                                 \
-                nlab += (yp == 0 || yp == 1) ? 1.0 : 0.0;                                   \
-                nsoft += (yt > 0 && yt < 1) ? 1.0 : 0.0;                                    \
+            /* the same span again, while it is in cache: no extra pass over memory.       \
+             * Integer counters as wide as T (a compare mask added as is: one             \
+             * instruction per counter and vector, where float64 counters of float        \
+             * data took conversions and twice the adds), over pieces of at most 2^30     \
+             * elements so they cannot overflow. */                                         \
+            for (int64_t s0 = 0; s0 < n; s0 += LF_EW_COUNT_PIECE) {                         \
+                const int64_t s1 = n - s0 < LF_EW_COUNT_PIECE ? n : s0 + LF_EW_COUNT_PIECE; \
+                ITYPE nbad = 0, nlab = 0, nsoft = 0;                                        \
+                LF_PRAGMA(omp simd reduction(+ : nbad, nlab, nsoft))                        \
+                for (int64_t i = s0; i < s1; i++) {                                         \
+                    const T yt = yt_[i], yp = yp_[i];                                       \
+                    nbad += (RULE) ? 1 : 0;                                                 \
+                    nlab += (yp == 0 || yp == 1) ? 1 : 0;                                   \
+                    nsoft += (yt > 0 && yt < 1) ? 1 : 0;                                    \
+                }                                                                           \
+                cnt[0] += (double)nbad;                                                     \
+                cnt[1] += (double)nlab;                                                     \
+                cnt[2] += (double)nsoft;                                                    \
             }                                                                               \
-            cnt[0] += nbad;                                                                 \
-            cnt[1] += nlab;                                                                 \
-            cnt[2] += nsoft;                                                                \
         }                                                                                   \
         return WVEC ? acc : acc * wsc;                                                      \
     }
@@ -163,8 +172,8 @@
 #define LF_EW_LOSS(NAME, SETUP, ...) LF_EW_CHECKED_LOSS(NAME, SETUP, 0, __VA_ARGS__)
 
 #define LF_EW_CHECKED_LOSS(NAME, SETUP, RULE, ...)                                          \
-    LF_EW_SPAN(NAME, float, f32, SETUP, RULE, __VA_ARGS__)                                  \
-    LF_EW_SPAN(NAME, double, f64, SETUP, RULE, __VA_ARGS__)                                 \
+    LF_EW_SPAN(NAME, float, int32_t, f32, SETUP, RULE, __VA_ARGS__)                         \
+    LF_EW_SPAN(NAME, double, int64_t, f64, SETUP, RULE, __VA_ARGS__)                        \
     LF_EW_CHUNK(NAME, float, f32)                                                           \
     LF_EW_CHUNK(NAME, double, f64)                                                          \
     LF_EW_KERNEL(NAME, float, f32)                                                          \

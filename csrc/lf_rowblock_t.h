@@ -10,6 +10,8 @@
  * loop across rows, and results are transposed back through an index table.
  * The row path (long rows) and this block path compute the same formulas. */
 
+#include "lf_xpose.h"
+
 #ifndef LF_RW_XR
 #define LF_RW_XR 128     /* rows per block */
 #define LF_RW_SMALL_C 16 /* classes up to which rows are processed in blocks */
@@ -61,23 +63,35 @@ LF_INLINE void FN(xr_tables)(int64_t C, int32_t *restrict off, int32_t *restrict
     }
 }
 
-/* x[j XR + r] = src[r C + j] for the nr rows of the block at src. */
+/* x[j XR + r] = src[r C + j] for the nr rows of the block at src: register
+ * transposes of whole tiles where the target has them (lf_xpose.h), the
+ * rows left over (or all, on the baseline target) by strided loads. */
 LF_INLINE void FN(xr_load)(const T *restrict src, int64_t nr, int64_t C,
                            const int32_t *restrict off, T *restrict x) {
+    int64_t r0 = 0;
+#ifdef LF_HAVE_XPOSE
+    r0 = LF_CAT(lf_xpose_load_, SFX)(src, nr, C, x, LF_RW_XR);
+#endif
     for (int64_t j = 0; j < C; j++) {
         T *restrict xj = x + j * LF_RW_XR;
         const T *restrict sj = src + j;
         LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nr; r++) xj[r] = sj[off[r]];
+        for (int64_t r = r0; r < nr; r++) xj[r] = sj[off[r]];
     }
 }
 
-/* dst[r C + j] = x[j XR + r]: contiguous stores, gathers from L1. */
+/* dst[r C + j] = x[j XR + r]: register transposes of whole tiles where the
+ * target has them, else (and for the rows left over) contiguous stores of
+ * gathers from L1. */
 LF_INLINE void FN(xr_store)(const T *restrict x, int64_t nr, int64_t C,
                             const int32_t *restrict tidx, T *restrict dst) {
+    int64_t r0 = 0;
+#ifdef LF_HAVE_XPOSE
+    r0 = LF_CAT(lf_xpose_store_, SFX)(x, nr, C, dst, LF_RW_XR);
+#endif
     const int64_t nn = nr * C;
     LF_PRAGMA(omp simd)
-    for (int64_t i = 0; i < nn; i++) dst[i] = x[tidx[i]];
+    for (int64_t i = r0 * C; i < nn; i++) dst[i] = x[tidx[i]];
 }
 
 /* m[r] = max_j x[j][r] (a NaN reaches the result through exp(x - m)). */

@@ -18,6 +18,7 @@
  * Probabilities are clipped to [LF_PEPS, 1 - LF_PEPS] (Keras' epsilon); the
  * gradient is 0 where y_pred lies outside that range (as Keras' clip). */
 #include "lf_elementwise.h"
+#include "labels.h"
 
 /* x outside [0, 1] (NaN is not) */
 #define LF_OUTSIDE_UNIT(x) ((x) < 0 || (x) > 1)
@@ -32,6 +33,18 @@
     const T sigm = pos_ ? e_ * inv_ : inv_;      /* sigmoid(-z)  */                       \
     const T sp = (pos_ ? (z) : (T)0) + L_;       /* softplus(z)  */                       \
     const T spn = (pos_ ? (T)0 : -(z)) + L_;     /* softplus(-z) */
+
+/* Pieces of a clipped probability p in [LF_PEPS, 1 - LF_PEPS]: q = 1 - p
+ * (rounded), inv_pq = 1 / (p q), lp = log p and lq = log(1 - p) = log1p(-p):
+ * log q plus the rounding error of q, ((1 - p) - q) / q = (-p - (q - 1)) q
+ * inv_pq (exact terms: q - 1 is exact for p <= 1/2 and 0 above), so a small
+ * p keeps its relative accuracy (log q alone: 19 % off at p = 1e-7 in float32).
+ * One division serves log1p and the gradient. */
+#define LF_PROB_PIECES(T, p)                                                              \
+    const T q = (T)1 - (p);                                                               \
+    const T inv_pq = (T)1 / ((p) * q);                                                    \
+    const T lp = LF_LOG(p);                                                               \
+    const T lq = LF_LOG(q) + (-(p) - (q - (T)1)) * ((p) * inv_pq);
 
 /* The constants of the binary cross-entropies: pw = pos_weight,
  * keep = 1 - label_smoothing, shift = label_smoothing / 2 (t = yt keep + shift). */
@@ -60,10 +73,10 @@ LF_EW_CHECKED_LOSS(bce_logits, LF_BCE_SETUP, LF_OUTSIDE_UNIT(yt),
 LF_EW_CHECKED_LOSS(bce_prob, LF_BCE_SETUP, LF_OUTSIDE_UNIT(yt) || LF_OUTSIDE_UNIT(yp),
            const T t = yt * keep + shift;
            const T p = LF_CLIP_PROB(T, yp);
-           const T q = (T)1 - p;
+           LF_PROB_PIECES(T, p)
            const T pt = pw * t; const T nt = (T)1 - t;
-           l = -(pt * LF_LOG(p) + nt * LF_LOG(q));
-           const T gi = (nt * p - pt * q) / (p * q);
+           l = -(pt * lp + nt * lq);
+           const T gi = (nt * p - pt * q) * inv_pq;
            g = LF_IN_CLIP(T, yp) ? gi : LF_NAN_OR_ZERO(T, yp);)
 
 /* The constants of the focal losses: gam = gamma, a1 = alpha and a0 = 1 - alpha
@@ -76,6 +89,23 @@ LF_EW_CHECKED_LOSS(bce_prob, LF_BCE_SETUP, LF_OUTSIDE_UNIT(yt) || LF_OUTSIDE_UNI
      const T a1 = noalpha ? (T)1 : (T)P->alpha; const T a0 = noalpha ? (T)1 : (T)(1.0 - P->alpha); \
      const T zpow = (T)(P->gamma == 0 ? 1.0 : 0.0);)
 
+/* m^gamma (pw) and dm = gamma m^(gamma - 1) X of the focal losses (X: the
+ * factor of the chain rule), for any gamma: exp(gamma log m) and
+ * (gamma m^gamma X) / m, zpow and 0 where m == 0; for gamma == 2 (the default of
+ * torchvision and Keras): m m and m, no exp, log or division.  The kernel
+ * picks the form once per call (focal_kernel below), not per element. */
+#define LF_FOCAL_POW_ANY(T, m, X)                                                         \
+    const int mpos_ = (m) > 0;                                                            \
+    const T mq_ = mpos_ ? (m) : (T)1;                                                     \
+    const T mp_ = LF_EXP(gam * LF_LOG(mq_));                                              \
+    const T pw = mpos_ ? mp_ : zpow;                                                      \
+    const T md_ = (gam * pw * (X)) / mq_; /* not (m^gamma / m): 1 / m overflows */        \
+    const T dm = mpos_ ? md_ : (T)0;
+#define LF_FOCAL_POW_SQUARE(T, m, X)                                                      \
+    const T pw = (m) * (m);                                                               \
+    const T dm = ((T)2 * (m)) * (X);                                                      \
+    (void)zpow;
+
 /* Binary focal loss from logits (torchvision sigmoid_focal_loss):
  * p = sigmoid(z), ce = t softplus(-z) + (1 - t) softplus(z),
  * m = 1 - p_t = t (1 - p) + (1 - t) p, alpha_t = alpha t + (1 - alpha) (1 - t),
@@ -83,40 +113,50 @@ LF_EW_CHECKED_LOSS(bce_prob, LF_BCE_SETUP, LF_OUTSIDE_UNIT(yt) || LF_OUTSIDE_UNI
  * g = alpha_t ((p - t) m^gamma + ce gamma m^(gamma - 1) (1 - 2t) p (1 - p)),
  * where m^(gamma-1) p (1 - p) is taken as 0 when m underflows to 0 (its limit
  * for 0/1 targets, as p (1 - p) <= m then).  Rule: yt in [0, 1]. */
-LF_EW_CHECKED_LOSS(focal_logits, LF_FOCAL_SETUP, LF_OUTSIDE_UNIT(yt),
-           const T z = yp; const T t = yt; const T nt = (T)1 - t;
-           LF_LOGISTIC_PIECES(T, z)
-           const T ce = t * spn + nt * sp;
-           const T m = t * sigm + nt * sig;
-           const int mpos = m > 0;
-           const T mp = LF_EXP(gam * LF_LOG(mpos ? m : (T)1));
-           const T pw = mpos ? mp : zpow;
-           const T md = (gam * pw * (sig * sigm)) / (mpos ? m : (T)1);
-           const T dm = mpos ? md : (T)0;
-           const T at = a1 * t + a0 * nt;
-           l = at * ce * pw;
-           g = at * ((nt * sig - t * sigm) * pw + ce * dm * (nt - t));)
+#define LF_FOCAL_LOGITS_BODY(POW)                                                         \
+    const T z = yp; const T t = yt; const T nt = (T)1 - t;                                \
+    LF_LOGISTIC_PIECES(T, z)                                                              \
+    const T ce = t * spn + nt * sp;                                                       \
+    const T m = t * sigm + nt * sig;                                                      \
+    POW(T, m, sig * sigm)                                                                 \
+    const T at = a1 * t + a0 * nt;                                                        \
+    l = at * ce * pw;                                                                     \
+    g = at * ((nt * sig - t * sigm) * pw + ce * dm * (nt - t));
+LF_EW_CHECKED_LOSS(focal_logits_any, LF_FOCAL_SETUP, LF_OUTSIDE_UNIT(yt),
+                   LF_FOCAL_LOGITS_BODY(LF_FOCAL_POW_ANY))
+LF_EW_CHECKED_LOSS(focal_logits_sq, LF_FOCAL_SETUP, LF_OUTSIDE_UNIT(yt),
+                   LF_FOCAL_LOGITS_BODY(LF_FOCAL_POW_SQUARE))
 
 /* Binary focal loss of probabilities (Keras BinaryFocalCrossentropy, the
  * torchvision formula): p = clip(yp), ce = -(t log p + (1 - t) log(1 - p)),
  * m and alpha_t as focal_logits; l = alpha_t ce m^gamma,
  * g = alpha_t ((p - t) / (p (1 - p)) m^gamma + ce gamma m^(gamma - 1) (1 - 2t))
  * inside the clip range, else 0.  Rule: yt and yp in [0, 1]. */
-LF_EW_CHECKED_LOSS(focal_prob, LF_FOCAL_SETUP, LF_OUTSIDE_UNIT(yt) || LF_OUTSIDE_UNIT(yp),
-           const T t = yt; const T nt = (T)1 - t;
-           const T p = LF_CLIP_PROB(T, yp);
-           const T q = (T)1 - p;
-           const T ce = -(t * LF_LOG(p) + nt * LF_LOG(q));
-           const T m = t * q + nt * p;
-           const int mpos = m > 0;
-           const T mp = LF_EXP(gam * LF_LOG(mpos ? m : (T)1));
-           const T pw = mpos ? mp : zpow;
-           const T md = (gam * pw) / (mpos ? m : (T)1);
-           const T dm = mpos ? md : (T)0;
-           const T at = a1 * t + a0 * nt;
-           l = at * ce * pw;
-           const T gi = at * ((p - t) * pw / (p * q) + ce * dm * (nt - t));
-           g = LF_IN_CLIP(T, yp) ? gi : LF_NAN_OR_ZERO(T, yp);)
+#define LF_FOCAL_PROB_BODY(POW)                                                           \
+    const T t = yt; const T nt = (T)1 - t;                                                \
+    const T p = LF_CLIP_PROB(T, yp);                                                      \
+    LF_PROB_PIECES(T, p)                                                                  \
+    const T ce = -(t * lp + nt * lq);                                                     \
+    const T m = t * q + nt * p;                                                           \
+    POW(T, m, (T)1)                                                                       \
+    const T at = a1 * t + a0 * nt;                                                        \
+    l = at * ce * pw;                                                                     \
+    const T gi = at * ((p - t) * pw * inv_pq + ce * dm * (nt - t));                       \
+    g = LF_IN_CLIP(T, yp) ? gi : LF_NAN_OR_ZERO(T, yp);
+LF_EW_CHECKED_LOSS(focal_prob_any, LF_FOCAL_SETUP, LF_OUTSIDE_UNIT(yt) || LF_OUTSIDE_UNIT(yp),
+                   LF_FOCAL_PROB_BODY(LF_FOCAL_POW_ANY))
+LF_EW_CHECKED_LOSS(focal_prob_sq, LF_FOCAL_SETUP, LF_OUTSIDE_UNIT(yt) || LF_OUTSIDE_UNIT(yp),
+                   LF_FOCAL_PROB_BODY(LF_FOCAL_POW_SQUARE))
+
+/* The focal kernels: the gamma == 2 form or the general one. */
+#define LF_FOCAL_KERNEL(NAME, SFX)                                                        \
+    static double NAME##_##SFX(const lf_loss_args *A) {                                   \
+        return A->params->gamma == 2.0 ? NAME##_sq_##SFX(A) : NAME##_any_##SFX(A);         \
+    }
+LF_FOCAL_KERNEL(focal_logits, f32)
+LF_FOCAL_KERNEL(focal_logits, f64)
+LF_FOCAL_KERNEL(focal_prob, f32)
+LF_FOCAL_KERNEL(focal_prob, f64)
 
 /* Labels of the margin losses: -1/+1, with 0 read as -1 (0/1 labels); any
  * other value (NaN aside) breaks their rule. */
@@ -198,3 +238,34 @@ LF_OUTSIDE_UNIT_COUNT(double, f64)
 
 const lf_count_entry LF_TARGET(lf_outside_unit)[] = {{outside_unit_f32, outside_unit_f64}};
 LF_DEFINE_SELECTOR(lf_count_entry, lf_outside_unit)
+
+/* ---- the label check of the sparse row-wise losses (labels.h) */
+typedef struct labels_ctx {
+    const int64_t *y;
+    int64_t n_classes;
+} labels_ctx;
+
+static int labels_outside_chunk(void *ctx, int64_t c, int64_t a, int64_t b, double *partial,
+                                void *scratch) {
+    const labels_ctx *L = (const labels_ctx *)ctx;
+    const int64_t *restrict y = L->y;
+    const uint64_t nc = (uint64_t)L->n_classes;
+    int64_t cnt = 0;
+    (void)c; (void)scratch;
+    /* y < 0 or y >= C as one unsigned compare */
+    LF_PRAGMA(omp simd reduction(+ : cnt))
+    for (int64_t i = a; i < b; i++) cnt += (uint64_t)y[i] >= nc ? 1 : 0;
+    partial[0] = (double)cnt;
+    return 0;
+}
+
+static int64_t labels_outside(const int64_t *y, int64_t n, int64_t n_classes) {
+    labels_ctx ctx = {y, n_classes};
+    lf_chunk_job job = {lf_plan_items(n, 1), 1, 0, 0, labels_outside_chunk, &ctx};
+    double r = 0.0;
+    if (n > 0) lf_run_chunks(&job, &r);
+    return (int64_t)r;
+}
+
+const lf_label_entry LF_TARGET(lf_labels_outside)[] = {{labels_outside}};
+LF_DEFINE_SELECTOR(lf_label_entry, lf_labels_outside)

@@ -428,20 +428,20 @@ static double FN(cce_prob_sparse_rows)(const lf_loss_args *A, int64_t a, int64_t
 
 /* ------------------------------------------- multi-class hinge (PyTorch) */
 
-/* loss = sum_{j != y} max(0, margin - f_y + f_j) / C;
+/* loss = sum_{j != y} max(0, (f_j - f_y) + margin) / C (the difference first, so
+ * that close float32 scores do not round the margin away);
  * g_j = gw / C where that term is positive (j != y), g_y = -gw k / C with k
  * the number of positive terms. */
 static double FN(mm_block)(const lf_loss_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
     LF_XR_BLOCK_PTRS(int64_t, 1)
     const T margin = (T)A->params->margin, invC = (T)(1.0 / (double)C);
-    T base[LF_RW_XR], fy[LF_RW_XR], lbt[LF_RW_XR], L[LF_RW_XR], k[LF_RW_XR], lr[LF_RW_XR];
+    T fy[LF_RW_XR], lbt[LF_RW_XR], L[LF_RW_XR], k[LF_RW_XR], lr[LF_RW_XR];
     FN(xr_load)(yp, nr, C, W->off, W->x);
     for (int64_t r = 0; r < nr; r++) {
         const int64_t y = yt[r];
         const int ok = y >= 0 && y < C;
         lbt[r] = ok ? (T)y : (T)-1;
         fy[r] = ok ? W->x[(ok ? y : 0) * LF_RW_XR + r] : (T)NAN;
-        base[r] = margin - fy[r];
         L[r] = k[r] = 0;
     }
     for (int64_t j = 0; j < C; j++) {
@@ -449,7 +449,7 @@ static double FN(mm_block)(const lf_loss_args *A, int64_t r0, int64_t nr, FN(xr_
         const T tj = (T)j;
         LF_PRAGMA(omp simd)
         for (int64_t r = 0; r < nr; r++) {
-            const T v = base[r] + xj[r];
+            const T v = (xj[r] - fy[r]) + margin; /* f_j - f_y first: exact for close scores */
             const int other = lbt[r] != tj;
             L[r] += other ? (v <= 0 ? (T)0 : v) : (T)0;
             k[r] += (other && v > 0) ? (T)1 : (T)0;
@@ -464,7 +464,7 @@ static double FN(mm_block)(const lf_loss_args *A, int64_t r0, int64_t nr, FN(xr_
             LF_PRAGMA(omp simd)
             for (int64_t r = 0; r < nr; r++) {
                 const T one = (T)A->grad_scale * wr[r] * invC;
-                const T v = base[r] + xj[r];
+                const T v = (xj[r] - fy[r]) + margin; /* f_j - f_y first: exact for close scores */
                 const T gy = fy[r] == fy[r] ? -(one * k[r]) : fy[r];
                 xj[r] = lbt[r] == tj ? gy : (v > 0 ? one : LF_NAN_OR_ZERO(T, v));
             }
@@ -490,18 +490,17 @@ static double FN(multi_margin_rows)(const lf_loss_args *A, int64_t a, int64_t b)
         const int64_t y = lab[r];
         const int ok = y >= 0 && y < C;
         const T fy = ok ? fr[ok ? y : 0] : (T)NAN;
-        const T base = margin - fy;
         const int64_t yc = ok ? y : C; /* the terms j != y: [0, yc) and (yc, C) */
         double L = 0.0, k = 0.0;
         LF_PRAGMA(omp simd reduction(+ : L, k))
         for (int64_t j = 0; j < yc; j++) {
-            const T v = base + fr[j];
+            const T v = (fr[j] - fy) + margin;
             L += (double)(v <= 0 ? (T)0 : v);
             k += v > 0 ? 1.0 : 0.0;
         }
         LF_PRAGMA(omp simd reduction(+ : L, k))
         for (int64_t j = yc + 1; j < C; j++) {
-            const T v = base + fr[j];
+            const T v = (fr[j] - fy) + margin;
             L += (double)(v <= 0 ? (T)0 : v);
             k += v > 0 ? 1.0 : 0.0;
         }
@@ -511,7 +510,7 @@ static double FN(multi_margin_rows)(const lf_loss_args *A, int64_t a, int64_t b)
             const T one = (T)(A->grad_scale * wr * invC);
             LF_PRAGMA(omp simd)
             for (int64_t j = 0; j < C; j++) {
-                const T v = base + fr[j];
+                const T v = (fr[j] - fy) + margin;
                 gr[j] = v > 0 ? one : LF_NAN_OR_ZERO(T, v);
             }
             if (ok) gr[y] = fy == fy ? (T)(-(double)one * k) : fy;

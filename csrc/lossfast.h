@@ -94,6 +94,13 @@ typedef struct lf_count_entry {
 } lf_count_entry;
 const lf_count_entry *lf_outside_unit(void);
 
+/* ---- the streaming probe of the benchmarks (probe.c; lf_stream_probe) ---- */
+typedef struct lf_probe_entry {
+    int (*stream)(const unsigned char *const *src, const int64_t *src_bytes, int n_src,
+                  unsigned char *const *dst, const int64_t *dst_bytes, int n_dst);
+} lf_probe_entry;
+const lf_probe_entry *lf_probe(void);
+
 /* ---- elementary functions over arrays (mathfuncs.c), for tests ---- */
 typedef void (*lf_unary_f32)(const float *x, float *out, int64_t n);
 typedef void (*lf_unary_f64)(const double *x, double *out, int64_t n);

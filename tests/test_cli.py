@@ -125,3 +125,62 @@ def test_demo_plot_to_an_unwritable_path_fails_before_fitting(tmp_path, where):
     code, out, err = run(["demo", "--quiet", "--plot", str(path)])
     assert code == 1 and out == ""
     assert err.startswith("error: cannot write the plot") and err.count("\n") == 1
+
+
+# ---------------------------------------------- the kernels group and ratio tracking
+
+def test_stream_probe_moves_the_given_bytes():
+    from lossfast import _lossfast
+    a = np.arange(1001, dtype=np.float32)
+    b = np.arange(37, dtype=np.int64)
+    out1 = np.full(1001, 7.0, np.float32)
+    out2 = np.full((3, 5), 7.0)
+    _lossfast.stream_probe([a, b], [out1, out2])
+    # every byte of the destinations written (with the probe's xor pattern), sources intact
+    assert not np.any(out1.view(np.uint32) == np.float32(7.0).view(np.uint32))
+    assert not np.any(out2.view(np.uint64) == np.float64(7.0).view(np.uint64))
+    assert np.array_equal(a, np.arange(1001, dtype=np.float32))
+    _lossfast.stream_probe([], [])
+    with pytest.raises(ValueError, match="at most 8"):
+        _lossfast.stream_probe([a] * 9, [out1])
+
+
+def test_bench_kernels_save_and_compare(tmp_path):
+    base = tmp_path / "base.json"
+    argv = ["bench", "--only", "kernels", "--scale", "0.0002", "--repeat", "1",
+            "--dtype", "float32"]
+    code, out, _ = run(argv + ["--save", str(base)])
+    assert code == 0 and "lf/copy" in out
+    rows = json.loads(base.read_text())
+    assert rows and all(r["group"] == "kernels" and r["copy_ratio"] > 0 for r in rows)
+    assert {r["simd"] for r in rows} == {lf._lossfast.simd_level()}
+    names = {r["kernel"].split(" ")[0] for r in rows}
+    assert {"bce_logits", "focal_prob", "softmax", "sigmoid_backward"} <= names
+    # the same machine against its own ratios: generous fail ratio, no regression
+    code, out, _ = run(argv + ["--compare", str(base), "--fail-ratio", "1000"])
+    assert code == 0 and "ratios against" in out
+    # a baseline 1e6 times faster than possible: every row regresses, exit 1
+    for r in rows:
+        r["copy_ratio"] *= 1e-6
+    base.write_text(json.dumps(rows))
+    code, out, _ = run(argv + ["--compare", str(base)])
+    assert code == 1 and "REGRESSION" in out
+
+
+def test_compare_rules():
+    from lossfast._bench import compare
+    base = [{"kernel": "k", "dtype": "float32", "simd": "avx2", "copy_ratio": 1.2,
+             "vs torch": 6.0}]
+    lines, failed = compare([dict(base[0], copy_ratio=2.3, **{"vs torch": 3.1})], base)
+    assert failed == [] and len(lines) == 1
+    lines, failed = compare([dict(base[0], copy_ratio=2.5)], base)
+    assert failed == [("k", "float32", "avx2")]
+    lines, failed = compare([dict(base[0], **{"vs torch": 2.9})], base)
+    assert failed == [("k", "float32", "avx2")]
+    lines, failed = compare([dict(base[0], simd="avx512")], base)
+    assert failed == [] and "not in the baseline" in lines[0]
+
+
+def test_bench_compare_unreadable_baseline(tmp_path):
+    code, _, err = run(["bench", "--only", "kernels", "--compare", str(tmp_path / "nope.json")])
+    assert code == 2 and "cannot read the baseline" in err

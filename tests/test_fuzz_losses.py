@@ -178,9 +178,10 @@ def _reference(case, y_true, y_pred, weight, dtype):
             scale = np.abs(np.asarray(p, LD) - np.asarray(t, LD)) * LD(np.finfo(dtype).tiny)
     loss_scale = None
     if ELEMENTWISE[case][4] == "prob":
-        # the kernels take log(1 - p) of the rounded 1 - p: an absolute error of
-        # one ulp of 1 (relative error unbounded as p -> 0; see
-        # test_bce_prob_small_loss_is_accurate, xfail)
+        # an absolute error of about one ulp of 1 allowed (the kernels take
+        # log1p(-p) since issue #15; its relative accuracy for small p is
+        # asserted by test_bce_prob_small_loss_is_accurate and
+        # test_focal_prob_small_loss_is_accurate)
         loss_scale = np.full(np.shape(loss), 2.5, LD)
     return loss, grad, skip, nan_in, scale, loss_scale
 
@@ -539,11 +540,10 @@ def test_zero_one(data):
 # kernels are another engineer's (issue 9 report).  strict: a fix turns them
 # into failures, so the marker is removed with the fix.
 
-@pytest.mark.xfail(strict=True, reason="bce_prob/focal_prob take log(1 - p) of the rounded "
-                   "1 - p instead of log1p(-p): relative error up to 19% (float32) / 1e-9 "
-                   "(float64) when p is small and t = 0")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_bce_prob_small_loss_is_accurate(dtype):
+    """log(1 - p) as log1p(-p) (the rounding error of 1 - p added back): taking
+    the log of the rounded 1 - p was 19 % off (float32) at p = 1e-7, t = 0."""
     p = np.array([0.0, 1e-7, 1e-5, 1e-3], dtype=dtype)
     t = np.zeros_like(p)
     got = lf.losses.bce(t, p, reduction="none")
@@ -552,10 +552,22 @@ def test_bce_prob_small_loss_is_accurate(dtype):
                                rtol=1e-6 if dtype == np.float32 else 1e-13)
 
 
-@pytest.mark.xfail(strict=True, reason="multi_margin computes (margin - f_y) + f_j: with "
-                   "float32 scores near 2**23 the margin is rounded away, the hinge term "
-                   "(exactly 0.5 here) becomes 0 and so does the gradient")
+@pytest.mark.parametrize("gamma", [2.0, 1.5])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_focal_prob_small_loss_is_accurate(dtype, gamma):
+    """focal_prob's cross-entropy term takes log(1 - p) as log1p(-p) too
+    (gamma 2 and another gamma: the two forms of m**gamma)."""
+    p = np.array([0.0, 1e-7, 1e-5, 1e-3], dtype=dtype)
+    t = np.zeros_like(p)
+    got = lf.losses.BinaryFocal(gamma=gamma, alpha=0.25)(t, p, reduction="none")
+    want, _ = RC.focal(t, p, gamma=gamma, alpha=0.25, from_logits=False, dtype=dtype)
+    np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64),
+                               rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
 def test_multiclass_hinge_large_scores():
+    """(f_j - f_y) + margin: with float32 scores near 2**23, (margin - f_y) + f_j
+    rounded the margin away (the hinge term, exactly 0.5 here, became 0)."""
     f = np.full((1, 2), 8388610.0, dtype=np.float32)
     y = np.array([0])
     loss, grad = lf.losses.MulticlassHinge(margin=0.5).loss_gradient(y, f)

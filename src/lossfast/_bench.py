@@ -17,7 +17,8 @@ import warnings
 
 import numpy as np
 
-GROUPS = ("losses", "optim", "linear")
+GROUPS = ("losses", "optim", "linear", "kernels")
+DEFAULT_GROUPS = ("losses", "optim", "linear")
 
 
 def median_time(fn, repeat):
@@ -207,11 +208,18 @@ def copy_bandwidth(nbytes, repeat):
     return best
 
 
-def run_bench(scale=1.0, repeat=5, groups=GROUPS, dtypes=("float32", "float64"), progress=None):
-    """Measure every case of `groups`; returns a list of result dicts."""
+def run_bench(scale=1.0, repeat=5, groups=DEFAULT_GROUPS, dtypes=("float32", "float64"),
+              progress=None, simd=None, peers=(), clock="wall"):
+    """Measure every case of `groups`; returns a list of result dicts.
+
+    The ``kernels`` group (``_bench_kernels``) runs once per SIMD level of
+    `simd` (default: the level in use) and times the asked-for `peers`."""
     makers = {"losses": loss_cases, "optim": optim_cases, "linear": linear_cases}
     results = []
     for group in groups:
+        if group == "kernels":
+            results += run_kernels(scale, repeat, dtypes, progress, simd, peers, clock)
+            continue
         for case in makers[group](scale, [np.dtype(d) for d in dtypes]):
             if progress:
                 progress(f"{case.name} {np.dtype(case.dtype).name}")
@@ -233,9 +241,149 @@ def run_bench(scale=1.0, repeat=5, groups=GROUPS, dtypes=("float32", "float64"),
     return results
 
 
+def run_kernels(scale, repeat, dtypes, progress=None, simd=None, peers=(), clock="wall"):
+    """The ``kernels`` group on each SIMD level of `simd` (names; default the
+    level in use), each row tagged with its level and the CPU's best level.
+    clock="thread": one lossfast thread, CPU time of the calling thread."""
+    from . import _lossfast, get_num_threads, set_num_threads
+    from ._bench_kernels import kernel_cases, measure
+    start_level = _lossfast.simd_level()
+    start_threads = get_num_threads()
+    levels = list(simd) if simd else [start_level]
+    results = []
+    if clock == "thread":
+        set_num_threads(1)
+    try:
+        for level in levels:
+            _lossfast.set_simd_level(level)
+            for case in kernel_cases(scale, [np.dtype(d) for d in dtypes]):
+                if progress:
+                    progress(f"{case.name} {case.dtype} [{level}]")
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    row = measure(case, repeat, peers, clock=clock)
+                row["simd"] = level
+                row["cpu"] = _lossfast.simd_level_supported()
+                row["scale"] = scale
+                results.append(row)
+    finally:
+        _lossfast.set_simd_level(start_level)
+        set_num_threads(start_threads)
+    return results
+
+
+def rerun_kernels(results, keys, scale, repeat, peers=(), clock="wall"):
+    """`results` with the kernels rows of `keys` timed again, each keeping
+    the better of its two copy ratios (and peer ratios)."""
+    from . import _lossfast, get_num_threads, set_num_threads
+    from ._bench_kernels import kernel_cases, measure
+    start_level = _lossfast.simd_level()
+    start_threads = get_num_threads()
+    if clock == "thread":
+        set_num_threads(1)
+    redo = {}
+    try:
+        for level in sorted({k[2] for k in keys}):
+            _lossfast.set_simd_level(level)
+            dtypes = sorted({k[1] for k in keys if k[2] == level})
+            for case in kernel_cases(scale, dtypes):
+                key = (case.name, case.dtype, level)
+                if key in keys:
+                    row = measure(case, repeat, peers, clock=clock)
+                    row["simd"] = level
+                    redo[key] = row
+    finally:
+        _lossfast.set_simd_level(start_level)
+        set_num_threads(start_threads)
+    out = []
+    for r in results:
+        new = redo.get(_key(r))
+        if new is not None:
+            r = dict(r)
+            if new["copy_ratio"] < r["copy_ratio"]:
+                r.update(lossfast_ms=new["lossfast_ms"], copy_ms=new["copy_ms"],
+                         copy_ratio=new["copy_ratio"])
+            for k, v in new.items():
+                if k.startswith("vs ") and v > r.get(k, 0):
+                    r[k] = v
+        out.append(r)
+    return out
+
+
+def _key(row):
+    return (row["kernel"], row["dtype"], row.get("simd", ""))
+
+
+def compare(results, baseline, fail_ratio=2.0):
+    """Each row's ratios against the baseline's row of the same kernel, dtype
+    and SIMD level.  The regression factor of a row is the worst of
+    copy_ratio / baseline copy_ratio (the latter at least 1) and, per peer,
+    baseline vs / new vs
+    (> 1: slower relative to the reference than in the baseline).  Returns
+    (lines of text, the keys of rows whose factor exceeds fail_ratio)."""
+    base = {_key(r): r for r in baseline}
+    lines, failed = [], []
+    for r in results:
+        b = base.get(_key(r))
+        if b is None:
+            lines.append(f"{r['kernel']} {r['dtype']} [{r.get('simd', '-')}]: not in the baseline")
+            continue
+        parts, worst = [], 0.0
+        if "copy_ratio" in r and "copy_ratio" in b:
+            # a kernel cannot beat a probe of its own bytes: a baseline ratio
+            # below 1 was noise (a descheduled thread in the probe's run)
+            f = r["copy_ratio"] / max(b["copy_ratio"], 1.0)
+            worst = max(worst, f)
+            parts.append(f"vs copy {r['copy_ratio']:.2f} (baseline {b['copy_ratio']:.2f}, "
+                         f"x{f:.2f})")
+        for k in r:
+            if k.startswith("vs ") and k in b and r[k] > 0:
+                f = b[k] / r[k]
+                worst = max(worst, f)
+                parts.append(f"{k} {r[k]:.2f}x (baseline {b[k]:.2f}x, x{f:.2f})")
+        if not parts:
+            continue
+        bad = worst > fail_ratio
+        if bad:
+            failed.append(_key(r))
+        lines.append(f"{'REGRESSION ' if bad else ''}{r['kernel']} {r['dtype']} "
+                     f"[{r.get('simd', '-')}]: " + ", ".join(parts))
+    return lines, failed
+
+
+def format_kernels(results):
+    """The kernels group as text: time, probe time, ratio to the probe, peers."""
+    peers = []
+    for r in results:
+        peers += [k for k in r if k.startswith("vs ") and k not in peers]
+    head = ["kernel", "dtype", "simd", "lossfast ms", "copy ms", "lf/copy"] + peers
+    rows = [[r["kernel"], r["dtype"], r.get("simd", "-"), f"{r['lossfast_ms']:.2f}",
+             f"{r['copy_ms']:.2f}", f"{r['copy_ratio']:.2f}"]
+            + [f"{r[p]:.2f}x" if p in r else "-" for p in peers] for r in results]
+    widths = [max(len(str(row[i])) for row in [head] + rows) for i in range(len(head))]
+
+    def fmt(cells):
+        return "  ".join(c.ljust(w) if i < 3 else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths)))
+
+    lines = [fmt(head), "-" * len(fmt(head))] + [fmt(row) for row in rows]
+    cpu = results[0].get("cpu", "?") if results else "?"
+    lines.append(f"lf/copy = lossfast's time / the time of a probe reading and writing the same "
+                 f"arrays (target <= 1.5 float32, <= 2 float64); 'vs X' = X's time / lossfast's "
+                 f"(> 1: lossfast faster); minimum of interleaved repeats; CPU's best SIMD "
+                 f"level: {cpu}")
+    return "\n".join(lines)
+
+
 def format_table(results):
     """The results as a text table (ratios: peer time / lossfast time), the
     columns two spaces apart and as wide as their widest entry."""
+    kern = [r for r in results if r.get("group") == "kernels"]
+    results = [r for r in results if r.get("group") != "kernels"]
+    if kern and not results:
+        return format_kernels(kern)
+    if kern:
+        return format_table(results) + "\n\n" + format_kernels(kern)
     peers = []
     for r in results:
         peers += [k for k in r if k.startswith("vs ") and k not in peers]

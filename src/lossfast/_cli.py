@@ -35,7 +35,8 @@ def _positive_float(text):
 
 
 def build_parser():
-    from ._bench import GROUPS
+    from ._bench import DEFAULT_GROUPS, GROUPS
+    from ._bench_kernels import PEERS
     parser = argparse.ArgumentParser(
         prog="python -m lossfast", description="lossfast: losses, optimizers and linear "
         "models on SIMD + OpenMP kernels.", epilog="Run 'python -m lossfast COMMAND -h' for "
@@ -52,11 +53,26 @@ def build_parser():
                          help="multiply the problem sizes (default 1: the README table's sizes)")
     p_bench.add_argument("--repeat", type=_positive_int, default=5,
                          help="timed runs per case (median)")
-    p_bench.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS),
-                         help="kernel groups to run")
+    p_bench.add_argument("--only", nargs="+", choices=GROUPS, default=list(DEFAULT_GROUPS),
+                         help="kernel groups to run (default: all but 'kernels', the "
+                         "transcendental kernels against a copy probe of their bytes)")
     p_bench.add_argument("--dtype", nargs="+", choices=["float32", "float64"],
                          default=["float32", "float64"])
     p_bench.add_argument("--json", action="store_true", help="machine-readable output")
+    p_bench.add_argument("--simd", nargs="+", choices=["baseline", "avx2", "avx512"],
+                         help="SIMD levels to run the 'kernels' group on (default: the one in use)")
+    p_bench.add_argument("--peers", nargs="*", choices=list(PEERS), default=[],
+                         help="peers of the 'kernels' group to time when installed "
+                         "(torch.compile and jax compile first: slow)")
+    p_bench.add_argument("--clock", choices=["wall", "thread"], default="wall",
+                         help="'kernels' group: wall time (default) or, on one thread, the "
+                         "calling thread's CPU time (robust on a loaded machine)")
+    p_bench.add_argument("--save", metavar="FILE", help="write the results (JSON) to FILE")
+    p_bench.add_argument("--compare", metavar="FILE",
+                         help="compare each row's ratios with a saved FILE (same kernel, dtype, "
+                         "SIMD level); exit 1 on a regression beyond --fail-ratio")
+    p_bench.add_argument("--fail-ratio", type=_positive_float, default=2.0,
+                         help="regression factor of a ratio that fails --compare (default 2)")
     p_info = sub.add_parser("info", help="version, build configuration, SIMD level, threads")
     p_info.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
@@ -76,9 +92,39 @@ def _cmd_info(args, out, err):
 def _cmd_bench(args, out, err):
     from ._bench import format_table, run_bench
     progress = None if args.json else (lambda label: print(f"  timing {label}", file=err))
+    baseline = None
+    if args.compare:
+        try:
+            with open(args.compare) as f:
+                baseline = json.load(f)
+        except (OSError, ValueError) as exc:
+            print(f"error: cannot read the baseline {args.compare!r}: {exc}", file=err)
+            return 2
     results = run_bench(scale=args.scale, repeat=args.repeat, groups=args.only,
-                        dtypes=args.dtype, progress=progress)
+                        dtypes=args.dtype, progress=progress, simd=args.simd,
+                        peers=args.peers, clock=args.clock)
     print(json.dumps(results, indent=2) if args.json else format_table(results), file=out)
+    if args.save:
+        with open(args.save, "w") as f:
+            json.dump(results, f, indent=1)
+            f.write("\n")
+    if baseline is not None:
+        from ._bench import compare
+        lines, failed = compare(results, baseline, args.fail_ratio)
+        if failed and "kernels" in args.only:
+            # a burst of load on a shared machine can hit one row: re-time the
+            # rows that failed (twice the repeats) and keep the better ratios
+            from ._bench import rerun_kernels
+            results = rerun_kernels(results, failed, args.scale, 2 * args.repeat, args.peers,
+                                    args.clock)
+            lines, failed = compare(results, baseline, args.fail_ratio)
+        print(f"\nratios against {args.compare} (x = regression factor; fails above "
+              f"x{args.fail_ratio:g}):", file=out)
+        for line in lines:
+            print("  " + line, file=out)
+        if failed:
+            print(f"{len(failed)} regression(s) beyond x{args.fail_ratio:g}", file=out)
+            return 1
     return 0
 
 

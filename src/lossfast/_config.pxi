@@ -54,3 +54,35 @@ def copy_probe(const unsigned char[::1] src, unsigned char[::1] dst):
         return
     with nogil:
         lf_copy_probe(&src[0], &dst[0], src.shape[0])
+
+
+def stream_probe(sources, destinations):
+    """Read every array of `sources` and write every array of `destinations`
+    once (any dtypes and sizes, C-contiguous, at most 8 of each) with the
+    kernels' threads and chunking, chunk c covering the same fraction of each:
+    the bytes a kernel with those inputs and outputs moves, moved the way it
+    moves them (the benchmarks' copy probe of a kernel)."""
+    cdef const unsigned char *src[8]
+    cdef unsigned char *dst[8]
+    cdef int64_t sb[8]
+    cdef int64_t db[8]
+    cdef const unsigned char[::1] sv
+    cdef unsigned char[::1] dv
+    cdef int ns = len(sources), nd = len(destinations), k
+    if ns > 8 or nd > 8:
+        raise ValueError(f"stream_probe takes at most 8 sources and 8 destinations, "
+                         f"got {ns} and {nd}")
+    keep = []
+    for k in range(ns):
+        sv = memoryview(sources[k]).cast("B")
+        keep.append(sv)
+        sb[k] = sv.shape[0]
+        src[k] = &sv[0] if sb[k] else NULL
+    for k in range(nd):
+        dv = memoryview(destinations[k]).cast("B")
+        keep.append(dv)
+        db[k] = dv.shape[0]
+        dst[k] = &dv[0] if db[k] else NULL
+    with nogil:
+        k = lf_stream_probe(src, sb, ns, dst, db, nd)
+    return k

@@ -88,6 +88,18 @@ def math_eval(str name, floating[::1] x, floating[::1] out):
             t.f64(&x[0], &out[0], n)
 
 
+def labels_outside(const int64_t[::1] y, int64_t n_classes):
+    """Number of class indices of y outside [0, n_classes) (one parallel pass):
+    the label check of the sparse row-wise losses."""
+    cdef const lf_label_entry *t = lf_labels_outside()
+    cdef int64_t n = y.shape[0], c
+    if n == 0:
+        return 0
+    with nogil:
+        c = t.outside(&y[0], n, n_classes)
+    return c
+
+
 def outside_unit(const floating[::1] x):
     """Number of elements of x outside [0, 1] (one parallel pass; NaN never
     counts): the probability check of the row-wise losses."""

@@ -13,6 +13,8 @@ cdef extern from "lossfast.h" nogil:
     int lf_have_openmp()
     const char *lf_compiler()
     void lf_copy_probe(const void *src, void *dst, int64_t nbytes)
+    int lf_stream_probe(const unsigned char *const *src, const int64_t *src_bytes, int n_src,
+                        unsigned char *const *dst, const int64_t *dst_bytes, int n_dst)
 
     enum:
         LF_SUM
@@ -64,3 +66,9 @@ cdef extern from "lossfast.h" nogil:
         lf_unary_f32 f32
         lf_unary_f64 f64
     const lf_unary_entry *lf_mathfuncs()
+
+
+cdef extern from "labels.h" nogil:
+    ctypedef struct lf_label_entry:
+        int64_t (*outside)(const int64_t *, int64_t, int64_t) noexcept nogil
+    const lf_label_entry *lf_labels_outside()

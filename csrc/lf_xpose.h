@@ -1,0 +1,128 @@
+/* Register transposes for the cross-row blocks of lf_rowblock_t.h, on the
+ * AVX2 and AVX-512 targets (both have AVX2; 256-bit tiles serve both).
+ *
+ * A block holds nr rows of C contiguous values (row r at src + r C) and its
+ * transpose x[j XR + r] (XR = LF_RW_XR).  Written as plain C loops, the
+ * row -> column direction needs a strided load per element (a gather, or
+ * scalar loads: GCC vectorises interleaved groups only for power-of-two and
+ * 3-element groups, not C = 10), which cost about a third of softmax
+ * cross-entropy on 1e6 x 10.  Here tiles of 8 rows x 8 columns (float) or
+ * 4 x 4 (double) go through registers: masked loads of the rows' columns
+ * [jt, jt + 8), an in-register transpose, and stores of whole column vectors
+ * (the other direction: loads of column vectors, the transpose, masked stores
+ * of the rows' columns).  Masked lanes are neither read nor written, so no
+ * byte outside the block is touched.  Rows beyond the last whole tile are
+ * left to the caller's scalar loop (the functions return how many rows they
+ * did). */
+#ifndef LF_XPOSE_H
+#define LF_XPOSE_H
+
+#include <stdint.h>
+#include "lf_common.h"
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#define LF_HAVE_XPOSE 1
+
+LF_INLINE void lf_tr8x8_ps(__m256 r[8]) {
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+    r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+    r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+    r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+    r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+LF_INLINE void lf_tr4x4_pd(__m256d r[4]) {
+    const __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);
+    const __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
+    r[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+    r[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+    r[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+    r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
+/* x[j XR + r] = src[r C + j] for the rows [0, 8 floor(nr / 8)); returns that count. */
+LF_INLINE int64_t lf_xpose_load_f32(const float *restrict src, int64_t nr, int64_t C,
+                                    float *restrict x, int64_t XR) {
+    const int64_t n8 = nr & ~(int64_t)7;
+    for (int64_t jt = 0; jt < C; jt += 8) {
+        const int w = C - jt < 8 ? (int)(C - jt) : 8;
+        const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(w),
+                                                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        for (int64_t r0 = 0; r0 < n8; r0 += 8) {
+            __m256 v[8];
+            for (int k = 0; k < 8; k++) v[k] = _mm256_maskload_ps(src + (r0 + k) * C + jt, mask);
+            lf_tr8x8_ps(v);
+            for (int c = 0; c < w; c++) _mm256_storeu_ps(x + (jt + c) * XR + r0, v[c]);
+        }
+    }
+    return n8;
+}
+
+/* dst[r C + j] = x[j XR + r] for the rows [0, 8 floor(nr / 8)); returns that count. */
+LF_INLINE int64_t lf_xpose_store_f32(const float *restrict x, int64_t nr, int64_t C,
+                                     float *restrict dst, int64_t XR) {
+    const int64_t n8 = nr & ~(int64_t)7;
+    for (int64_t r0 = 0; r0 < n8; r0 += 8) {
+        for (int64_t jt = 0; jt < C; jt += 8) {
+            const int w = C - jt < 8 ? (int)(C - jt) : 8;
+            const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(w),
+                                                    _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+            __m256 v[8];
+            for (int c = 0; c < 8; c++)
+                v[c] = c < w ? _mm256_loadu_ps(x + (jt + c) * XR + r0) : _mm256_setzero_ps();
+            lf_tr8x8_ps(v);
+            for (int k = 0; k < 8; k++) _mm256_maskstore_ps(dst + (r0 + k) * C + jt, mask, v[k]);
+        }
+    }
+    return n8;
+}
+
+LF_INLINE int64_t lf_xpose_load_f64(const double *restrict src, int64_t nr, int64_t C,
+                                    double *restrict x, int64_t XR) {
+    const int64_t n4 = nr & ~(int64_t)3;
+    for (int64_t jt = 0; jt < C; jt += 4) {
+        const int w = C - jt < 4 ? (int)(C - jt) : 4;
+        const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(w),
+                                                _mm256_setr_epi64x(0, 1, 2, 3));
+        for (int64_t r0 = 0; r0 < n4; r0 += 4) {
+            __m256d v[4];
+            for (int k = 0; k < 4; k++) v[k] = _mm256_maskload_pd(src + (r0 + k) * C + jt, mask);
+            lf_tr4x4_pd(v);
+            for (int c = 0; c < w; c++) _mm256_storeu_pd(x + (jt + c) * XR + r0, v[c]);
+        }
+    }
+    return n4;
+}
+
+LF_INLINE int64_t lf_xpose_store_f64(const double *restrict x, int64_t nr, int64_t C,
+                                     double *restrict dst, int64_t XR) {
+    const int64_t n4 = nr & ~(int64_t)3;
+    for (int64_t r0 = 0; r0 < n4; r0 += 4) {
+        for (int64_t jt = 0; jt < C; jt += 4) {
+            const int w = C - jt < 4 ? (int)(C - jt) : 4;
+            const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(w),
+                                                    _mm256_setr_epi64x(0, 1, 2, 3));
+            __m256d v[4];
+            for (int c = 0; c < 4; c++)
+                v[c] = c < w ? _mm256_loadu_pd(x + (jt + c) * XR + r0) : _mm256_setzero_pd();
+            lf_tr4x4_pd(v);
+            for (int k = 0; k < 4; k++) _mm256_maskstore_pd(dst + (r0 + k) * C + jt, mask, v[k]);
+        }
+    }
+    return n4;
+}
+#endif /* __AVX2__ */
+
+#endif
