@@ -240,7 +240,14 @@ def test_check_estimator(make):
         warnings.filterwarnings("ignore", message=".*does not inherit from `sklearn.base",
                                 category=UserWarning)
         warnings.simplefilter("ignore", SkipTestWarning)
-        results = check_estimator(make(), on_fail=None)
+        # the checks' small data sets stop SGD / the optimizers at their max_iter
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", SkConvergenceWarning)
+        # per-sample SGD visits a sample of weight 2 once, its repetition twice: not the
+        # same trajectory (scikit-learn expects these two to fail for its own SGD too)
+        results = check_estimator(make(), on_fail=None, expected_failed_checks={
+            "check_sample_weight_equivalence_on_dense_data": "SGD is per sample",
+            "check_sample_weight_equivalence_on_sparse_data": "SGD is per sample"})
     failed = [f"{r['check_name']}: {r['exception']!r}" for r in results
               if r["status"] == "failed"]
     assert not failed, "\n".join(failed)

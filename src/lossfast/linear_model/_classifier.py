@@ -214,6 +214,11 @@ class LinearClassifier(_Estimator):
         """(loss, C, alpha, l1_ratio, solver name)."""
         return self.loss, self.C, self.alpha, self.l1_ratio, self.solver
 
+    def _solver_options(self):
+        """What run_solver reads of the estimator (verbose, and the
+        mini-batch options)."""
+        return self
+
     def _resolved(self):
         loss, C, alpha, l1_ratio, solver = self._problem()
         _check_C_alpha(C, alpha, l1_ratio)
@@ -245,6 +250,7 @@ class LinearClassifier(_Estimator):
             raise NotImplementedError("an L1 term (l1_ratio > 0) with a mini-batch optimizer "
                                       "is not implemented (no proximal step); use "
                                       "solver='newton-cd' or SGDClassifier")
+        owner = self._solver_options()
         classes, y_kernel, sw = classification_targets(self, Xm, y, sample_weight)
         y_idx = (y_kernel[:, 0].astype(np.intp) if y_kernel.ndim == 2
                  else y_kernel.astype(np.intp))
@@ -270,7 +276,7 @@ class LinearClassifier(_Estimator):
             if warm and previous.shape == (k, d):
                 theta0 = objective.from_model(previous, self.intercept_ if fit_intercept
                                               else None)
-            res = run_solver(self, solver, objective, theta0, max_iter=max_iter, tol=tol)
+            res = run_solver(owner, solver, objective, theta0, max_iter=max_iter, tol=tol)
             coef, intercept = objective.to_model(res.x)
             results.append(res)
             if intercept is None:
@@ -293,7 +299,7 @@ class LinearClassifier(_Estimator):
                     theta0 = objective.from_model(previous[c:c + 1],
                                                   self.intercept_[c:c + 1] if fit_intercept
                                                   else None)
-                res = run_solver(self, solver, objective, theta0, max_iter=max_iter, tol=tol)
+                res = run_solver(owner, solver, objective, theta0, max_iter=max_iter, tol=tol)
                 cc, bc = objective.to_model(res.x)
                 coef[c] = cc[0]
                 if bc is not None:
@@ -336,6 +342,7 @@ class LinearClassifier(_Estimator):
     def predict_proba(self, X):
         """Class probabilities (n, n_classes), for the losses that define
         them (see the class docstring)."""
+        check_is_fitted(self)
         s = self.decision_function(X)
         kind = self._proba
         if kind == "softmax":
@@ -358,6 +365,7 @@ class LinearClassifier(_Estimator):
     @available_if(_has_proba)
     def predict_log_proba(self, X):
         """Log of predict_proba."""
+        check_is_fitted(self)
         if self._proba == "softmax":
             s = self.decision_function(X)
             return log_softmax(_two_class_logits(np.asarray(s, dtype=np.float64)),
@@ -440,11 +448,6 @@ class LinearSVC(LinearClassifier):
         self.solver = solver
         self.warm_start = warm_start
 
-    # the mini-batch options LinearClassifier's solvers read
-    learning_rate = None
-    batch_size = "auto"
-    n_iter_no_change = 5
-
     def _problem(self):
         if self.multi_class not in ("ovr", "crammer_singer"):
             raise ValueError(f"multi_class must be 'ovr' or 'crammer_singer', got "
@@ -461,6 +464,13 @@ class LinearSVC(LinearClassifier):
                              "supported (as in scikit-learn)")
         l1_ratio = 1.0 if self.penalty == "l1" else 0.0
         return self.loss, self.C, None, l1_ratio, self.solver
+
+    def _solver_options(self):
+        # LinearSVC has no mini-batch parameters (scikit-learn's names only): the
+        # optimizer of loss="hinge" runs with lossfast's defaults
+        return type(type(self).__name__, (), {
+            "verbose": self.verbose, "learning_rate": None, "batch_size": "auto",
+            "n_iter_no_change": 5, "random_state": self.random_state})()
 
     def _has_proba(self):
         return False

@@ -250,7 +250,7 @@ class _BaseSGD(_Estimator):
             return average_coef.copy(), np.atleast_1d(average_intercept).copy()
         return standard_coef.copy(), np.atleast_1d(standard_intercept).copy()
 
-    def decision_function(self, X):
+    def _decision(self, X):
         check_is_fitted(self)
         Xm = design_matrix(self, X, reset=False)
         scores = Xm.matvec(np.atleast_2d(self.coef_), self.intercept_)
@@ -478,6 +478,10 @@ class SGDClassifier(_BaseSGD):
             return float(np.average((z > 0) == target, weights=wv))
         return score
 
+    def decision_function(self, X):
+        """Decision values: (n,) for two classes (of classes_[1]), else (n, n_classes)."""
+        return self._decision(X)
+
     def predict(self, X):
         s = self.decision_function(X)
         idx = (s > 0).astype(np.intp) if s.ndim == 1 else np.argmax(s, axis=1)
@@ -662,7 +666,15 @@ class SGDRegressor(_BaseSGD):
         return score
 
     def predict(self, X):
-        return self.decision_function(X)
+        return self._decision(X)
+
+    def _more_tags(self):
+        return {**super()._more_tags(), "multioutput": False}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = False        # one target, as scikit-learn's
+        return tags
 
     def score(self, X, y, sample_weight=None):
         """R^2 (weighted by sample_weight)."""
