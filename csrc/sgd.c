@@ -93,7 +93,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
 /* One epoch.  ROW(i) sets xv (values), and IDX(j) is the column of entry j
  * of the row, nnz its length.  The sequence of operations per sample is
  * scikit-learn's _plain_sgd. */
-#define LF_SGD_EPOCH_BODY(T, THRESH, SFX, ROW, IDX)                                       \
+#define LF_SGD_EPOCH_BODY(T, THRESH, SFX, ROW, IDX, DENSE)                                \
     T *restrict w = (T *)w_;                                                              \
     T *restrict aw = (T *)aw_;                                                            \
     T *restrict q = (T *)q_;                                                              \
@@ -102,6 +102,9 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
     const int pen = P->penalty;                                                           \
     const double l1r = pen == 2 ? 0.0 : (pen == 1 ? 1.0 : P->l1_ratio);                  \
     const double alpha = P->alpha;                                                        \
+    /* the running ||w||^2 / ||w||_1 feed only the epoch objective (the stopping rule) */ \
+    const int need_norm = P->track_loss && pen > 0;                                       \
+    const int need_l1 = need_norm && (pen == 1 || pen == 3);                              \
     double eta = S->eta, t = S->t, intercept = S->intercept;                              \
     double aint = S->average_intercept, wscale = S->wscale;                               \
     double sq_norm = S->sq_norm, l1_norm = S->l1_norm;                                    \
@@ -110,9 +113,19 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
     for (int64_t r = 0; r < m; r++) {                                                     \
         const int64_t i = order[r];                                                       \
         ROW(i)                                                                            \
-        double dot = 0.0;                                                                 \
-        LF_PRAGMA(omp simd reduction(+ : dot))                                            \
-        for (int64_t j = 0; j < nnz; j++) dot += (double)(w[IDX(j)] * xv[j]);             \
+        double dot = 0.0, xx = 0.0;                                                       \
+        if (DENSE && need_norm) {                                                         \
+            LF_PRAGMA(omp simd reduction(+ : dot, xx))                                    \
+            for (int64_t j = 0; j < nnz; j++) {                                           \
+                dot += (double)(w[IDX(j)] * xv[j]);                                       \
+                xx += (double)(xv[j] * xv[j]);                                            \
+            }                                                                             \
+        } else if (DENSE) {                                                               \
+            LF_PRAGMA(omp simd reduction(+ : dot))                                        \
+            for (int64_t j = 0; j < nnz; j++) dot += (double)(w[IDX(j)] * xv[j]);         \
+        } else {                                                                          \
+            for (int64_t j = 0; j < nnz; j++) dot += (double)(w[IDX(j)] * xv[j]);         \
+        }                                                                                 \
         const double p = dot * wscale + intercept;                                        \
         if (P->schedule == 2) eta = 1.0 / (alpha * (P->optimal_init + t - 1));            \
         else if (P->schedule == 3) eta = P->eta0 / pow(t, P->power_t);                    \
@@ -154,24 +167,37 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
         }                                                                                 \
         if (update != 0.0) {                                                              \
             const T cs = (T)(update / wscale);                                            \
-            double l2acc = 0.0, l1acc = 0.0;                                              \
-            LF_PRAGMA(omp simd reduction(+ : l2acc, l1acc))                               \
-            for (int64_t j = 0; j < nnz; j++) {                                           \
-                const T v = w[IDX(j)] + xv[j] * cs;                                       \
-                w[IDX(j)] = v;                                                            \
-                l2acc += (double)(v * v);                                                 \
-                l1acc += (double)(v < 0 ? -v : v);                                        \
+            if (DENSE && !need_l1) {                                                      \
+                /* ||w + c x||^2 from the row's dot product and norm: the same value   \
+                 * as scikit-learn's recomputed sum over the row, up to rounding */    \
+                LF_PRAGMA(omp simd)                                                       \
+                for (int64_t j = 0; j < nnz; j++) w[j] += xv[j] * cs;                     \
+                if (need_norm) {                                                          \
+                    const double c = (double)cs, ws2 = wscale * wscale;                   \
+                    const double sq = sq_norm / ws2 + 2.0 * c * dot + c * c * xx;         \
+                    sq_norm = (sq > 0 ? sq : 0.0) * ws2;                                  \
+                }                                                                         \
+            } else {                                                                      \
+                double l2acc = 0.0, l1acc = 0.0;                                          \
+                for (int64_t j = 0; j < nnz; j++) {                                       \
+                    const T v = w[IDX(j)] + xv[j] * cs;                                   \
+                    w[IDX(j)] = v;                                                        \
+                    l2acc += (double)(v * v);                                             \
+                    l1acc += (double)(v < 0 ? -v : v);                                    \
+                }                                                                         \
+                sq_norm = l2acc * (wscale * wscale);                                      \
+                l1_norm = l1acc * wscale;                                                 \
             }                                                                             \
-            sq_norm = l2acc * (wscale * wscale);                                          \
-            l1_norm = l1acc * wscale;                                                     \
         }                                                                                 \
         if (P->fit_intercept && update != 0.0) intercept += update * P->intercept_decay;  \
         if (P->average > 0 && P->average <= t) {                                          \
             const double num_iter = t - P->average + 1;                                   \
             const double mu = 1.0 / num_iter;                                             \
             const T ca = (T)(avg_a * (-update / wscale));                                 \
-            if (ca != 0) {                                                                \
+            if (ca != 0 && DENSE) {                                                       \
                 LF_PRAGMA(omp simd)                                                       \
+                for (int64_t j = 0; j < nnz; j++) aw[j] += xv[j] * ca;                    \
+            } else if (ca != 0) {                                                         \
                 for (int64_t j = 0; j < nnz; j++) aw[IDX(j)] += xv[j] * ca;               \
             }                                                                             \
             if (num_iter > 1) avg_b /= (1.0 - mu);                                        \
@@ -214,7 +240,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
                                const int64_t *order, int64_t m, void *w_, void *aw_,      \
                                void *q_) {                                                \
         const T *restrict X = (const T *)X_;                                              \
-        LF_SGD_EPOCH_BODY(T, THRESH, SFX, LF_DENSE_ROW_##SFX, LF_DENSE_IDX)               \
+        LF_SGD_EPOCH_BODY(T, THRESH, SFX, LF_DENSE_ROW_##SFX, LF_DENSE_IDX, 1)            \
     }
 
 #define LF_CSR_ROW(T, I)                                                                  \
@@ -232,7 +258,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
         const T *restrict data = (const T *)data_;                                        \
         const I *restrict indices = (const I *)indices_;                                  \
         const I *restrict indptr = (const I *)indptr_;                                    \
-        LF_SGD_EPOCH_BODY(T, THRESH, SFX, LF_CSR_ROW_##SFX, LF_CSR_IDX)                   \
+        LF_SGD_EPOCH_BODY(T, THRESH, SFX, LF_CSR_ROW_##SFX, LF_CSR_IDX, 0)                \
     }
 
 #define LF_DENSE_ROW_f32(i) LF_DENSE_ROW(float)
