@@ -100,11 +100,15 @@ def _plain_sgd(rows, y, sw, w, intercept, aw, average_intercept, params, *, max_
     state[_STATE["l1_norm"]] = float(np.abs(w64).sum())
     state[_STATE["average_b"]] = 1.0
     q = np.zeros_like(w) if params["penalty"] in (1, 3) else None
+    tol = -math.inf if tol is None else tol
+    # the epoch objective (loss and running norms per sample) feeds only the
+    # stopping rule without early stopping, and the verbose lines
+    params = dict(params, track_loss=int(bool(verbose) or (score_cb is None and
+                                                          tol > -math.inf)))
     rng = np.random.RandomState(seed)
     train_count = max(train.size, 1)
     best_objective, best_score = math.inf, -math.inf
     no_improvement = 0
-    tol = -math.inf if tol is None else tol
     epoch = 0
     order = train
     for epoch in range(max_iter):
