@@ -115,14 +115,35 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
         ROW(i)                                                                            \
         double dot = 0.0, xx = 0.0;                                                       \
         if (DENSE && need_norm) {                                                         \
-            LF_PRAGMA(omp simd reduction(+ : dot, xx))                                    \
-            for (int64_t j = 0; j < nnz; j++) {                                           \
-                dot += (double)(w[IDX(j)] * xv[j]);                                       \
-                xx += (double)(xv[j] * xv[j]);                                            \
+            const int64_t h2 = nnz / 2;                                                   \
+            double s0 = 0.0, s1 = 0.0, x0 = 0.0, x1 = 0.0;                                \
+            LF_PRAGMA(omp simd reduction(+ : s0, s1, x0, x1))                             \
+            for (int64_t j = 0; j < h2; j++) {                                            \
+                s0 += (double)(w[j] * xv[j]);                                             \
+                s1 += (double)(w[j + h2] * xv[j + h2]);                                   \
+                x0 += (double)(xv[j] * xv[j]);                                            \
+                x1 += (double)(xv[j + h2] * xv[j + h2]);                                  \
             }                                                                             \
+            for (int64_t j = 2 * h2; j < nnz; j++) {                                      \
+                s0 += (double)(w[j] * xv[j]);                                             \
+                x0 += (double)(xv[j] * xv[j]);                                            \
+            }                                                                             \
+            dot = s0 + s1;                                                                \
+            xx = x0 + x1;                                                                 \
         } else if (DENSE) {                                                               \
-            LF_PRAGMA(omp simd reduction(+ : dot))                                        \
-            for (int64_t j = 0; j < nnz; j++) dot += (double)(w[IDX(j)] * xv[j]);         \
+            /* four independent accumulators (quarters of the row): the next        \
+             * sample's dot waits on this one, so the chain length matters */       \
+            const int64_t q4 = nnz / 4;                                                   \
+            double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                                \
+            LF_PRAGMA(omp simd reduction(+ : s0, s1, s2, s3))                             \
+            for (int64_t j = 0; j < q4; j++) {                                            \
+                s0 += (double)(w[j] * xv[j]);                                             \
+                s1 += (double)(w[j + q4] * xv[j + q4]);                                   \
+                s2 += (double)(w[j + 2 * q4] * xv[j + 2 * q4]);                           \
+                s3 += (double)(w[j + 3 * q4] * xv[j + 3 * q4]);                           \
+            }                                                                             \
+            for (int64_t j = 4 * q4; j < nnz; j++) s0 += (double)(w[j] * xv[j]);          \
+            dot = (s0 + s1) + (s2 + s3);                                                  \
         } else {                                                                          \
             for (int64_t j = 0; j < nnz; j++) dot += (double)(w[IDX(j)] * xv[j]);         \
         }                                                                                 \
