@@ -86,12 +86,15 @@ def _sigmoid(z):
     return sigmoid(np.asarray(z, dtype=np.float64))
 
 
+_MARGIN_CURVATURE = ("squared_hinge", "modified_huber")
+
+
 def _margin_curvature(name, y, Z):
     """The (generalised) second derivative d^2 l / dz^2 of a margin loss at
     the decision values Z (n, 1) for labels y (n, 1; -1/+1 or 0/1): 2 inside
     the margin (y z < 1) for the squared hinge, 2 on -1 <= y z < 1 for the
     modified Huber loss, 0 elsewhere; None for other losses."""
-    if name not in ("squared_hinge", "modified_huber"):
+    if name not in _MARGIN_CURVATURE:
         return None
     t = np.where(np.asarray(y) == 0, -1.0, np.asarray(y, dtype=np.float64))
     m = t[:, 0] * np.asarray(Z[:, 0], dtype=np.float64)
@@ -249,9 +252,9 @@ class LinearObjective:
         if name == "bce_logits":
             p = _sigmoid(Z[:, 0])
             return (w * p * (1.0 - p)).reshape(n, 1), None
-        margin = _margin_curvature(name, self.y, Z)
-        if margin is not None:
-            return (w * margin).reshape(n, 1), None
+        if name in _MARGIN_CURVATURE:
+            # (only here is y read: the Dask kind calls this on a proxy without it)
+            return (w * _margin_curvature(name, self.y, Z)).reshape(n, 1), None
         if name == "softmax_xent_sparse":
             P = _softmax(Z)
             k = self.k
@@ -330,7 +333,7 @@ class LinearObjective:
             P = None
         elif name == "softmax_xent_sparse":
             P = _softmax(Z)
-        elif _margin_curvature(name, self.y, Z) is not None:
+        elif name in _MARGIN_CURVATURE:
             curv = (w * _margin_curvature(name, self.y, Z))[:, None]
             P = None
         else:
