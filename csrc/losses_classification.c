@@ -181,6 +181,15 @@ LF_EW_CHECKED_LOSS(perceptron, (), LF_NOT_SIGN_LABEL(yt),
            l = s <= 0 ? (T)0 : s;
            g = s > 0 ? -t : LF_NAN_OR_ZERO(T, s);)
 
+/* Modified Huber (T. Zhang 2004; scikit-learn's SGD "modified_huber", a
+ * quadratically smoothed hinge): z = t f, l = max(0, 1 - z)^2 for z >= -1,
+ * else -4 z; g = -2 t max(0, 1 - z) for z >= -1, else -4 t. */
+LF_EW_CHECKED_LOSS(modified_huber, (), LF_NOT_SIGN_LABEL(yt),
+           const T t = LF_SIGN_LABEL(T, yt); const T z = t * yp; const T m = (T)1 - z;
+           const int lin = z < (T)-1;
+           l = lin ? (T)-4 * z : (m > 0 ? m * m : (T)0);
+           g = lin ? (T)-4 * t : (m > 0 ? (T)-2 * t * m : LF_NAN_OR_ZERO(T, m));)
+
 /* 0-1 loss of predicted labels: l = [yt != yp] (NaN if either is NaN); no gradient. */
 LF_EW_LOSS(zero_one, (),
            const int ok = yt == yt && yp == yp;
@@ -206,6 +215,7 @@ const lf_loss_entry LF_TARGET(lf_ew_classification)[] = {
     LF_EW_ENTRY(hinge, ""),
     LF_EW_ENTRY(squared_hinge, ""),
     LF_EW_ENTRY(perceptron, ""),
+    LF_EW_ENTRY(modified_huber, ""),
     LF_EW_ENTRY(zero_one, ""),
     LF_EW_ENTRY(kl_div, ""),
     {NULL, NULL, NULL, NULL},

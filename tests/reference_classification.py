@@ -149,6 +149,14 @@ def perceptron(t, f):
     return np.maximum(s, 0), np.where(s > 0, -t, 0)
 
 
+def modified_huber(t, f):
+    t, f = _sign_labels(t), _ld(f)
+    z = t * f
+    m = np.maximum(1 - z, 0)
+    lin = z < -1
+    return np.where(lin, -4 * z, m ** 2), np.where(lin, -4 * t, -2 * t * m)
+
+
 def zero_one_labels(t, y):
     return (_ld(t) != _ld(y)).astype(LD), None
 

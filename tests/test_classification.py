@@ -8,7 +8,7 @@ import lossfast as lf
 import reference_classification as ref
 from lossfast import _lossfast as core
 from lossfast.losses import (BinaryCrossEntropy, BinaryFocal, CategoricalCrossEntropy, Hinge,
-                             KLDivergence, MulticlassHinge, Perceptron,
+                             KLDivergence, ModifiedHuber, MulticlassHinge, Perceptron,
                              SparseCategoricalCrossEntropy, SquaredHinge, ZeroOne)
 
 DTYPES = (np.float32, np.float64)
@@ -98,6 +98,9 @@ EW_CASES = [
     EW("perceptron", Perceptron,
        lambda rng, n, dt: (_signs(rng, n, dt, zero_one=True), _logits(rng, n, dt, 1.5)),
        lambda t, f, dt: ref.perceptron(t, f)),
+    EW("modified_huber_hinge", ModifiedHuber,
+       lambda rng, n, dt: (_signs(rng, n, dt, zero_one=True), _logits(rng, n, dt, 3.0)),
+       lambda t, f, dt: ref.modified_huber(t, f)),
 ]
 EW_IDS = [c.id for c in EW_CASES]
 
@@ -749,6 +752,7 @@ def test_names_and_functional():
              "cce": CategoricalCrossEntropy, "sparse_cce": SparseCategoricalCrossEntropy,
              "focal": BinaryFocal, "hinge": Hinge, "squared_hinge": SquaredHinge,
              "multiclass_hinge": MulticlassHinge, "perceptron": Perceptron, "zero_one": ZeroOne,
+             "modified_huber": ModifiedHuber,
              "kl": KLDivergence, "kl_divergence": KLDivergence}
     for name, cls in names.items():
         assert type(lf.losses.get(name)) is cls

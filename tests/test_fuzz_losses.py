@@ -62,6 +62,7 @@ ELEMENTWISE = {
     "hinge": ({}, "sign", "real", lambda t, p, dt: RC.hinge(t, p), "sign"),
     "squared_hinge": ({}, "sign", "real", lambda t, p, dt: RC.squared_hinge(t, p), "sign"),
     "perceptron": ({}, "sign", "real", lambda t, p, dt: RC.perceptron(t, p), "sign"),
+    "modified_huber": ({}, "sign", "real", lambda t, p, dt: RC.modified_huber(t, p), "sign"),
 }
 CLASS_OF = {"bce_logits": "bce", "bce_logits_pw_ls": "bce", "bce_pw": "bce",
             "focal_logits": "focal", "focal_logits_g0": "focal", "huber_d03": "huber",

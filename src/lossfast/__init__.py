@@ -16,7 +16,9 @@ _ESTIMATORS = {"LinearRegression": "linear_model", "Ridge": "linear_model",
                "RidgeCV": "linear_model", "LogisticRegression": "linear_model",
                "Lasso": "linear_model", "ElasticNet": "linear_model",
                "LassoCV": "linear_model", "ElasticNetCV": "linear_model",
-               "LogisticRegressionCV": "linear_model"}
+               "LogisticRegressionCV": "linear_model", "LinearClassifier": "linear_model",
+               "LinearSVC": "linear_model", "SGDClassifier": "linear_model",
+               "SGDRegressor": "linear_model"}
 
 __all__ = ["__version__", "show_config", "get_num_threads", "set_num_threads", "num_threads",
            *sorted(_SUBMODULES), *sorted(_ESTIMATORS)]

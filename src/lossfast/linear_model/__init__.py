@@ -11,12 +11,15 @@ from ._linear import LinearRegression, Ridge
 from ._chunked import ChunkedMatrix
 from ._logistic import LogisticRegression
 from ._logistic_cv import LogisticRegressionCV
+from ._classifier import LinearClassifier, LinearSVC
+from ._sgd import SGDClassifier, SGDRegressor
 from ._coordinate_descent import ElasticNet, Lasso
 from ._cv_path import ElasticNetCV, LassoCV, enet_path, lasso_path
 from ._ridge_cv import RidgeCV
 
 __all__ = ["LinearRegression", "Ridge", "RidgeCV", "Lasso", "ElasticNet", "LassoCV",
            "ElasticNetCV", "lasso_path", "enet_path", "LogisticRegression", "LogisticRegressionCV",
+           "LinearClassifier", "LinearSVC", "SGDClassifier", "SGDRegressor",
            "ChunkedMatrix", "LinAlgWarning", "ConvergenceWarning", "DataConversionWarning",
            "NotFittedError"]
 

@@ -125,6 +125,39 @@ def _two_class_logits(s):
     return np.column_stack([np.zeros_like(s), s])
 
 
+def apply_class_weight(class_weight, sw, classes, y_idx, dtype, *, only_classes=False):
+    """sample_weight times the class weights (scikit-learn's class_weight:
+    a dict label -> weight, missing labels weigh 1, or "balanced":
+    sum(w) / (n_classes * the weighted count of the class)); None when
+    both are absent.  ``only_classes=True`` returns the (n_classes,) weights of
+    the classes instead (shared with LinearClassifier's one-vs-rest)."""
+    cw = class_weight
+    if cw is None:
+        return np.ones(len(classes)) if only_classes else sw
+    if isinstance(cw, str) and cw == "balanced":
+        counts = np.bincount(y_idx, weights=sw, minlength=len(classes)).astype(np.float64)
+        per_class = counts.sum() / (len(classes) * np.where(counts > 0, counts, 1.0))
+    elif isinstance(cw, dict):
+        unknown = [key for key in cw if key not in set(classes.tolist())]
+        if unknown:
+            raise ValueError(f"The given class_weight dict must have the class labels as "
+                             f"keys; {unknown} are not among the classes "
+                             f"{classes.tolist()}")
+        per_class = np.array([float(cw.get(c, 1.0)) for c in classes.tolist()])
+        if not np.all(np.isfinite(per_class)) or np.any(per_class < 0):
+            raise ValueError(f"class weights must be finite and >= 0, got {cw}")
+    else:
+        raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {cw!r}")
+    if only_classes:
+        return per_class
+    w = per_class[y_idx]
+    if sw is not None:
+        w = w * sw
+    if not np.any(w > 0):
+        raise ValueError("The class weights times sample_weight are all zero.")
+    return np.ascontiguousarray(w, dtype=dtype)
+
+
 # "auto": Newton with coordinate descent for L1 / elastic net, else L-BFGS
 _AUTO = {"l1": ("newton-cd",), "l2": ("lbfgs",)}
 
@@ -262,33 +295,9 @@ class LogisticRegression(_Estimator):
         return l1_ratio / C, (1.0 - l1_ratio) / C, ("l1" if l1_ratio > 0 else "l2")
 
     def _sample_weights(self, sw, classes, y_idx, dtype):
-        """sample_weight times the class weights (scikit-learn's class_weight:
-        a dict label -> weight, missing labels weigh 1, or "balanced":
-        sum(w) / (n_classes * the weighted count of the class)); None when
-        both are absent."""
-        cw = self.class_weight
-        if cw is None:
-            return sw
-        if isinstance(cw, str) and cw == "balanced":
-            counts = np.bincount(y_idx, weights=sw, minlength=len(classes)).astype(np.float64)
-            per_class = counts.sum() / (len(classes) * np.where(counts > 0, counts, 1.0))
-        elif isinstance(cw, dict):
-            unknown = [key for key in cw if key not in set(classes.tolist())]
-            if unknown:
-                raise ValueError(f"The given class_weight dict must have the class labels as "
-                                 f"keys; {unknown} are not among the classes "
-                                 f"{classes.tolist()}")
-            per_class = np.array([float(cw.get(c, 1.0)) for c in classes.tolist()])
-            if not np.all(np.isfinite(per_class)) or np.any(per_class < 0):
-                raise ValueError(f"class weights must be finite and >= 0, got {cw}")
-        else:
-            raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {cw!r}")
-        w = per_class[y_idx]
-        if sw is not None:
-            w = w * sw
-        if not np.any(w > 0):
-            raise ValueError("The class weights times sample_weight are all zero.")
-        return np.ascontiguousarray(w, dtype=dtype)
+        """sample_weight times the class weights (``apply_class_weight``);
+        None when both are absent."""
+        return apply_class_weight(self.class_weight, sw, classes, y_idx, dtype)
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model; returns self."""

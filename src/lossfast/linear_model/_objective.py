@@ -86,6 +86,24 @@ def _sigmoid(z):
     return sigmoid(np.asarray(z, dtype=np.float64))
 
 
+_MARGIN_CURVATURE = ("squared_hinge", "modified_huber")
+
+
+def _margin_curvature(name, y, Z):
+    """The (generalised) second derivative d^2 l / dz^2 of a margin loss at
+    the decision values Z (n, 1) for labels y (n, 1; -1/+1 or 0/1): 2 inside
+    the margin (y z < 1) for the squared hinge, 2 on -1 <= y z < 1 for the
+    modified Huber loss, 0 elsewhere; None for other losses."""
+    if name not in _MARGIN_CURVATURE:
+        return None
+    t = np.where(np.asarray(y) == 0, -1.0, np.asarray(y, dtype=np.float64))
+    m = t[:, 0] * np.asarray(Z[:, 0], dtype=np.float64)
+    inside = m < 1.0
+    if name == "modified_huber":
+        inside &= m >= -1.0
+    return 2.0 * inside
+
+
 class LinearObjective:
     """F(theta) and its gradient over (X, y, sample_weight) for k outputs, in
     the standardised coordinates of the module docstring.
@@ -234,6 +252,9 @@ class LinearObjective:
         if name == "bce_logits":
             p = _sigmoid(Z[:, 0])
             return (w * p * (1.0 - p)).reshape(n, 1), None
+        if name in _MARGIN_CURVATURE:
+            # (only here is y read: the Dask kind calls this on a proxy without it)
+            return (w * _margin_curvature(name, self.y, Z)).reshape(n, 1), None
         if name == "softmax_xent_sparse":
             P = _softmax(Z)
             k = self.k
@@ -391,6 +412,9 @@ class LinearObjective:
             P = None
         elif name == "softmax_xent_sparse":
             P = _softmax(Z)
+        elif name in _MARGIN_CURVATURE:
+            curv = (w * _margin_curvature(name, self.y, Z))[:, None]
+            P = None
         else:
             raise NotImplementedError(f"no Hessian for the loss {name!r}")
         ridge = self._ridge / (self.scale * self.scale)          # (k, d)

@@ -887,6 +887,12 @@ class Solver:
 
 
 _ALL_LOSSES = ("squared_error", "regression", "logistic")
+# the classification losses of LinearClassifier besides the log loss: smooth
+# ones with a (generalised) Hessian, smooth ones without, and non-smooth ones
+# (fitted by the optimizers with sub-gradients only)
+_HESSIAN_MARGIN = ("squared_hinge", "modified_huber")
+_SMOOTH_CLASSIFICATION = _HESSIAN_MARGIN + ("focal",)
+_NONSMOOTH_CLASSIFICATION = ("hinge", "perceptron")
 
 
 def _run_lbfgs(objective, theta0, o):
@@ -974,10 +980,12 @@ def _normal_is_cheap(kind, n_features):
 SOLVERS = {
     "normal": Solver("normal", None, losses=("squared_error",), auto_if=_normal_is_cheap),
     "cg": Solver("cg", _run_cg, losses=("squared_error",), aliases=("sparse_cg",)),
-    "lbfgs": Solver("lbfgs", _run_lbfgs, losses=_ALL_LOSSES),
-    "newton": Solver("newton", _run_newton, losses=("squared_error", "logistic"),
+    "lbfgs": Solver("lbfgs", _run_lbfgs, losses=_ALL_LOSSES + _SMOOTH_CLASSIFICATION),
+    "newton": Solver("newton", _run_newton,
+                     losses=("squared_error", "logistic") + _HESSIAN_MARGIN,
                      aliases=("newton-cholesky", "newton-cg")),
-    "newton-cd": Solver("newton-cd", _run_newton_cd, losses=("squared_error", "logistic"),
+    "newton-cd": Solver("newton-cd", _run_newton_cd,
+                        losses=("squared_error", "logistic") + _HESSIAN_MARGIN,
                         penalties=("l1", "l2")),
 }
 
@@ -987,8 +995,8 @@ def _optimizer_solver(key):
     if key not in optim.available():
         return None
     # an L1 term by the proximal step after every optimizer step (L1Prox)
-    return Solver(key, _run_optimizer, losses=_ALL_LOSSES, penalties=("l1", "l2"),
-                  minibatch=True)
+    return Solver(key, _run_optimizer, penalties=("l1", "l2"), minibatch=True,
+                  losses=_ALL_LOSSES + _SMOOTH_CLASSIFICATION + _NONSMOOTH_CLASSIFICATION)
 
 
 def resolve_solver(requested, *, loss, penalty="l2", kind="dense", n_features=0, auto):
@@ -1018,7 +1026,8 @@ def resolve_solver(requested, *, loss, penalty="l2", kind="dense", n_features=0,
         raise ValueError(f"solver must be one of {choices}, got {requested!r}")
     if not solver.supports(loss, penalty, kind):
         what = {"squared_error": "loss='squared_error'", "logistic": "the log loss",
-                "regression": "a loss other than loss='squared_error'"}[loss]
+                "regression": "a loss other than loss='squared_error'"}.get(
+                    loss, f"loss={loss!r}")
         able = sorted(s.name for s in SOLVERS.values() if s.supports(loss, penalty, kind))
         raise ValueError(f"solver={requested!r} does not support {what} with penalty "
                          f"{penalty!r} on {kind} X; use one of {able} or an optimizer")

@@ -290,6 +290,16 @@ class Perceptron(_MarginLoss):
     name, aliases, _kernel = "perceptron", (), "perceptron"
 
 
+@register
+class ModifiedHuber(_MarginLoss):
+    """Modified Huber loss (T. Zhang 2004; scikit-learn's SGD
+    ``loss="modified_huber"``), a quadratically smoothed hinge: with
+    ``z = t f``, ``l = max(0, 1 - z)**2`` for ``z >= -1``, else ``-4 z``;
+    gradient ``-2 t max(0, 1 - z)``, or ``-4 t`` for ``z < -1``.  Labels as
+    :class:`Hinge`."""
+    name, aliases, _kernel = "modified_huber", (), "modified_huber"
+
+
 # ------------------------------------------------------------- row-wise
 
 def _batch_weights(sample_weight, batch_shape, n_rows, dtype):
@@ -507,6 +517,7 @@ focal = binary_focal = functional(BinaryFocal)
 hinge = functional(Hinge)
 squared_hinge = functional(SquaredHinge)
 perceptron = functional(Perceptron)
+modified_huber = functional(ModifiedHuber)
 cce = categorical_crossentropy = functional(CategoricalCrossEntropy)
 sparse_cce = sparse_categorical_crossentropy = functional(SparseCategoricalCrossEntropy)
 multiclass_hinge = functional(MulticlassHinge)
@@ -517,8 +528,8 @@ zero_one = functional(ZeroOne)
 __all__ = [
     "RowwiseLoss", "BinaryCrossEntropy", "BinaryFocal", "CategoricalCrossEntropy",
     "SparseCategoricalCrossEntropy", "Hinge", "SquaredHinge", "MulticlassHinge", "Perceptron",
-    "ZeroOne", "KLDivergence", "bce", "log_loss", "binary_crossentropy", "focal",
-    "binary_focal", "hinge", "squared_hinge", "perceptron", "cce", "categorical_crossentropy",
+    "ModifiedHuber", "ZeroOne", "KLDivergence", "bce", "log_loss", "binary_crossentropy", "focal",
+    "binary_focal", "hinge", "squared_hinge", "perceptron", "modified_huber", "cce", "categorical_crossentropy",
     "sparse_cce", "sparse_categorical_crossentropy", "multiclass_hinge", "kl", "kl_divergence",
     "zero_one",
 ]

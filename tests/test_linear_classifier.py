@@ -1,0 +1,321 @@
+"""LinearClassifier and LinearSVC: against scikit-learn on the same objective,
+against a NumPy oracle of the objective minimised by SciPy, sparse vs dense,
+finite differences of every loss's gradient inside the fit."""
+import warnings
+
+import numpy as np
+import pytest
+
+import lossfast as lf
+import reference_classification as ref
+from lossfast.linear_model import ConvergenceWarning
+from lossfast.linear_model import _classifier
+
+sp = pytest.importorskip("scipy.sparse")
+sk_svm = pytest.importorskip("sklearn.svm")
+sk_lm = pytest.importorskip("sklearn.linear_model")
+from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning  # noqa: E402
+
+
+def _data(n=300, d=6, k=2, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    W = rng.standard_normal((k, d))
+    y = np.argmax(X @ W.T + 0.5 * rng.standard_normal((n, k)), axis=1) if k > 2 else \
+        (X @ W[0] + 0.7 * rng.standard_normal(n) > 0.3).astype(int)
+    return X.astype(dtype), y
+
+
+def _sparse(X, density=0.3, seed=1):
+    rng = np.random.default_rng(seed)
+    Xs = np.where(rng.random(X.shape) < density, X, 0.0)
+    return Xs, sp.csr_matrix(Xs)
+
+
+# ------------------------------------------------------------------ vs scikit-learn
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("penalty", ["l2", "l1"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_linear_svc_matches_liblinear_without_intercept(k, penalty, sparse):
+    """Without an intercept liblinear and lossfast solve the same problem:
+    C sum max(0, 1 - y z)^2 + penalty; one-vs-rest for 3 classes."""
+    X, y = _data(k=k, seed=k)
+    if sparse:
+        X, Xfit = _sparse(X)
+    else:
+        Xfit = X
+    C = 0.3
+    ours = lf.LinearSVC(penalty=penalty, C=C, fit_intercept=False, tol=1e-10,
+                        max_iter=500).fit(Xfit, y)
+    with warnings.catch_warnings():
+        # liblinear's L1 solver reports its iteration cap even when it is at 1e-9
+        warnings.simplefilter("ignore", SkConvergenceWarning)
+        theirs = sk_svm.LinearSVC(penalty=penalty, C=C, fit_intercept=False, dual=False,
+                                  tol=1e-12, max_iter=20000).fit(Xfit, y)
+    assert ours.coef_.shape == theirs.coef_.shape
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(ours.predict(Xfit), theirs.predict(Xfit))
+    np.testing.assert_allclose(ours.decision_function(Xfit), theirs.decision_function(Xfit),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_linear_svc_class_weight_matches_liblinear():
+    X, y = _data(k=3, seed=5)
+    cw = {0: 2.0, 2: 0.5}
+    ours = lf.LinearSVC(C=0.5, fit_intercept=False, class_weight=cw, tol=1e-10).fit(X, y)
+    theirs = sk_svm.LinearSVC(C=0.5, fit_intercept=False, class_weight=cw, dual=False,
+                              tol=1e-12, max_iter=100000).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5, atol=1e-6)
+
+
+def _svc_objective(coef, b, X, t, C):
+    m = np.maximum(1 - t * (X @ coef + b), 0)
+    return C * np.sum(m * m) + 0.5 * coef @ coef
+
+
+def test_linear_svc_intercept_is_not_penalised():
+    """With an intercept, the fit minimises C sum l + 0.5 ||coef||^2 with a
+    free intercept: no direction (coef or intercept) decreases it; liblinear
+    (penalised intercept) reaches a higher value of this objective."""
+    X, y = _data(seed=3)
+    X = X + 2.0                                   # an offset the intercept must absorb
+    t = np.where(y == 1, 1.0, -1.0)
+    C = 0.1
+    est = lf.LinearSVC(C=C, tol=1e-10).fit(X, y)
+    coef, b = est.coef_[0].astype(float), float(est.intercept_[0])
+    f0 = _svc_objective(coef, b, X, t, C)
+    for h in (1e-4, -1e-4):
+        assert _svc_objective(coef, b + h, X, t, C) >= f0 - 1e-12
+    lib = sk_svm.LinearSVC(C=C, dual=False, tol=1e-12, max_iter=100000).fit(X, y)
+    assert f0 < _svc_objective(lib.coef_[0], lib.intercept_[0], X, t, C)
+
+
+@pytest.mark.parametrize("k", [2, 4])
+@pytest.mark.parametrize("solver", ["lbfgs", "newton"])
+def test_log_loss_matches_logistic_regression(k, solver):
+    X, y = _data(k=k, seed=10 + k)
+    ours = lf.LinearClassifier("log_loss", C=0.7, solver=solver, tol=1e-10,
+                               max_iter=1000).fit(X, y)
+    theirs = sk_lm.LogisticRegression(C=0.7, tol=1e-12, max_iter=10000).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-6)
+
+
+# ------------------------------------------------------------------ a NumPy oracle
+
+
+_REFS = {"squared_hinge": ref.squared_hinge, "modified_huber": ref.modified_huber,
+         "focal": lambda t, f: ref.focal(t, f, 2.0, 0.25, True),
+         "hinge": ref.hinge, "perceptron": ref.perceptron}
+
+
+def _oracle_fit(loss, X, t, C, l2=True):
+    """Minimise C sum l(t_i, z_i) + 0.5 ||coef||^2 (intercept free) with
+    SciPy's L-BFGS on the NumPy reference loss."""
+    from scipy.optimize import minimize
+    fn = _REFS[loss]
+    d = X.shape[1]
+
+    def f(theta):
+        z = X @ theta[:d] + theta[d]
+        l, g = fn(t, z)
+        l, g = np.asarray(l, float), np.asarray(g, float)
+        grad = np.empty(d + 1)
+        grad[:d] = C * X.T @ g + theta[:d]
+        grad[d] = C * g.sum()
+        return C * l.sum() + 0.5 * theta[:d] @ theta[:d], grad
+
+    res = minimize(f, np.zeros(d + 1), jac=True, method="L-BFGS-B",
+                   options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 20000})
+    return res.x[:d], res.x[d]
+
+
+@pytest.mark.parametrize("loss,solver", [("squared_hinge", "lbfgs"),
+                                         ("squared_hinge", "newton"),
+                                         ("modified_huber", "lbfgs"),
+                                         ("modified_huber", "newton"),
+                                         ("focal", "lbfgs")])
+def test_smooth_losses_reach_the_oracle_minimum(loss, solver):
+    X, y = _data(seed=21)
+    t = np.where(y == 1, 1.0, -1.0) if loss != "focal" else y.astype(float)
+    coef, b = _oracle_fit(loss, X, t, C=0.5)
+    est = lf.LinearClassifier(loss, C=0.5, solver=solver, tol=1e-10, max_iter=2000).fit(X, y)
+    np.testing.assert_allclose(est.coef_[0], coef, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(est.intercept_[0], b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("loss", ["hinge", "perceptron"])
+def test_nonsmooth_losses_by_subgradient_optimizer(loss):
+    """Hinge and perceptron are fitted by the mini-batch optimizers (sub-
+    gradients); L-BFGS / Newton refuse them with a ValueError."""
+    X, y = _data(seed=4)
+    for solver in ("lbfgs", "newton"):
+        with pytest.raises(ValueError, match="does not support"):
+            lf.LinearClassifier(loss, solver=solver).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)   # sub-gradient: approximate
+        est = lf.LinearClassifier(loss, C=1.0, max_iter=60, random_state=0).fit(X, y)
+    if loss == "perceptron":
+        # its objective C sum max(0, -y z) + 0.5 ||coef||^2 is minimal (0) at coef = 0
+        t = np.where(y == 1, 1.0, -1.0)
+        z = est.decision_function(X)
+        f = np.sum(np.maximum(-t * z, 0)) + 0.5 * float(est.coef_[0] @ est.coef_[0])
+        assert f <= 1e-8
+    else:
+        assert est.score(X, y) > 0.8
+        # within a few per cent of the SVM optimum (liblinear's dual solver, no intercept
+        # penalty difference: compare without intercept)
+        est = None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est = lf.LinearSVC(loss="hinge", C=1.0, fit_intercept=False, max_iter=200,
+                               random_state=0).fit(X, y)
+        lib = sk_svm.LinearSVC(loss="hinge", C=1.0, fit_intercept=False, dual=True,
+                               tol=1e-10, max_iter=100000).fit(X, y)
+        t = np.where(y == 1, 1.0, -1.0)
+
+        def obj(w):
+            return np.sum(np.maximum(1 - t * (X @ w), 0)) + 0.5 * w @ w
+        f_ours, f_lib = obj(est.coef_[0].astype(float)), obj(lib.coef_[0])
+        assert f_lib <= f_ours <= 1.05 * f_lib
+
+
+def test_alpha_is_sgd_objective():
+    """alpha (SGD's (1/n) sum l + alpha R) is C = 1 / (alpha n)."""
+    X, y = _data(n=200, seed=6)
+    a = lf.LinearClassifier("squared_hinge", alpha=0.01, tol=1e-10).fit(X, y)
+    b = lf.LinearClassifier("squared_hinge", C=1.0 / (0.01 * 200), tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10)
+
+
+# ------------------------------------------------------------------ finite differences
+
+
+@pytest.mark.parametrize("loss", ["log_loss", "hinge", "squared_hinge", "modified_huber",
+                                  "perceptron", "focal"])
+@pytest.mark.parametrize("k", [2, 3])
+def test_gradient_inside_the_fit_matches_finite_differences(loss, k, monkeypatch):
+    """The objective each fit hands its solver: its gradient at a random point
+    against central differences (points near a kink of hinge / perceptron
+    moved off it)."""
+    X, y = _data(n=120, d=4, k=k, seed=30 + k)
+    seen = []
+    original = _classifier.run_solver
+
+    def checking(est, solver, objective, theta0, **kw):
+        rng = np.random.default_rng(len(seen))
+        theta = theta0 + 0.3 * rng.standard_normal(theta0.size)
+        f, g = objective.loss_grad(theta)
+        h = 1e-6
+        fd = np.array([(objective.loss(theta + h * e) - objective.loss(theta - h * e)) / (2 * h)
+                       for e in np.eye(theta.size)])
+        seen.append(np.max(np.abs(fd - g)) / max(np.max(np.abs(g)), 1e-3))
+        return original(est, solver, objective, theta0, **kw)
+
+    monkeypatch.setattr(_classifier, "run_solver", checking)
+    solver = "sgd" if loss in ("hinge", "perceptron") else "auto"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        lf.LinearClassifier(loss, solver=solver, max_iter=3, random_state=0).fit(X, y)
+    assert len(seen) == (1 if loss == "log_loss" or k == 2 else k)
+    assert max(seen) < 1e-5
+
+
+# ------------------------------------------------------------------ sparse vs dense, API
+
+
+@pytest.mark.parametrize("loss", ["log_loss", "squared_hinge", "modified_huber", "focal"])
+@pytest.mark.parametrize("k", [2, 3])
+def test_sparse_equals_dense(loss, k):
+    X, y = _data(n=200, k=k, seed=40 + k)
+    Xd, Xs = _sparse(X)
+    w = np.random.default_rng(0).random(200) + 0.5
+    a = lf.LinearClassifier(loss, C=0.5, tol=1e-10, max_iter=1000).fit(Xd, y, sample_weight=w)
+    b = lf.LinearClassifier(loss, C=0.5, tol=1e-10, max_iter=1000).fit(Xs, y, sample_weight=w)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(a.intercept_, b.intercept_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(a.decision_function(Xd), b.decision_function(Xs), atol=1e-8)
+
+
+def test_sample_weight_is_repetition():
+    X, y = _data(n=100, k=3, seed=50)
+    rep = np.arange(100) % 3
+    a = lf.LinearClassifier("squared_hinge", tol=1e-10).fit(X, y, sample_weight=rep + 1)
+    b = lf.LinearClassifier("squared_hinge", tol=1e-10).fit(np.repeat(X, rep + 1, axis=0),
+                                                            np.repeat(y, rep + 1))
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-6, atol=1e-8)
+
+
+def test_predict_proba_only_where_defined():
+    X, y = _data(k=3, seed=60)
+    for loss in ("log_loss", "modified_huber", "focal"):
+        est = lf.LinearClassifier(loss, tol=1e-8).fit(X, y)
+        P = est.predict_proba(X)
+        assert P.shape == (X.shape[0], 3)
+        np.testing.assert_allclose(P.sum(axis=1), 1.0, atol=1e-12)
+        assert np.mean(est.classes_[np.argmax(P, axis=1)] == est.predict(X)) > 0.95
+    for est in (lf.LinearClassifier("squared_hinge"), lf.LinearSVC()):
+        assert not hasattr(est.fit(X, y), "predict_proba")
+
+
+def test_loss_objects_and_errors():
+    X, y = _data(seed=70)
+    a = lf.LinearClassifier(lf.losses.BinaryFocal(gamma=1.0, alpha=None, from_logits=True),
+                            tol=1e-8).fit(X, y)
+    assert a.score(X, y) > 0.8
+    with pytest.raises(ValueError, match="from_logits"):
+        lf.LinearClassifier(lf.losses.BinaryFocal()).fit(X, y)
+    with pytest.raises(ValueError, match="loss must be one of"):
+        lf.LinearClassifier("zero_one").fit(X, y)
+    with pytest.raises(NotImplementedError, match="crammer_singer"):
+        lf.LinearSVC(multi_class="crammer_singer").fit(X, y)
+    with pytest.raises(ValueError, match="penalty='l1' and loss='hinge'"):
+        lf.LinearSVC(penalty="l1", loss="hinge").fit(X, y)
+
+
+def test_stopping_early_warns():
+    X, y = _data(seed=80)
+    with pytest.warns(ConvergenceWarning):
+        lf.LinearSVC(max_iter=1, tol=1e-12).fit(X, y)
+
+
+def test_float32_stays_float32():
+    X, y = _data(k=3, seed=90, dtype=np.float32)
+    est = lf.LinearSVC(tol=1e-8).fit(X, y)
+    assert est.coef_.dtype == np.float32 and est.decision_function(X).dtype == np.float32
+    ref64 = lf.LinearSVC(tol=1e-8).fit(X.astype(np.float64), y)
+    np.testing.assert_allclose(est.coef_, ref64.coef_, rtol=1e-4, atol=1e-5)
+
+
+# ------------------------------------------------------------------ scikit-learn's checks
+
+
+ESTIMATORS = {
+    "LinearClassifier": lambda: lf.LinearClassifier(),
+    "LinearClassifier-modified_huber-newton": lambda: lf.LinearClassifier(
+        "modified_huber", solver="newton", tol=1e-8),
+    "LinearSVC": lambda: lf.LinearSVC(),
+    "LinearSVC-l1": lambda: lf.LinearSVC(penalty="l1"),
+}
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_check_estimator(name):
+    from sklearn.exceptions import SkipTestWarning
+    from sklearn.utils.estimator_checks import check_estimator
+    with warnings.catch_warnings():
+        # lossfast's estimators do not inherit from sklearn.base.BaseEstimator
+        warnings.filterwarnings("ignore", message=".*does not inherit from `sklearn.base",
+                                category=UserWarning)
+        warnings.simplefilter("ignore", SkipTestWarning)
+        # the checks' small data sets stop SGD / the optimizers at their max_iter
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", SkConvergenceWarning)
+        results = check_estimator(ESTIMATORS[name](), on_fail=None)
+    failed = [f"{r['check_name']}: {r['exception']!r}" for r in results
+              if r["status"] == "failed"]
+    assert not failed, "\n".join(failed)
+    assert len([r for r in results if r["status"] == "passed"]) >= 55
