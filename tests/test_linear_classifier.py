@@ -319,3 +319,27 @@ def test_check_estimator(name):
               if r["status"] == "failed"]
     assert not failed, "\n".join(failed)
     assert len([r for r in results if r["status"] == "passed"]) >= 55
+
+
+@pytest.mark.parametrize("loss", ["log_loss", "squared_hinge", "modified_huber"])
+def test_l1_with_an_optimizer_reaches_newton_cd(loss):
+    """The optimizers take the L1 term by their proximal step (binary and
+    one-vs-rest): the newton-cd solution of the same objective to 5e-2 in
+    the coefficients, with exactly its zeros, and no ConvergenceWarning;
+    hinge / perceptron (no Hessian for the certificate) are refused."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2000, 20))
+    w = np.zeros(20)
+    w[:4] = [2, -1, 1.5, 1]
+    y = (X @ w + 0.5 * rng.standard_normal(2000) > 0).astype(int)
+    ref = lf.LinearClassifier(loss=loss, C=0.1, l1_ratio=0.7, solver="newton-cd", tol=1e-10,
+                              max_iter=1000).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = lf.LinearClassifier(loss=loss, C=0.1, l1_ratio=0.7, solver="sgd",
+                                  max_iter=300).fit(X, y)
+    np.testing.assert_allclose(est.coef_, ref.coef_, atol=5e-2)
+    assert np.all(est.coef_[np.abs(ref.coef_) == 0] == 0)
+    assert np.count_nonzero(est.coef_) == np.count_nonzero(ref.coef_)
+    with pytest.raises(NotImplementedError, match="loss='hinge'"):
+        lf.LinearClassifier(loss="hinge", C=0.1, l1_ratio=0.5, solver="sgd").fit(X, y)

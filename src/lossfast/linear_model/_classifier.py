@@ -20,7 +20,7 @@ from ._logistic import (_two_class_logits, apply_class_weight,
                         classification_targets)
 from ._matrix import design_matrix
 from ._objective import LinearObjective, LossSpec
-from ._solvers import resolve_solver
+from ._solvers import _NONSMOOTH_CLASSIFICATION, resolve_solver
 
 # the registry's loss kind of each classification loss (what solvers may fit
 # it: L-BFGS the smooth ones, Newton those with a (generalised) Hessian, the
@@ -164,9 +164,13 @@ class LinearClassifier(_Estimator):
     ``lossfast.optim`` ("sgd", "adam", ...; mini-batches) for every loss,
     with sub-gradients for hinge and perceptron -- the only way to fit
     those two here (the optimizers reach their optimum only approximately:
-    a ConvergenceWarning says how far).  "auto": Newton for squared hinge
-    and modified Huber, L-BFGS for log and focal loss, "newton-cd" with an
-    L1 term, "sgd" for hinge and perceptron.
+    a ConvergenceWarning says how far).  An L1 term with an optimizer is
+    applied by a proximal (soft-threshold) step after every optimizer step,
+    for the losses with a Hessian (the certificate of the composite
+    objective is a proximal Newton probe); with hinge or perceptron it is a
+    NotImplementedError.  "auto": Newton for squared hinge and modified
+    Huber, L-BFGS for log and focal loss, "newton-cd" with an L1 term, "sgd"
+    for hinge and perceptron.
 
     class_weight : None, "balanced" or dict -- as LogisticRegression; for
         one-vs-rest, the binary problem of class c gives its samples class
@@ -246,10 +250,13 @@ class LinearClassifier(_Estimator):
             solver_name = "sgd"                  # an optimizer: not in the "auto" table
         solver = resolve_solver(solver_name, loss=info.kind, penalty=penalty, kind=Xm.kind,
                                 n_features=d, auto=auto)
-        if l1 > 0 and solver.minibatch:
+        if l1 > 0 and solver.minibatch and info.kind in _NONSMOOTH_CLASSIFICATION:
+            # the optimizers take the L1 term by a proximal step, but the
+            # certificate of the composite objective needs a Hessian
             raise NotImplementedError("an L1 term (l1_ratio > 0) with a mini-batch optimizer "
-                                      "is not implemented (no proximal step); use "
-                                      "solver='newton-cd' or SGDClassifier")
+                                      f"is not implemented for loss={info.kind!r} (no "
+                                      "Hessian for the proximal certificate); use "
+                                      "SGDClassifier(penalty='elasticnet')")
         owner = self._solver_options()
         classes, y_kernel, sw = classification_targets(self, Xm, y, sample_weight)
         y_idx = (y_kernel[:, 0].astype(np.intp) if y_kernel.ndim == 2
