@@ -188,6 +188,45 @@ def test_logistic_same_iterates(scheduler, solver, target):
     assert _rel(dk_w.coef_, ref_w.coef_) < 1e-8
 
 
+@pytest.mark.parametrize("target", ["binary", "multinomial"])
+def test_logistic_class_weight(scheduler, target):
+    """class_weight ("balanced" / dict, with and without sample_weight) on a
+    Dask array: the class counts from one per-chunk pass, the weights lazy
+    per-chunk products; the in-memory fit's iterates to rounding (the
+    weighted counts and the total weight are per-chunk sums)."""
+    from lossfast.linear_model import _dask
+    Xn = _numpy_X()
+    _, yb, y3, sw = _targets(Xn)
+    y = yb if target == "binary" else y3
+    Xd = _lazy_X("worker" if scheduler == "distributed" else "any")
+    cw_dict = {1: 3.0} if target == "binary" else {0: 2.0, 2: 0.5}
+    for solver, cw, s in (("lbfgs", "balanced", None), ("lbfgs", "balanced", sw),
+                          ("lbfgs", cw_dict, sw), ("newton", "balanced", sw)):
+        ref = LogisticRegression(solver=solver, C=0.3, class_weight=cw).fit(
+            Xn, y, sample_weight=s)
+        dk = LogisticRegression(solver=solver, C=0.3, class_weight=cw).fit(
+            Xd, _split(y), sample_weight=None if s is None else _split(s))
+        assert dk.n_iter_[0] == ref.n_iter_[0]
+        np.testing.assert_allclose(dk.loss_curve_, ref.loss_curve_, rtol=1e-10)
+        assert _rel(dk.coef_, ref.coef_) < 1e-10
+        assert _rel(dk.intercept_, ref.intercept_) < 1e-10
+        np.testing.assert_array_equal(dk.classes_, ref.classes_)
+    # the class weights matter (the fit differs from the unweighted one)
+    plain = LogisticRegression(C=0.3).fit(Xn, y)
+    assert _rel(dk.coef_, plain.coef_) > 1e-3
+    # the per-sample weights are a lazy per-chunk product, never gathered
+    M = _dask.DaskMatrix(Xd)
+    classes, yk, _ = M.classification_targets(None, _split(y), None)
+    w = M.class_weighted(cw_dict, classes, yk, None)
+    assert isinstance(w, _dask.RowArray) and w.array.chunks == (_chunks()[0],)
+    expected = np.array([cw_dict.get(int(c), 1.0) for c in classes])[np.searchsorted(classes, y)]
+    np.testing.assert_array_equal(w.array.compute(), expected)
+    with pytest.raises(ValueError, match="class_weight dict"):
+        LogisticRegression(class_weight={7: 1.0}).fit(Xd, _split(y))
+    with pytest.raises(ValueError, match="all zero"):
+        LogisticRegression(class_weight={c: 0.0 for c in classes.tolist()}).fit(Xd, _split(y))
+
+
 def test_float32_and_regression_lbfgs():
     with dask.config.set(scheduler="threads"):
         Xn = _numpy_X(np.float32)
@@ -365,8 +404,7 @@ def test_lasso_elasticnet_one_gram_pass(scheduler, Est):
 
 def test_partial_fit_over_dask_pieces():
     """Ridge.partial_fit over row ranges of a Dask array equals one fit (the
-    normal equation is additive); LogisticRegression.partial_fit on a Dask
-    array is not implemented (a clear NotImplementedError)."""
+    normal equation is additive)."""
     with dask.config.set(scheduler="threads"):
         Xn = _numpy_X()
         y, yb, _, sw = _targets(Xn)
@@ -376,8 +414,50 @@ def test_partial_fit_over_dask_pieces():
         for a, b in ((0, 700), (700, 1800)):
             stream.partial_fit(Xd[a:b], yd[a:b], sample_weight=swd[a:b])
         assert _rel(stream.coef_, ref.coef_) < 1e-10
-        with pytest.raises(NotImplementedError, match="partial_fit on a Dask array"):
-            LogisticRegression(solver="sgd").partial_fit(Xd, _split(yb), classes=[0, 1])
+
+
+@pytest.mark.parametrize("target", ["binary", "multinomial"])
+def test_logistic_partial_fit_on_dask(scheduler, target):
+    """LogisticRegression.partial_fit on a Dask array: one epoch over its
+    chunks per call, streamed as the Dask mini-batch fit does; the same bits
+    as partial_fit on ChunkedMatrix(..., shuffle="blocks") of the same
+    chunks (with weights to rounding); labels outside `classes` refused."""
+    Xn = _numpy_X()
+    _, yb, y3, sw = _targets(Xn)
+    y = yb if target == "binary" else y3
+    classes = np.unique(y)
+    Xd = _lazy_X("worker" if scheduler == "distributed" else "any")
+    blocks = np.split(Xn, np.cumsum(_chunks()[0])[:-1])
+    kw = dict(solver="sgd" if target == "binary" else "adam", random_state=0, batch_size=64)
+    for s in (None, sw):
+        ch, dk = LogisticRegression(**kw), LogisticRegression(**kw)
+        for _ in range(3):
+            ch.partial_fit(ChunkedMatrix(blocks, shuffle="blocks"), y, classes=classes,
+                           sample_weight=s)
+            dk.partial_fit(Xd, _split(y), classes=classes,
+                           sample_weight=None if s is None else _split(s))
+        assert len(dk.loss_curve_) == 3 and dk.n_iter_[0] == 3
+        np.testing.assert_array_equal(dk.classes_, classes)
+        if s is None:
+            assert dk.loss_curve_ == ch.loss_curve_
+            np.testing.assert_array_equal(dk.coef_, ch.coef_)
+            np.testing.assert_array_equal(dk.intercept_, ch.intercept_)
+        else:
+            np.testing.assert_allclose(dk.loss_curve_, ch.loss_curve_, rtol=1e-10)
+            assert _rel(dk.coef_, ch.coef_) < 1e-8
+    # a piece without the last class (classes fixes the encoding)
+    keep = y[:CHUNK] != classes[-1]
+    Xp, yp = Xn[:CHUNK][keep], y[:CHUNK][keep]
+    assert 0 < len(np.unique(yp)) < len(classes)
+    part = LogisticRegression(**kw).partial_fit(da.from_array(Xp, chunks=(100, D)),
+                                                da.from_array(yp, chunks=100), classes=classes)
+    ref = LogisticRegression(**kw).partial_fit(
+        ChunkedMatrix(np.split(Xp, np.arange(100, len(yp), 100)), shuffle="blocks"), yp,
+        classes=classes)
+    assert part.coef_.shape == ref.coef_.shape == ((1 if target == "binary" else 3), D)
+    np.testing.assert_array_equal(part.coef_, ref.coef_)
+    with pytest.raises(ValueError, match="not in classes"):
+        LogisticRegression(**kw).partial_fit(Xd, _split(y + 10), classes=classes)
 
 
 def test_cv_estimators_refuse_dask_arrays():

@@ -52,7 +52,15 @@ when the first batch needs it, so an epoch pulls each chunk to the client
 once and the client holds at most two chunks (a batch may straddle two).
 The full-objective evaluation after each epoch runs on the workers.  (Not
 a global permutation of all rows as in memory: that needs rows of every
-chunk in every batch.)
+chunk in every batch.)  ``LogisticRegression.partial_fit`` runs one such
+epoch over the chunks per call (its ``classes`` fix the encoding of the
+labels on the workers).
+
+``class_weight`` ("balanced" or a dict): the sample_weight-weighted class
+counts are one per-chunk bincount of the encoded labels on the workers
+(tree-summed); the per-sample weights are a lazy per-chunk product of the
+chunk's sample weights and the class weights of its labels
+(``DaskMatrix.class_weighted``).
 
 ``predict``, ``decision_function`` and ``predict_proba`` return lazy Dask
 arrays and do not check X for NaN / inf (NaN gives NaN, lazily).
@@ -154,6 +162,31 @@ def _chunk_class_weights(yb, swb, classes):
     idx = np.searchsorted(classes, yb)
     w = np.ones(yb.shape[0]) if swb is None else np.asarray(swb, dtype=np.float64)
     return np.bincount(idx, weights=w, minlength=len(classes)).astype(np.float64)
+
+
+def _label_index(yk):
+    """The class indices of a chunk of the loss kernel's targets ((m, 1) 0/1
+    for two classes, int64 indices for more)."""
+    return (yk[:, 0] if yk.ndim == 2 else yk).astype(np.intp)
+
+
+def _chunk_label_counts(yk, swb, n_classes):
+    """The sample_weight-weighted count of each class in a chunk (float64)."""
+    return np.bincount(_label_index(yk), weights=swb,
+                       minlength=n_classes).astype(np.float64)
+
+
+def _chunk_class_weight_product(yk, swb, per_class, dtype):
+    """A chunk's per-sample weights: the class weight of each label times its
+    sample weight (as ``apply_class_weight`` in memory)."""
+    w = per_class[_label_index(yk)]
+    if swb is not None:
+        w = w * swb
+    return np.ascontiguousarray(w, dtype=dtype)
+
+
+def _chunk_class_weight(yk, per_class, dtype):
+    return _chunk_class_weight_product(yk, None, per_class, dtype)
 
 
 def _encode_chunk(yb, classes, binary, dtype):
@@ -483,10 +516,12 @@ class DaskMatrix:
             raise ValueError("Sample weights must contain at least one non-zero number.")
         return sw
 
-    def classification_targets(self, est, y, sample_weight):
+    def classification_targets(self, est, y, sample_weight, classes=None):
         """(classes_, the loss kernel's targets as a RowArray, sample_weight
         RowArray or None): labels checked and found by a per-chunk unique on
-        the workers, encoded there lazily."""
+        the workers, encoded there lazily.  `classes` (partial_fit) fixes
+        the classes: a label outside them is a ValueError, and fewer than two
+        of them may occur."""
         if not is_dask_array(y):
             y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -505,7 +540,16 @@ class DaskMatrix:
             raise ValueError(
                 "Unknown label type: continuous. Maybe you are trying to fit a classifier, "
                 "which expects discrete classes on a regression target with continuous values.")
-        classes = np.unique(np.concatenate([u for u, _ in parts]))
+        found = np.unique(np.concatenate([u for u, _ in parts]))
+        if classes is not None:
+            pos = np.searchsorted(classes, found)
+            bad = (pos >= len(classes)) | (classes[np.minimum(pos, len(classes) - 1)] != found)
+            if np.any(bad):
+                raise ValueError(f"y contains labels {found[bad][:5]!r} that are not in "
+                                 f"classes {classes!r}")
+            sw = self.sample_weight(sample_weight)
+            return classes, self._encoded(yr, classes), sw
+        classes = found
         if len(classes) < 2:
             raise ValueError("This solver needs samples of at least 2 classes in the data, but "
                              f"the data contains only one class: {classes[0]!r}")
@@ -517,8 +561,13 @@ class DaskMatrix:
                 raise ValueError("This solver needs samples of at least 2 classes with a "
                                  "positive sample_weight, but the data contains only one "
                                  f"such class: {classes[present][0]!r}")
-        binary = len(classes) == 2
-        if binary:
+        return classes, self._encoded(yr, classes), sw
+
+    def _encoded(self, yr, classes):
+        """The loss kernel's targets of the labels `yr` (a RowArray, which
+        is dropped from the row arrays) for `classes`, encoded lazily per
+        chunk."""
+        if len(classes) == 2:
             enc = yr.array.map_blocks(_encode_chunk, classes, True, self.dtype, new_axis=[1],
                                       chunks=(self.row_chunks, (1,)), dtype=self.dtype,
                                       name=_unique("lf-labels"))
@@ -526,7 +575,36 @@ class DaskMatrix:
             enc = yr.array.map_blocks(_encode_chunk, classes, False, self.dtype,
                                       dtype=np.int64, name=_unique("lf-labels"))
         self._rows.remove(yr)
-        return classes, RowArray(self, enc), sw
+        return RowArray(self, enc)
+
+    def class_weighted(self, class_weight, classes, y_kernel, sample_weight):
+        """sample_weight (RowArray or None) times the class weights of
+        `class_weight` ("balanced" or a dict, scikit-learn's semantics) as a
+        RowArray of X's dtype: the weighted class counts come from one
+        per-chunk bincount of the encoded labels on the workers (summed in
+        the fixed tree order), and each chunk's weights are a lazy product
+        of its sample weights and the class weights of its labels."""
+        import dask.array as da
+        from ._logistic import class_weight_vector
+        balanced = isinstance(class_weight, str) and class_weight == "balanced"
+        if not balanced:
+            per_class = class_weight_vector(class_weight, classes)     # checks the dict
+        counts = self._map_reduce(_chunk_label_counts, [y_kernel, sample_weight],
+                                  [len(classes)], use_x=False)
+        if balanced:
+            per_class = class_weight_vector(class_weight, classes, counts)
+        if not np.any((per_class > 0) & (counts > 0)):
+            raise ValueError("The class weights times sample_weight are all zero.")
+        yk = y_kernel.array
+        if yk.ndim == 2:
+            yk = yk[:, 0]
+        args = [yk] if sample_weight is None else [yk, sample_weight.array]
+        fn = _chunk_class_weight_product if sample_weight is not None else _chunk_class_weight
+        w = da.map_blocks(fn, *args, per_class, self.dtype, dtype=self.dtype,
+                          name=_unique("lf-class-weights"))
+        if sample_weight is not None:
+            self._rows.remove(sample_weight)        # only the product is used
+        return RowArray(self, w)
 
     # ----------------------------------------------------------------- matrix layer
 

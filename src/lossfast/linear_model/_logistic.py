@@ -66,7 +66,7 @@ def classification_targets(est, Xm, y, sample_weight, classes=None):
     keeps y distributed (Dask) validates and encodes on its workers
     (``Xm.classification_targets``)."""
     if hasattr(Xm, "classification_targets"):
-        return Xm.classification_targets(est, y, sample_weight)
+        return Xm.classification_targets(est, y, sample_weight, classes=classes)
     n = Xm.shape[0]
     y = _check_classification_targets(y, n)
     sw = validate_sample_weight(sample_weight, n, Xm.dtype)
@@ -134,20 +134,10 @@ def apply_class_weight(class_weight, sw, classes, y_idx, dtype, *, only_classes=
     cw = class_weight
     if cw is None:
         return np.ones(len(classes)) if only_classes else sw
+    counts = None
     if isinstance(cw, str) and cw == "balanced":
         counts = np.bincount(y_idx, weights=sw, minlength=len(classes)).astype(np.float64)
-        per_class = counts.sum() / (len(classes) * np.where(counts > 0, counts, 1.0))
-    elif isinstance(cw, dict):
-        unknown = [key for key in cw if key not in set(classes.tolist())]
-        if unknown:
-            raise ValueError(f"The given class_weight dict must have the class labels as "
-                             f"keys; {unknown} are not among the classes "
-                             f"{classes.tolist()}")
-        per_class = np.array([float(cw.get(c, 1.0)) for c in classes.tolist()])
-        if not np.all(np.isfinite(per_class)) or np.any(per_class < 0):
-            raise ValueError(f"class weights must be finite and >= 0, got {cw}")
-    else:
-        raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {cw!r}")
+    per_class = class_weight_vector(cw, classes, counts)
     if only_classes:
         return per_class
     w = per_class[y_idx]
@@ -156,6 +146,27 @@ def apply_class_weight(class_weight, sw, classes, y_idx, dtype, *, only_classes=
     if not np.any(w > 0):
         raise ValueError("The class weights times sample_weight are all zero.")
     return np.ascontiguousarray(w, dtype=dtype)
+
+
+def class_weight_vector(class_weight, classes, counts=None):
+    """The (n_classes,) float64 weights of the classes for a class_weight
+    dict or "balanced" (which needs ``counts``, the sample_weight-weighted
+    count of each class: sum(counts) / (n_classes * counts[c]))."""
+    cw = class_weight
+    if isinstance(cw, str) and cw == "balanced":
+        counts = np.asarray(counts, dtype=np.float64)
+        return counts.sum() / (len(classes) * np.where(counts > 0, counts, 1.0))
+    if isinstance(cw, dict):
+        unknown = [key for key in cw if key not in set(classes.tolist())]
+        if unknown:
+            raise ValueError(f"The given class_weight dict must have the class labels as "
+                             f"keys; {unknown} are not among the classes "
+                             f"{classes.tolist()}")
+        per_class = np.array([float(cw.get(c, 1.0)) for c in classes.tolist()])
+        if not np.all(np.isfinite(per_class)) or np.any(per_class < 0):
+            raise ValueError(f"class weights must be finite and >= 0, got {cw}")
+        return per_class
+    raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {cw!r}")
 
 
 # "auto": Newton with coordinate descent for L1 / elastic net, else L-BFGS
@@ -315,10 +326,11 @@ class LogisticRegression(_Estimator):
         if not deferred:
             Xm.check_finite()
         classes, y_kernel, sw = classification_targets(self, Xm, y, sample_weight)
-        if self.class_weight is not None:
-            if hasattr(Xm, "classification_targets"):
-                raise NotImplementedError("class_weight on a Dask array is not implemented: "
-                                          "pass the weights as sample_weight")
+        if self.class_weight is not None and hasattr(Xm, "class_weighted"):
+            # Dask: the class counts from one per-chunk pass on the workers,
+            # the weights per-chunk lazy products (y and X stay distributed)
+            sw = Xm.class_weighted(self.class_weight, classes, y_kernel, sw)
+        elif self.class_weight is not None:
             y_idx = (y_kernel[:, 0].astype(np.intp) if y_kernel.ndim == 2
                      else y_kernel.astype(np.intp))
             sw = self._sample_weights(sw, classes, y_idx, Xm.dtype)
@@ -407,7 +419,9 @@ class LogisticRegression(_Estimator):
         ``n_iter_`` counts the calls.  The learning rate is
         ``learning_rate`` or by default from the curvature of the first
         chunk; it stays constant (there is no plateau schedule across
-        chunks).  ``fit`` discards the optimizer's state.
+        chunks).  ``fit`` discards the optimizer's state.  On a Dask array
+        a call is one epoch over its row chunks, streamed as the Dask
+        mini-batch ``fit`` streams them (``_dask``'s module docstring).
         """
         from ._solvers import MinibatchStream
         from ._base import batch_size_for, check_random_state
@@ -440,9 +454,6 @@ class LogisticRegression(_Estimator):
                                  f"call to partial_fit ({self.classes_!r}).")
             classes = self.classes_
         Xm = design_matrix(self, X, reset=first and not warm)
-        if hasattr(Xm, "classification_targets"):
-            raise NotImplementedError("partial_fit on a Dask array is not implemented: pass "
-                                      "its chunks (computed) one call at a time, or use fit")
         _, y_kernel, sw = classification_targets(self, Xm, y, sample_weight, classes=classes)
         k, spec = _loss_of(len(classes))
         fit_intercept = bool(self.fit_intercept)
