@@ -93,7 +93,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
 /* One epoch.  ROW(i) sets xv (values), and IDX(j) is the column of entry j
  * of the row, nnz its length.  The sequence of operations per sample is
  * scikit-learn's _plain_sgd. */
-#define LF_SGD_EPOCH_BODY(T, THRESH, SFX, ROW, IDX, DENSE)                                \
+#define LF_SGD_EPOCH_BODY(T, THRESH, SFX, ROW, IDX, DENSE, PREFETCH)                                \
     T *restrict w = (T *)w_;                                                              \
     T *restrict aw = (T *)aw_;                                                            \
     T *restrict q = (T *)q_;                                                              \
@@ -110,8 +110,10 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
     double sq_norm = S->sq_norm, l1_norm = S->l1_norm;                                    \
     double avg_a = S->average_a, avg_b = S->average_b, u = S->u;                          \
     double sumloss = 0.0, objsum = 0.0;                                                   \
+    int bad_p = 0;                                                                        \
     for (int64_t r = 0; r < m; r++) {                                                     \
         const int64_t i = order[r];                                                       \
+        if (r + LF_SGD_AHEAD < m) PREFETCH(order[r + LF_SGD_AHEAD])                        \
         ROW(i)                                                                            \
         double dot = 0.0, xx = 0.0;                                                       \
         if (DENSE && need_norm) {                                                         \
@@ -145,9 +147,21 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
             for (int64_t j = 4 * q4; j < nnz; j++) s0 += (double)(w[j] * xv[j]);          \
             dot = (s0 + s1) + (s2 + s3);                                                  \
         } else {                                                                          \
-            for (int64_t j = 0; j < nnz; j++) dot += (double)(w[IDX(j)] * xv[j]);         \
+            /* four interleaved accumulators: one accumulator's chain of adds is the   \
+             * latency bound of a short sparse row */                                  \
+            double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                                \
+            int64_t j = 0;                                                                \
+            for (; j + 4 <= nnz; j += 4) {                                                \
+                s0 += (double)(w[IDX(j)] * xv[j]);                                        \
+                s1 += (double)(w[IDX(j + 1)] * xv[j + 1]);                                \
+                s2 += (double)(w[IDX(j + 2)] * xv[j + 2]);                                \
+                s3 += (double)(w[IDX(j + 3)] * xv[j + 3]);                                \
+            }                                                                             \
+            for (; j < nnz; j++) s0 += (double)(w[IDX(j)] * xv[j]);                       \
+            dot = (s0 + s1) + (s2 + s3);                                                  \
         }                                                                                 \
         const double p = dot * wscale + intercept;                                        \
+        bad_p |= !isfinite(p);                                                            \
         if (P->schedule == 2) eta = 1.0 / (alpha * (P->optimal_init + t - 1));            \
         else if (P->schedule == 3) eta = P->eta0 / pow(t, P->power_t);                    \
         const double y = (double)yv[i];                                                   \
@@ -198,6 +212,8 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
                     const double sq = sq_norm / ws2 + 2.0 * c * dot + c * c * xx;         \
                     sq_norm = (sq > 0 ? sq : 0.0) * ws2;                                  \
                 }                                                                         \
+            } else if (!DENSE && !need_norm) {                                            \
+                for (int64_t j = 0; j < nnz; j++) w[IDX(j)] += xv[j] * cs;                \
             } else {                                                                      \
                 double l2acc = 0.0, l1acc = 0.0;                                          \
                 for (int64_t j = 0; j < nnz; j++) {                                       \
@@ -247,21 +263,49 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
     S->wscale = wscale; S->sq_norm = sq_norm; S->l1_norm = l1_norm;                       \
     S->average_a = avg_a; S->average_b = avg_b; S->u = u;                                 \
     S->sumloss = sumloss; S->objective_sum = objsum;                                      \
-    if (!isfinite(intercept)) return 1;                                                   \
+    if (!isfinite(intercept)) return 1 | (bad_p ? 2 : 0);                                 \
     for (int64_t j = 0; j < d; j++)                                                       \
-        if (!isfinite((double)w[j])) return 1;                                            \
-    return 0;
+        if (!isfinite((double)w[j])) return 1 | (bad_p ? 2 : 0);                          \
+    return bad_p ? 2 : 0;
 
 #define LF_DENSE_ROW(T) const T *restrict xv = X + i * d; const int64_t nnz = d;
+
+/* Software prefetch of the row LF_SGD_AHEAD samples on (a shuffled order
+ * defeats the hardware prefetcher; a row is a few cache lines). */
+#define LF_SGD_AHEAD 2
+#if defined(__GNUC__)
+#define LF_PREFETCH_SPAN(p, nbytes)                                                       \
+    do {                                                                                  \
+        const char *pf_ = (const char *)(p);                                              \
+        for (int64_t o_ = 0; o_ < (int64_t)(nbytes); o_ += 64) __builtin_prefetch(pf_ + o_); \
+    } while (0);
+#else
+#define LF_PREFETCH_SPAN(p, nbytes)
+#endif
+#define LF_DENSE_PREFETCH(T, i2) LF_PREFETCH_SPAN(X + (i2) * d, d * (int64_t)sizeof(T))
+#define LF_CSR_PREFETCH(T, I, i2)                                                         \
+    {                                                                                     \
+        const I pa_ = indptr[i2], pn_ = indptr[(i2) + 1] - pa_;                           \
+        LF_PREFETCH_SPAN(data + pa_, pn_ * (int64_t)sizeof(T))                            \
+        LF_PREFETCH_SPAN(indices + pa_, pn_ * (int64_t)sizeof(I))                         \
+    }
+#define LF_DENSE_PREFETCH_f32(i2) LF_DENSE_PREFETCH(float, i2)
+#define LF_DENSE_PREFETCH_f64(i2) LF_DENSE_PREFETCH(double, i2)
+#define LF_CSR_PREFETCH_f32_i32(i2) LF_CSR_PREFETCH(float, int32_t, i2)
+#define LF_CSR_PREFETCH_f32_i64(i2) LF_CSR_PREFETCH(float, int64_t, i2)
+#define LF_CSR_PREFETCH_f64_i32(i2) LF_CSR_PREFETCH(double, int32_t, i2)
+#define LF_CSR_PREFETCH_f64_i64(i2) LF_CSR_PREFETCH(double, int64_t, i2)
 #define LF_DENSE_IDX(j) (j)
 
 #define LF_SGD_DENSE(T, THRESH, SFX)                                                      \
-    static int sgd_dense_##SFX(const lf_sgd_params *P, lf_sgd_state *S, const void *X_,   \
+    static int sgd_dense_##SFX(const lf_sgd_params *P_, lf_sgd_state *S, const void *X_,   \
                                int64_t d, const void *y_, const void *sw_,                \
                                const int64_t *order, int64_t m, void *w_, void *aw_,      \
                                void *q_) {                                                \
+        const lf_sgd_params Pv = *P_, *const P = &Pv;                                     \
         const T *restrict X = (const T *)X_;                                              \
-        LF_SGD_EPOCH_BODY(T, THRESH, SFX, LF_DENSE_ROW_##SFX, LF_DENSE_IDX, 1)            \
+        LF_SGD_EPOCH_BODY(T, THRESH, SFX, LF_DENSE_ROW_##SFX, LF_DENSE_IDX, 1,             \
+                          LF_DENSE_PREFETCH_##SFX)            \
     }
 
 #define LF_CSR_ROW(T, I)                                                                  \
@@ -272,14 +316,16 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
 #define LF_CSR_IDX(j) (ix[j])
 
 #define LF_SGD_CSR(T, I, THRESH, SFX)                                                     \
-    static int sgd_csr_##SFX(const lf_sgd_params *P, lf_sgd_state *S, const void *data_,  \
+    static int sgd_csr_##SFX(const lf_sgd_params *P_, lf_sgd_state *S, const void *data_,  \
                              const void *indices_, const void *indptr_, int64_t d,        \
                              const void *y_, const void *sw_, const int64_t *order,       \
                              int64_t m, void *w_, void *aw_, void *q_) {                  \
+        const lf_sgd_params Pv = *P_, *const P = &Pv;                                     \
         const T *restrict data = (const T *)data_;                                        \
         const I *restrict indices = (const I *)indices_;                                  \
         const I *restrict indptr = (const I *)indptr_;                                    \
-        LF_SGD_EPOCH_BODY(T, THRESH, SFX, LF_CSR_ROW_##SFX, LF_CSR_IDX, 0)                \
+        LF_SGD_EPOCH_BODY(T, THRESH, SFX, LF_CSR_ROW_##SFX, LF_CSR_IDX, 0,                 \
+                          LF_CSR_PREFETCH_##SFX)                \
     }
 
 #define LF_DENSE_ROW_f32(i) LF_DENSE_ROW(float)

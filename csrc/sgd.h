@@ -68,8 +68,10 @@ typedef struct {
 /* One epoch over the m rows order[0..m) (int64 row indices).  w (d) holds
  * the weights divided by wscale, aw (d) the averaged-weight accumulator
  * (NULL without averaging), q (d) the L1 bookkeeping (NULL without an L1
- * part).  y and sample_weight are X's float type.  Returns 0, or 1 when the
- * weights or the intercept are no longer finite. */
+ * part).  y and sample_weight are X's float type.  Returns a bit set: 1 when
+ * the weights or the intercept are no longer finite, 2 when a decision value
+ * was not finite (with finite weights: a row of X holds a NaN or an inf, so
+ * the caller may defer its NaN/inf check of X to this flag). */
 typedef int (*lf_sgd_dense_fn)(const lf_sgd_params *P, lf_sgd_state *S, const void *X,
                                int64_t d, const void *y, const void *sw,
                                const int64_t *order, int64_t m, void *w, void *aw, void *q);

@@ -252,3 +252,22 @@ def test_check_estimator(make):
               if r["status"] == "failed"]
     assert not failed, "\n".join(failed)
     assert len([r for r in results if r["status"] == "passed"]) >= 55
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("est", [lf.SGDClassifier(max_iter=3, tol=None),
+                                 lf.SGDClassifier(max_iter=3, tol=None, early_stopping=True),
+                                 lf.SGDRegressor(max_iter=3, tol=None)])
+def test_non_finite_X_is_refused(est, bad, sparse):
+    """fit defers X's NaN/inf check to the first epoch (kernel status bit 2):
+    still scikit-learn's error, for one bad entry in any row (the last one
+    here, with a hinge loss whose step ignores a NaN decision value)."""
+    X, y = _clf_data(n=60, k=3)
+    X[-1, 2] = bad
+    Xf = _sparse(X) if sparse else X
+    if sparse:
+        Xf.data[-1] = bad
+    match = "NaN" if bad != bad else "infinity"
+    with pytest.raises(ValueError, match=f"Input X contains {match}"):
+        est.fit(Xf, y)

@@ -79,7 +79,8 @@ class _Rows:
 
 
 def _plain_sgd(rows, y, sw, w, intercept, aw, average_intercept, params, *, max_iter, tol,
-               n_iter_no_change, train, shuffle, seed, t, score_cb, verbose, name):
+               n_iter_no_change, train, shuffle, seed, t, score_cb, verbose, name,
+               check_x=None):
     """scikit-learn's _plain_sgd: epochs of the C kernel over the rows
     `train` (shuffled per epoch by RandomState(seed) when `shuffle`), with
     its stopping rule: an epoch without improvement is one whose objective
@@ -88,7 +89,12 @@ def _plain_sgd(rows, y, sw, w, intercept, aw, average_intercept, params, *, max_
     validation score (score_cb) is below the best one plus tol; after
     n_iter_no_change of them, the "adaptive" schedule divides eta by 5
     (while eta > 1e-6) and the others stop.  w (and aw) are updated in
-    place; returns (intercept, average_intercept, epochs run)."""
+    place; returns (intercept, average_intercept, epochs run).
+
+    ``check_x``: the deferred NaN/inf check of X (``train`` must then be
+    every row), run only when the first epoch met a non-finite decision
+    value (kernel status bit 2: with finite weights, a row of X is not
+    finite), so a finite X costs no separate pass."""
     state = np.zeros(len(_STATE))
     state[_STATE["eta"]] = params["eta0"]
     state[_STATE["t"]] = t
@@ -114,7 +120,11 @@ def _plain_sgd(rows, y, sw, w, intercept, aw, average_intercept, params, *, max_
     for epoch in range(max_iter):
         if shuffle:
             order = train[rng.permutation(train.size)]
-        if rows.epoch(params, state, y, sw, order, w, aw, q):
+        status = rows.epoch(params, state, y, sw, order, w, aw, q)
+        if status & 2 and check_x is not None:
+            check_x()
+        check_x = None
+        if status & 1:
             raise ValueError(f"Floating-point under-/overflow occurred at epoch #{epoch + 1}. "
                              "Scaling input data with StandardScaler or MinMaxScaler might "
                              "help.")
@@ -343,7 +353,10 @@ class SGDClassifier(_BaseSGD):
         """Fit by SGD for max_iter epochs or until the stopping rule; returns self."""
         params = self._check_params()
         check_y_present(self, y)
-        Xm = design_matrix(self, X, reset=True)
+        # without early stopping the first epoch visits every row: X's NaN/inf
+        # check is deferred to it (a pass over X fewer)
+        defer = not self.early_stopping
+        Xm = design_matrix(self, X, reset=True, finite=not defer)
         y = _check_classification_targets(y, Xm.shape[0])
         classes, _ = _encode_labels(y)
         if len(classes) < 2:
@@ -356,7 +369,8 @@ class SGDClassifier(_BaseSGD):
         self.__dict__.pop("_standard_coef", None)
         self.t_ = 1.0
         self._fit_rows(Xm, y, classes, sample_weight, params, self.max_iter, coef_init,
-                       intercept_init, early_stopping=bool(self.early_stopping), reset=True)
+                       intercept_init, early_stopping=bool(self.early_stopping), reset=True,
+                       check_x=Xm.check_finite if defer else None)
         self._finish_fit(self.max_iter)
         return self
 
@@ -395,7 +409,7 @@ class SGDClassifier(_BaseSGD):
         return self
 
     def _fit_rows(self, Xm, y, classes, sample_weight, params, max_iter, coef_init,
-                  intercept_init, *, early_stopping, reset, tol="self"):
+                  intercept_init, *, early_stopping, reset, tol="self", check_x=None):
         name = type(self).__name__
         rows = _Rows(Xm, name)
         params["intercept_decay"] = rows.intercept_decay
@@ -457,7 +471,8 @@ class SGDClassifier(_BaseSGD):
                 float(self._average_intercept[c]), p, max_iter=max_iter, tol=tol_value,
                 n_iter_no_change=int(self.n_iter_no_change), train=train,
                 shuffle=bool(self.shuffle), seed=int(seeds[c]), t=self.t_,
-                score_cb=score_cb, verbose=self.verbose, name=name)
+                score_cb=score_cb, verbose=self.verbose, name=name,
+                check_x=check_x if c == 0 else None)
             intercept[c] = b
             self._average_intercept[c] = ab
             n_iter = max(n_iter, it)
@@ -583,14 +598,16 @@ class SGDRegressor(_BaseSGD):
         """Fit by SGD for max_iter epochs or until the stopping rule; returns self."""
         params = self._check_params()
         check_y_present(self, y)
-        Xm = design_matrix(self, X, reset=True)
+        defer = not self.early_stopping     # see SGDClassifier.fit
+        Xm = design_matrix(self, X, reset=True, finite=not defer)
         if self.warm_start and hasattr(self, "coef_"):
             coef_init = self.coef_ if coef_init is None else coef_init
             intercept_init = self.intercept_ if intercept_init is None else intercept_init
         self.__dict__.pop("_standard_coef", None)
         self.t_ = 1.0
         self._fit_rows(Xm, y, sample_weight, params, self.max_iter, coef_init, intercept_init,
-                       early_stopping=bool(self.early_stopping), reset=True)
+                       early_stopping=bool(self.early_stopping), reset=True,
+                       check_x=Xm.check_finite if defer else None)
         self._finish_fit(self.max_iter)
         return self
 
@@ -608,7 +625,7 @@ class SGDRegressor(_BaseSGD):
         return self
 
     def _fit_rows(self, Xm, y, sample_weight, params, max_iter, coef_init, intercept_init, *,
-                  early_stopping, reset, tol="self"):
+                  early_stopping, reset, tol="self", check_x=None):
         name = type(self).__name__
         rows = _Rows(Xm, name)
         params["intercept_decay"] = rows.intercept_decay
@@ -647,7 +664,7 @@ class SGDRegressor(_BaseSGD):
             tol=self.tol if tol == "self" else tol,
             n_iter_no_change=int(self.n_iter_no_change), train=train,
             shuffle=bool(self.shuffle), seed=int(seed), t=self.t_, score_cb=score_cb,
-            verbose=self.verbose, name=name)
+            verbose=self.verbose, name=name, check_x=check_x)
         intercept[0] = b
         self._average_intercept[0] = ab
         self.t_ += it * n
