@@ -184,3 +184,20 @@ def test_compare_rules():
 def test_bench_compare_unreadable_baseline(tmp_path):
     code, _, err = run(["bench", "--only", "kernels", "--compare", str(tmp_path / "nope.json")])
     assert code == 2 and "cannot read the baseline" in err
+
+
+def test_compare_divides_out_the_common_factor_of_a_loaded_machine():
+    """Every row x1.9 (load): no regression; one row x2 beyond the others
+    fails; every row beyond x3 (all kernels slower) fails."""
+    from lossfast._bench import compare
+    base = [{"kernel": f"k{i}", "dtype": "float32", "simd": "avx2", "copy_ratio": 2.0}
+            for i in range(6)]
+    loaded = [dict(r, copy_ratio=3.8) for r in base]
+    lines, failed = compare(loaded, base)
+    assert failed == [] and "common factor" in lines[0]
+    one_slow = [dict(r) for r in loaded]
+    one_slow[2]["copy_ratio"] = 3.8 * 2.2
+    _, failed = compare(one_slow, base)
+    assert failed == [("k2", "float32", "avx2")]
+    _, failed = compare([dict(r, copy_ratio=2.0 * 3.5) for r in base], base)
+    assert len(failed) == 6
