@@ -173,6 +173,10 @@ class LogisticRegressionCV(_Estimator):
             fitted = []                 # (coef, intercept) in (l1_ratio, C) order
             for r, l1_ratio in enumerate(ratios):
                 model = None
+                # the Newton solver keeps its curvature Gram from one C to the next
+                Xtr.curvature_cache = {}
+                # and the loss / gradient at the previous C's solution is reused
+                Xtr.eval_memo = {}
                 for c, C in enumerate(Cs):
                     if model is None:
                         model = self._model(C, l1_ratio, warm_start=True)
