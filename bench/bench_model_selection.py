@@ -12,7 +12,8 @@ is what survives the noise).  Targets (SPEC 6.6):
   case): >= 4x scikit-learn (lbfgs both, tol 1e-4, same C_).  Measured
   (issue #13, AVX-512, 2 shared cores, minima of 2-3 interleaved runs,
   scikit-learn 1.9.1): 1.9x before; 2.3x with only the faster row gather;
-  3.0x - 3.2x CPU time (2.99x - 3.64x wall) with each fit of a fold's path
+  2.8x - 3.6x (this group: 2.81x wall, 1.01 s vs 2.84 s; CPU-time runs 3.0x -
+  3.2x) with each fit of a fold's path
   reusing the loss / gradient at the previous C's solution (155 -> 110
   kernel passes) and the folds' rows gathered into reused buffers -- the
   4x target is not met yet.  solver="newton" (Gram kept along the path) is
