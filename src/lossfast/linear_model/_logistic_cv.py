@@ -13,12 +13,13 @@ here without importing scikit-learn), a splitter or an iterable of
 (train, test) pairs is used as given.
 """
 import numbers
+import threading
 
 import numpy as np
 
 from ._base import refuse_dask, _Estimator, check_y_present
 from ._logistic import LogisticRegression, _check_classification_targets, _encode_labels
-from ._matrix import design_matrix
+from ._matrix import DenseMatrix, design_matrix
 from ._parallel import run_folds
 from ._ridge_cv import check_cv_splits
 
@@ -163,16 +164,39 @@ class LogisticRegressionCV(_Estimator):
         k = 1 if len(classes) == 2 else len(classes)
         width = d + (1 if self.fit_intercept else 0)
 
+        local = threading.local()
+
+        def fold_rows(idx, slot):
+            """Xm's rows idx; dense X is gathered into a buffer of this thread,
+            reused by its next fold: a fresh array of this size is a new
+            mapping each time, whose page faults cost more than the copy."""
+            idx = np.asarray(idx)
+            if not (Xm.kind == "dense" and idx.dtype.kind in "iu" and idx.size
+                    and int(idx.min()) >= 0 and int(idx.max()) < n):
+                return Xm.take_rows(idx)
+            buf = getattr(local, slot, None)
+            if buf is None or buf.shape[0] < idx.size:
+                buf = np.empty((idx.size + 8, d), dtype=Xm.dtype)
+                setattr(local, slot, buf)
+            out = buf[:idx.size]
+            np.take(Xm.X, idx, axis=0, out=out, mode="clip")   # indices checked above
+            return DenseMatrix(out)
+
         def fold_path(split):
             """Scores (n_Cs, n_l1) and path (n_Cs, n_l1, k, width) of one fold."""
             train, test = split
             scores = np.empty((len(Cs), len(ratios)))
             paths = np.empty((len(Cs), len(ratios), k, width))
-            Xtr, Xte = _moments_once(Xm.take_rows(train)), Xm.take_rows(test)
+            Xtr = _moments_once(fold_rows(train, "train"))
+            Xte = fold_rows(test, "test")
             swtr = None if sw is None else sw[train]
             fitted = []                 # (coef, intercept) in (l1_ratio, C) order
             for r, l1_ratio in enumerate(ratios):
                 model = None
+                # the Newton solver keeps its curvature Gram from one C to the next
+                Xtr.curvature_cache = {}
+                # and the loss / gradient at the previous C's solution is reused
+                Xtr.eval_memo = {}
                 for c, C in enumerate(Cs):
                     if model is None:
                         model = self._model(C, l1_ratio, warm_start=True)

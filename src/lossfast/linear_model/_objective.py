@@ -104,6 +104,18 @@ def _margin_curvature(name, y, Z):
     return 2.0 * inside
 
 
+def _same_point(c0, b0, c1, b1):
+    """Whether two models are the same point up to the rounding of a change
+    of coordinates (the scale of the next C's objective)."""
+    if (b0 is None) != (b1 is None) or c0.shape != c1.shape:
+        return False
+    tol = 1e-13
+    if not np.allclose(c0, c1, rtol=tol, atol=0.0):
+        return False
+    return b0 is None or np.allclose(b0, b1, rtol=tol, atol=tol * (1.0 + float(
+        np.max(np.abs(c0), initial=0.0))))
+
+
 class LinearObjective:
     """F(theta) and its gradient over (X, y, sample_weight) for k outputs, in
     the standardised coordinates of the module docstring.
@@ -190,9 +202,22 @@ class LinearObjective:
         """(sum_i w_i l_i, dF/dW', dF/db') without the penalty or the
         normalisation (the gradients in standardised coordinates)."""
         coef, b = self.to_model(theta)
-        self.n_evals += 1
-        val, gc, gb = self.X.loss_gradient(self.y, self.sw, coef, b, self.spec, grad=grad,
-                                           z_out=z_out)
+        # a path of fits on the same rows, y and weights (LogisticRegressionCV's
+        # fold) starts each fit where the last one stopped: the loss and its
+        # gradient there (independent of C) are remembered, not recomputed
+        memo = getattr(self.X, "eval_memo", None) if z_out is None else None
+        if memo is not None and memo.get("coef") is not None and _same_point(
+                memo["coef"], memo["b"], coef, b):
+            val, gc, gb = memo["val"], memo["gc"].copy(), memo["gb"].copy()
+            if not grad:
+                return val, None, None
+        else:
+            self.n_evals += 1
+            val, gc, gb = self.X.loss_gradient(self.y, self.sw, coef, b, self.spec,
+                                               grad=grad, z_out=z_out)
+            if memo is not None and grad:
+                memo.update(coef=coef.copy(), b=None if b is None else np.array(b),
+                            val=val, gc=gc.copy(), gb=gb.copy())
         if not grad:
             return val, None, None
         if self.check_X_on_first_gradient:
@@ -278,12 +303,28 @@ class LinearObjective:
         class) get a positive curvature, so the Hessian is positive definite;
         the gradient has no component along them, so the Newton step is
         unchanged."""
+        return self.hessian_from_gram(self.curvature_gram(Z))
+
+    def curvature_gram(self, Z):
+        """The (M, d1, d1) Grams A^T D_m A of A = [X - m, 1] weighted by the
+        loss's curvature at the decision values Z, in the original
+        coordinates (no scale, no penalty): the expensive part of
+        ``hessian``.  It depends on C only through Z, so a path over C may
+        reuse it as the curvature of a nearby point (``hessian_from_gram``
+        adds this objective's scale and penalty)."""
+        weights, pairs = self._curvature_weights(Z)
+        fi = self.fit_intercept
+        G = self.X.gram(weights, shift=self.center if fi else None, ones=fi)
+        self.X.check_finite_after(G)
+        return G, pairs
+
+    def hessian_from_gram(self, gram):
+        """``hessian`` from ``curvature_gram``'s (G, pairs) (G is not modified)."""
+        G, pairs = gram
+        G = G.copy()
         d, k = self.d, self.k
         fi = self.fit_intercept
         d1 = d + (1 if fi else 0)
-        weights, pairs = self._curvature_weights(Z)
-        G = self.X.gram(weights, shift=self.center if fi else None, ones=fi)
-        self.X.check_finite_after(G)
         inv = np.ones(d1)
         inv[:d] = 1.0 / self.scale
         G *= inv[None, :, None] * inv[None, None, :]

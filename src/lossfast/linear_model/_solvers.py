@@ -926,10 +926,83 @@ def _run_newton(objective, theta0, o):
         f, g = objective.loss_grad(theta, z_out=Z)
         return f, g, Z
 
+    cache = getattr(objective.X, "curvature_cache", None)
+    if cache is not None and not newton_uses_cg(objective):
+        return lagged_newton(fg_z, objective, cache, theta0, max_iter=o["max_iter"],
+                             gtol=o["tol"], verbose=o["verbose"], name=o["name"])
     step = (cg_newton_step(objective.hessp) if newton_uses_cg(objective)
             else dense_newton_step(objective.hessian))
     return newton(fg_z, step, theta0, max_iter=o["max_iter"], gtol=o["tol"],
                   verbose=o["verbose"], name=o["name"])
+
+
+# a step of the lagged-curvature Newton must shrink max|grad| by this factor,
+# else the curvature Gram is rebuilt at the current point
+LAGGED_RATE = 0.25
+
+
+def lagged_newton(fg_z, objective, cache, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS,
+                  verbose=0, name="newton"):
+    """Newton's method along a path of fits on the same rows (the C grid of
+    LogisticRegressionCV): the curvature Gram A^T D A (``curvature_gram``,
+    the O(n d^2) part of the Hessian) is kept in ``cache["gram"]`` from one
+    fit to the next and reused while the steps it gives converge fast; each
+    fit adds its own scale and penalty (``hessian_from_gram``).  A step that
+    does not shrink max|grad| by LAGGED_RATE rebuilds the Gram at the
+    current point (an exact Newton step next).  Each iteration is one pass
+    over X (loss, gradient and decision values) plus, when rebuilt, one
+    Gram.  Backtracking line search and stopping rule as ``newton``."""
+    x = np.array(x0, dtype=np.float64)
+    f, g, Z = fg_z(x)
+    curve = []
+    gmax = float(np.max(np.abs(g))) if g.size else 0.0
+    if gmax <= gtol:
+        return SolverResult(x, f, 0, True, curve, "gradient below tol at the start")
+    it = 0
+    converged, message = False, "max_iter reached"
+    fresh = False
+    while it < max_iter:
+        if cache.get("gram") is None:
+            cache["gram"] = objective.curvature_gram(Z)
+            fresh = True
+        H = objective.hessian_from_gram(cache["gram"])
+        step, rcond = cholesky_solve(H, -g)
+        if step is None or rcond < 1e-14:
+            step = np.linalg.lstsq(H, -g, rcond=None)[0]
+        gs = float(g @ step)
+        if not gs < 0:
+            step, gs = -g, -float(g @ g)
+        t = 1.0
+        accepted = False
+        for _ in range(40):
+            f_new, g_new, Z_new = fg_z(x + t * step)
+            if math.isfinite(f_new) and f_new <= f + 1e-4 * t * gs:
+                accepted = True
+                break
+            t *= 0.5
+        if not accepted:
+            if not fresh:
+                cache["gram"] = None           # the stale curvature misled: rebuild, retry
+                continue
+            converged = at_rounding_level(f, g, step)
+            message = (ROUNDING_MESSAGE if converged else
+                       "line search failed (the objective cannot be decreased further)")
+            break
+        x = x + t * step
+        gmax_old = gmax
+        f_old, f, g, Z = f, float(f_new), g_new, Z_new
+        it += 1
+        curve.append(f)
+        gmax = float(np.max(np.abs(g)))
+        _report(verbose, name, it, f, gmax, f"  step {t:g}" + ("" if fresh else "  (lagged)"))
+        reason = _stop_reason(f_old, f, gmax, gtol, ftol)
+        if reason:
+            converged, message = True, reason
+            break
+        if not fresh and (t < 1.0 or gmax > LAGGED_RATE * gmax_old):
+            cache["gram"] = None
+        fresh = False
+    return SolverResult(x, f, it, converged, curve, message)
 
 
 def _run_newton_cd(objective, theta0, o):
