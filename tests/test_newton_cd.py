@@ -30,7 +30,8 @@ def fit(X, y, k, active=False, **kw):
 
 def sk_fit(X, y, C, l1_ratio, sw, fit_intercept=True, solver="saga"):
     return sk_lm.LogisticRegression(C=C, l1_ratio=l1_ratio, solver=solver, tol=1e-13,
-                                    max_iter=200_000, fit_intercept=fit_intercept).fit(
+                                    max_iter=200_000, fit_intercept=fit_intercept,
+                                    random_state=0).fit(
         X, y, sample_weight=sw)
 
 
