@@ -337,7 +337,7 @@ def test_l1_with_an_optimizer_reaches_newton_cd(loss):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         est = lf.LinearClassifier(loss=loss, C=0.1, l1_ratio=0.7, solver="sgd",
-                                  max_iter=300).fit(X, y)
+                                  max_iter=300, random_state=0).fit(X, y)
     np.testing.assert_allclose(est.coef_, ref.coef_, atol=5e-2)
     assert np.all(est.coef_[np.abs(ref.coef_) == 0] == 0)
     assert np.count_nonzero(est.coef_) == np.count_nonzero(ref.coef_)
