@@ -560,6 +560,35 @@ def fit_enet(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol,
     return fit(X, Y, sw, mom, W0, a, b, positive, random, seed, max_iter, tol)
 
 
+def store_enet_result(est, coef, intercept, gaps, iters, n, dtype, fit_intercept, y_ndim):
+    """Set coef_, intercept_, dual_gap_ (gaps / n) and n_iter_ on est with
+    scikit-learn's shapes: one target (1-D y or a single column) gives a 1-D
+    coef_, a scalar dual_gap_ and an int n_iter_; intercept_ is a scalar for
+    1-D y, (n_targets,) for 2-D y, and 0.0 without an intercept.  Non-finite
+    parameters are a ValueError.  Returns est."""
+    if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
+        raise ValueError("Coordinate descent iterations resulted in non-finite parameter "
+                         "values. The input data may contain large values and need to be "
+                         "preprocessed.")
+    dtype = np.dtype(dtype)
+    gaps = (gaps / n).astype(dtype)
+    if coef.shape[0] == 1:
+        est.coef_ = coef[0].astype(dtype)
+        est.dual_gap_ = gaps[0]
+        est.n_iter_ = iters[0]
+    else:
+        est.coef_ = coef.astype(dtype)
+        est.dual_gap_ = gaps
+        est.n_iter_ = iters
+    if not fit_intercept:
+        est.intercept_ = 0.0
+    elif y_ndim == 1:
+        est.intercept_ = dtype.type(intercept[0])
+    else:
+        est.intercept_ = intercept.astype(dtype)
+    return est
+
+
 class ElasticNet(_Estimator):
     """Linear regression with combined L1 and L2 priors, by coordinate descent.
 
@@ -703,30 +732,8 @@ class ElasticNet(_Estimator):
                         "more efficiently fitted using lossfast.Ridge / LinearRegression.")
             warnings.warn(msg, sk_compatible(ConvergenceWarning), stacklevel=2)
         intercept = mom["y_mean"] - coef @ mom["x_mean"] if fit_intercept else np.zeros(k)
-        if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
-            raise ValueError("Coordinate descent iterations resulted in non-finite parameter "
-                             "values. The input data may contain large values and need to be "
-                             "preprocessed.")
-        dtype = X.dtype
-        gaps = (gaps / n).astype(dtype)
-        # shapes as scikit-learn's: one target (1-D y or a single column) gives a
-        # 1-D coef_, a scalar dual_gap_ and an int n_iter_; intercept_ is a scalar
-        # for 1-D y, (n_targets,) for 2-D y, and 0.0 without an intercept
-        if k == 1:
-            self.coef_ = coef[0].astype(dtype)
-            self.dual_gap_ = gaps[0]
-            self.n_iter_ = iters[0]
-        else:
-            self.coef_ = coef.astype(dtype)
-            self.dual_gap_ = gaps
-            self.n_iter_ = iters
-        if not fit_intercept:
-            self.intercept_ = 0.0
-        elif y.ndim == 1:
-            self.intercept_ = dtype.type(intercept[0])
-        else:
-            self.intercept_ = intercept.astype(dtype)
-        return self
+        return store_enet_result(self, coef, intercept, gaps, iters, n, X.dtype, fit_intercept,
+                                 y.ndim)
 
     def __sklearn_tags__(self):
         # sparse X is accepted by ElasticNet's own fit (CSC residual CD) and

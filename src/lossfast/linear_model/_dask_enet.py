@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import _lossfast as _core
 from ._base import ConvergenceWarning, check_random_state, sk_compatible
+from ._coordinate_descent import store_enet_result
 
 
 def fit_enet(est, X, y, sample_weight, *, alpha, l1_ratio, tol, max_iter):
@@ -106,28 +107,8 @@ def fit_enet(est, X, y, sample_weight, *, alpha, l1_ratio, tol, max_iter):
                       f"regularisation. Duality gap: {gaps[c]:.6e}, tolerance: "
                       f"{tol_abs[c]:.3e}", sk_compatible(ConvergenceWarning), stacklevel=3)
     intercept = y_mean - coefs @ x_mean if fit_intercept else np.zeros(k)
-    if not (np.all(np.isfinite(coefs)) and np.all(np.isfinite(intercept))):
-        raise ValueError("Coordinate descent iterations resulted in non-finite parameter "
-                         "values. The input data may contain large values and need to be "
-                         "preprocessed.")
-    dtype = Xm.dtype
-    gaps = (gaps / n).astype(dtype)
-    # the shapes of ElasticNet.fit (scikit-learn's)
-    if k == 1:
-        est.coef_ = coefs[0].astype(dtype)
-        est.dual_gap_ = gaps[0]
-        est.n_iter_ = iters[0]
-    else:
-        est.coef_ = coefs.astype(dtype)
-        est.dual_gap_ = gaps
-        est.n_iter_ = iters
-    if not fit_intercept:
-        est.intercept_ = 0.0
-    elif y_info.ndim == 1:
-        est.intercept_ = dtype.type(intercept[0])
-    else:
-        est.intercept_ = intercept.astype(dtype)
-    return est
+    return store_enet_result(est, coefs, intercept, gaps, iters, n, Xm.dtype, fit_intercept,
+                             y_info.ndim)
 
 
 def predict_enet(est, X):
