@@ -187,7 +187,7 @@ LF_EW_CHECKED_LOSS(perceptron, (), LF_NOT_SIGN_LABEL(yt),
 LF_EW_CHECKED_LOSS(modified_huber, (), LF_NOT_SIGN_LABEL(yt),
            const T t = LF_SIGN_LABEL(T, yt); const T z = t * yp; const T m = (T)1 - z;
            const int lin = z < (T)-1;
-           l = lin ? (T)-4 * z : (m > 0 ? m * m : (T)0);
+           l = lin ? (T)-4 * z : (m <= 0 ? (T)0 : m * m);   /* NaN m propagates */
            g = lin ? (T)-4 * t : (m > 0 ? (T)-2 * t * m : LF_NAN_OR_ZERO(T, m));)
 
 /* 0-1 loss of predicted labels: l = [yt != yp] (NaN if either is NaN); no gradient. */
