@@ -10,7 +10,6 @@ import pytest
 da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
 
-import lossfast as lf  # noqa: E402
 from lossfast.linear_model import ChunkedMatrix, LinearClassifier, LinearSVC  # noqa: E402
 from test_dask import (_chunks, _lazy_X, _no_client_compute_of_X, _numpy_X, _rel,  # noqa: E402,F401
                        _split, _targets, cluster, scheduler)
