@@ -1,4 +1,4 @@
-"""Dask LogisticRegression (SPEC 6.6):
+"""Dask LogisticRegression (SPEC 6.6), and RidgeCV on the same cluster:
 
 5e5 x 100 float64 in 10 row chunks on a ``LocalCluster(n_workers=2,
 threads_per_worker=1)``: lossfast's ``LogisticRegression`` (lbfgs) on the
@@ -104,3 +104,34 @@ def test_dask_logistic(benchmark, cluster, data, role):
     f = _objective(w, X_np, y_np)
     benchmark.extra_info["objective_rel_gap"] = (f - f_ref) / abs(f_ref)
     assert (f - f_ref) / abs(f_ref) < 1e-6
+
+
+GROUP_CV = "Dask RidgeCV 50 alphas 5e5x100 f64, 10 chunks, 2 workers x 1 thread"
+ALPHAS = np.logspace(-2, 4, 50)
+
+
+_CHOSEN = {}
+
+
+@pytest.mark.parametrize("cv", [None, 5])
+@pytest.mark.parametrize("role", ["in-memory", "lossfast"])
+def test_dask_ridge_cv(benchmark, cluster, data, role, cv):
+    """RidgeCV on the persisted Dask array (leave-one-out: two passes; cv=5:
+    one pass of per-fold Grams) against the in-memory RidgeCV of the same
+    rows; the Dask fit chooses the in-memory fit's alpha (and coefficients
+    to 1e-8)."""
+    X, _, X_np, _, _, _, _ = data
+    w = np.linspace(-1.0, 1.0, D)
+    y_np = X_np @ w + 3.0 * np.random.default_rng(3).standard_normal(N)
+    if role == "lossfast":
+        y = da.from_array(y_np, chunks=N // CHUNKS)
+        fit = lambda: lf.RidgeCV(ALPHAS, cv=cv).fit(X, y)  # noqa: E731
+    else:
+        fit = lambda: lf.RidgeCV(ALPHAS, cv=cv).fit(X_np, y_np)  # noqa: E731
+    est = run(benchmark, f"{GROUP_CV}, cv={cv}", role, fit, rounds=2)
+    if role == "in-memory":
+        _CHOSEN[cv] = est
+    else:
+        ref = _CHOSEN.get(cv) or lf.RidgeCV(ALPHAS, cv=cv).fit(X_np, y_np)
+        assert est.alpha_ == ref.alpha_
+        np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-8, atol=1e-12)

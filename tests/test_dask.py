@@ -460,16 +460,3 @@ def test_logistic_partial_fit_on_dask(scheduler, target):
     np.testing.assert_array_equal(part.coef_, ref.coef_)
     with pytest.raises(ValueError, match="not in classes"):
         LogisticRegression(**kw).partial_fit(Xd, _split(y + 10), classes=classes)
-
-
-def test_cv_estimators_refuse_dask_arrays():
-    """The cross-validated estimators do not gather a Dask array into the
-    client: a clear NotImplementedError before any compute of X."""
-    with dask.config.set(scheduler="threads"):
-        Xn = _numpy_X()
-        y, yb, _, _ = _targets(Xn)
-        Xd = _lazy_X()
-        for est, target in ((lf.RidgeCV(), y), (lf.LassoCV(cv=3), y),
-                            (lf.ElasticNetCV(cv=3), y), (lf.LogisticRegressionCV(cv=3), yb)):
-            with pytest.raises(NotImplementedError, match="on Dask arrays is not implemented"):
-                est.fit(Xd, _split(target))

@@ -341,19 +341,6 @@ def _check_feature_names(est, names):
         raise ValueError(msg)
 
 
-def refuse_dask(est, *arrays):
-    """NotImplementedError for an estimator that would otherwise gather a
-    Dask array into the client (the cross-validated estimators: their folds
-    are not yet per-chunk work of the matrix layer)."""
-    for a in arrays:
-        mod = type(a).__module__ or ""
-        if mod.startswith("dask.") and hasattr(a, "__dask_graph__"):
-            raise NotImplementedError(
-                f"{type(est).__name__} on Dask arrays is not implemented (it would gather the "
-                "whole array into the client); fit it on an in-memory sample, or fit the "
-                "non-CV estimator with a chosen alpha / C on the Dask array.")
-
-
 def check_y_present(est, y):
     if y is None:
         raise ValueError(f"{type(est).__name__} requires y to be passed, but the target y "

@@ -236,9 +236,6 @@ class LinearClassifier(_Estimator):
         fit_intercept = bool(self.fit_intercept)
         check_y_present(self, y)
         Xm = design_matrix(self, X, reset=True, finite=True)
-        if hasattr(Xm, "classification_targets"):
-            raise NotImplementedError(f"{type(self).__name__} on a Dask array is not "
-                                      "implemented: use LogisticRegression, or compute X")
         n, d = Xm.shape
         if alpha is not None:
             C = 1.0 / (float(alpha) * n) if alpha > 0 else np.inf
@@ -259,6 +256,10 @@ class LinearClassifier(_Estimator):
                                       "SGDClassifier(penalty='elasticnet')")
         owner = self._solver_options()
         classes, y_kernel, sw = classification_targets(self, Xm, y, sample_weight)
+        if hasattr(Xm, "class_weighted"):            # Dask: per-chunk targets (_dask_classifier)
+            from ._dask_classifier import fit_classifier
+            return fit_classifier(self, Xm, info, classes, y_kernel, sw, solver, owner, l1, l2,
+                                  max_iter=max_iter, tol=tol)
         y_idx = (y_kernel[:, 0].astype(np.intp) if y_kernel.ndim == 2
                  else y_kernel.astype(np.intp))
         n_classes = len(classes)
@@ -332,6 +333,9 @@ class LinearClassifier(_Estimator):
     def predict(self, X):
         """classes_[1] where the decision value is > 0 (two classes), else the
         class of the largest decision value."""
+        if type(X).__module__.startswith("dask."):      # lazy per chunk: _dask_classifier
+            from ._dask_classifier import map_chunks
+            return map_chunks(self, X, "predict")
         s = self.decision_function(X)
         idx = (s > 0).astype(np.intp) if s.ndim == 1 else np.argmax(s, axis=1)
         return self.classes_[idx]
@@ -349,6 +353,9 @@ class LinearClassifier(_Estimator):
     def predict_proba(self, X):
         """Class probabilities (n, n_classes), for the losses that define
         them (see the class docstring)."""
+        if type(X).__module__.startswith("dask."):      # lazy per chunk: _dask_classifier
+            from ._dask_classifier import map_chunks
+            return map_chunks(self, X, "predict_proba")
         check_is_fitted(self)
         s = self.decision_function(X)
         kind = self._proba
@@ -372,6 +379,9 @@ class LinearClassifier(_Estimator):
     @available_if(_has_proba)
     def predict_log_proba(self, X):
         """Log of predict_proba."""
+        if type(X).__module__.startswith("dask."):      # lazy per chunk: _dask_classifier
+            from ._dask_classifier import map_chunks
+            return map_chunks(self, X, "predict_log_proba")
         check_is_fitted(self)
         if self._proba == "softmax":
             s = self.decision_function(X)

@@ -104,7 +104,7 @@ def _chunk_curvature_gram(Xb, yb, swb, coef, intercept, spec, k, sw_sum, shift, 
     m = DenseMatrix(Xb)
     Z = np.empty((Xb.shape[0], k), dtype=Xb.dtype)
     m.loss_gradient(yb, swb, coef, intercept, spec, grad=False, z_out=Z)
-    proxy = types.SimpleNamespace(sw=swb, sw_sum=sw_sum, spec=spec, k=k)
+    proxy = types.SimpleNamespace(sw=swb, sw_sum=sw_sum, spec=spec, k=k, y=yb)
     weights, _ = LinearObjective._curvature_weights(proxy, Z)
     return m.gram(weights, shift=shift, ones=ones)
 

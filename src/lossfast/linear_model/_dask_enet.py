@@ -31,7 +31,6 @@ from ._coordinate_descent import store_enet_result
 def fit_enet(est, X, y, sample_weight, *, alpha, l1_ratio, tol, max_iter):
     """``ElasticNet.fit`` (and Lasso's) for a Dask array X (parameters
     already checked by the caller); returns est."""
-    from ._coordinate_descent import _gap
     from ._linear import centred_moments, regression_targets
     from ._matrix import design_matrix
 
@@ -49,22 +48,40 @@ def fit_enet(est, X, y, sample_weight, *, alpha, l1_ratio, tol, max_iter):
     # one pass over X: the Gram of [X - s, Y - s_Y, 1], centred exactly
     Gc, x_mean, y_mean = centred_moments(Xm, Y, sw, fit_intercept)
     sumw = float(n) if sw is None else float(sw.sum())
-    scale = n / sumw                                   # weights rescaled to sum to n
+    G, Q, yy_all = scaled_gram(Gc, d, n, sumw)
+    W0 = np.zeros((k, d))
+    if est.warm_start and hasattr(est, "coef_") and np.size(est.coef_) == k * d:
+        W0[:] = np.asarray(est.coef_, dtype=np.float64).reshape(-1, d)
+    coefs, gaps, iters = cd_gram(G, Q, yy_all, W0, alpha * l1_ratio * n,
+                                 alpha * (1.0 - l1_ratio) * n, est, max_iter=max_iter, tol=tol)
+    return enet_result(est, coefs, gaps, iters, yy_all, x_mean, y_mean, n, Xm.dtype,
+                       fit_intercept, y_info.ndim, tol)
+
+
+def scaled_gram(Gc, d, n, sumw):
+    """(G (d, d), Q (d, k), yy (k,)) of the coordinate descent's scaled
+    problem (weights rescaled to sum to n, as scikit-learn) from the centred
+    Gram Gc of [X, Y] of total weight sumw."""
+    scale = n / sumw
     G = np.ascontiguousarray(Gc[:d, :d] * scale)
     Q = Gc[:d, d:] * scale
     yy_all = np.maximum(np.diag(Gc)[d:], 0.0) * scale
     if not (np.all(np.isfinite(G)) and np.all(np.isfinite(Q))):
         raise ValueError("Input contains values too large for coordinate descent "
                          "(the moments of X overflow).")
+    return G, Q, yy_all
 
-    W0 = np.zeros((k, d))
-    if est.warm_start and hasattr(est, "coef_") and np.size(est.coef_) == k * d:
-        W0[:] = np.asarray(est.coef_, dtype=np.float64).reshape(-1, d)
-    a = alpha * l1_ratio * n
-    b = alpha * (1.0 - l1_ratio) * n
+
+def cd_gram(G, Q, yy_all, W0, a, b, est, *, max_iter, tol):
+    """Coordinate descent of P(w) = 1/2 ||y_c - X_c w||^2_W' + a ||w||_1 +
+    b/2 ||w||^2 for each target c from W0[c] on the Gram (G, Q[:, c],
+    yy_all[c]), every feature in the working set, stopped at the duality gap
+    tol ||y_c||^2_W' (est gives positive, selection, random_state); returns
+    (coefs (k, d), gaps (k,), epochs per target)."""
+    from ._coordinate_descent import _gap
+    d, k = Q.shape
     positive = bool(est.positive)
-    if positive:
-        W0 = np.maximum(W0, 0.0)
+    W0 = np.maximum(W0, 0.0) if positive else W0
     random = est.selection == "random"
     rs = check_random_state(est.random_state)
     seed = int(rs.integers(1, 2**62) if isinstance(rs, np.random.Generator)
@@ -98,6 +115,13 @@ def fit_enet(est, X, y, sample_weight, *, alpha, l1_ratio, tol, max_iter):
         gaps[c] = gap
         iters.append(epochs)
 
+    return coefs, gaps, iters
+
+
+def enet_result(est, coefs, gaps, iters, yy_all, x_mean, y_mean, n, dtype, fit_intercept,
+                y_ndim, tol):
+    """ElasticNet's attributes from the coordinate descent's result (a
+    ConvergenceWarning when a gap is above its tolerance); returns est."""
     tol_abs = tol * yy_all
     bad = np.flatnonzero(~(gaps <= tol_abs))
     if bad.size:
@@ -105,10 +129,10 @@ def fit_enet(est, X, y, sample_weight, *, alpha, l1_ratio, tol, max_iter):
         warnings.warn("Objective did not converge. You might want to increase the number of "
                       "iterations, check the scale of the features or consider increasing "
                       f"regularisation. Duality gap: {gaps[c]:.6e}, tolerance: "
-                      f"{tol_abs[c]:.3e}", sk_compatible(ConvergenceWarning), stacklevel=3)
-    intercept = y_mean - coefs @ x_mean if fit_intercept else np.zeros(k)
-    return store_enet_result(est, coefs, intercept, gaps, iters, n, Xm.dtype, fit_intercept,
-                             y_info.ndim)
+                      f"{tol_abs[c]:.3e}", sk_compatible(ConvergenceWarning), stacklevel=4)
+    intercept = y_mean - coefs @ x_mean if fit_intercept else np.zeros(len(yy_all))
+    return store_enet_result(est, coefs, intercept, gaps, iters, n, dtype, fit_intercept,
+                             y_ndim)
 
 
 def predict_enet(est, X):

@@ -17,7 +17,7 @@ import threading
 
 import numpy as np
 
-from ._base import refuse_dask, _Estimator, check_y_present
+from ._base import _Estimator, check_y_present
 from ._logistic import LogisticRegression, _check_classification_targets, _encode_labels
 from ._matrix import DenseMatrix, design_matrix
 from ._parallel import run_folds
@@ -145,7 +145,9 @@ class LogisticRegressionCV(_Estimator):
 
     def fit(self, X, y, sample_weight=None):
         """Choose C and l1_ratio by cross-validation, then fit; returns self."""
-        refuse_dask(self, X, y, sample_weight)
+        if type(X).__module__.startswith("dask."):      # per-chunk passes: _dask_cv.py
+            from ._dask_cv import fit_logistic_cv
+            return fit_logistic_cv(self, X, y, sample_weight)
         Cs, ratios = self._grids()
         check_y_present(self, y)
         Xm = design_matrix(self, X, reset=True)

@@ -46,7 +46,7 @@ import numbers
 
 import numpy as np
 
-from ._base import (refuse_dask, _as_float_array, _Estimator, check_consistent_length, check_finite,
+from ._base import (_as_float_array, _Estimator, check_consistent_length, check_finite,
                     check_y_present, validate_sample_weight)
 from ._linear import LinearRegressor, Ridge, _gram_pinv, centred_moments, r2_score
 from ._matrix import design_matrix, shift_estimate
@@ -226,7 +226,9 @@ class RidgeCV(LinearRegressor):
 
     def fit(self, X, y, sample_weight=None):
         """Choose alpha and fit; returns self."""
-        refuse_dask(self, X, y, sample_weight)
+        if type(X).__module__.startswith("dask."):      # per-chunk passes: _dask_cv.py
+            from ._dask_cv import fit_ridge_cv
+            return fit_ridge_cv(self, X, y, sample_weight)
         alphas = self._alphas()
         check_y_present(self, y)
         # the NaN/inf check of X rides on the Gram pass (check_finite_after),

@@ -64,6 +64,9 @@ class _Rows:
             self.dense = None
             self.data, self.indices, self.indptr = Xm.data, Xm.indices, Xm.indptr
             self.intercept_decay = _SPARSE_INTERCEPT_DECAY
+        elif Xm.kind == "dask":              # each chunk's epoch on its worker: _dask_sgd.py
+            from ._dask_sgd import DaskRows
+            self.dense, self.intercept_decay, self.epoch = None, 1.0, DaskRows(Xm, name).epoch
         else:
             raise NotImplementedError(f"{name} on {Xm.kind} X is not implemented: pass a "
                                       "NumPy array or a SciPy sparse matrix (partial_fit "

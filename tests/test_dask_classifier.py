@@ -1,0 +1,147 @@
+"""LinearClassifier / LinearSVC on Dask arrays (threaded scheduler and a
+LocalCluster): the full-batch solvers on the Dask objective give the
+in-memory fit's iterates (same iteration counts, loss curves to 1e-10
+relative), binary and one-vs-rest, with sample and class weights; the
+mini-batch optimizers equal ChunkedMatrix(..., shuffle="blocks") of the same
+chunks; X is never materialised in the client (the guards of test_dask)."""
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+dask = pytest.importorskip("dask")
+
+from lossfast.linear_model import ChunkedMatrix, LinearClassifier, LinearSVC  # noqa: E402
+from test_dask import (_chunks, _lazy_X, _no_client_compute_of_X, _numpy_X, _rel,  # noqa: E402,F401
+                       _split, _targets, cluster, scheduler)
+
+
+def _check_same_fit(dk, ref, rtol=1e-10):
+    np.testing.assert_array_equal(dk.classes_, ref.classes_)
+    assert dk.coef_.shape == ref.coef_.shape and dk.coef_.dtype == ref.coef_.dtype
+    assert dk.n_iter_[0] == ref.n_iter_[0]
+    np.testing.assert_allclose(dk.loss_curve_, ref.loss_curve_, rtol=rtol)
+    assert _rel(dk.coef_, ref.coef_) < 1e-8
+    assert _rel(dk.intercept_, ref.intercept_) < 1e-8
+
+
+@pytest.mark.parametrize("target", ["binary", "ovr"])
+def test_linear_classifier_full_batch(scheduler, target):
+    Xn = _numpy_X()
+    _, yb, y3, sw = _targets(Xn)
+    y = yb if target == "binary" else y3
+    Xd = _lazy_X("worker" if scheduler == "distributed" else "any")
+    cases = [dict(loss="squared_hinge", solver="newton"),
+             dict(loss="modified_huber", solver="lbfgs", class_weight="balanced"),
+             dict(loss="log_loss", solver="lbfgs", class_weight={1: 2.0})]
+    for kw in cases:
+        for s in (None, sw):
+            ref = LinearClassifier(C=0.3, **kw).fit(Xn, y, sample_weight=s)
+            dk = LinearClassifier(C=0.3, **kw).fit(Xd, _split(y),
+                                                   sample_weight=None if s is None
+                                                   else _split(s))
+            _check_same_fit(dk, ref)
+    # predictions of the Dask-fitted model are those of the in-memory one
+    np.testing.assert_array_equal(np.asarray(dk.predict(Xn)), ref.predict(Xn))
+    svc_ref = LinearSVC(C=0.5).fit(Xn, y, sample_weight=sw)
+    svc = LinearSVC(C=0.5).fit(Xd, _split(y), sample_weight=_split(sw))
+    _check_same_fit(svc, svc_ref)
+    # warm start from the previous fit takes the in-memory path's iterates
+    ref = LinearSVC(C=0.5, warm_start=True, tol=1e-6).fit(Xn, y).set_params(C=2.0).fit(Xn, y)
+    dk = LinearSVC(C=0.5, warm_start=True, tol=1e-6).fit(Xd, _split(y)).set_params(C=2.0)
+    _check_same_fit(dk.fit(Xd, _split(y)), ref)
+
+
+def test_linear_classifier_class_weight_and_float32():
+    with dask.config.set(scheduler="threads"):
+        Xn = _numpy_X(np.float32)
+        _, yb, y3, sw = _targets(Xn.astype(np.float64))
+        Xd = _lazy_X(dtype=np.float32)
+        for cw in ("balanced", {0: 3.0, 2: 0.5}):
+            ref = LinearClassifier(loss="squared_hinge", class_weight=cw).fit(
+                Xn, y3, sample_weight=sw)
+            dk = LinearClassifier(loss="squared_hinge", class_weight=cw).fit(
+                Xd, _split(y3), sample_weight=_split(sw))
+            assert dk.coef_.dtype == np.float32
+            _check_same_fit(dk, ref, rtol=1e-9)
+        with pytest.raises(ValueError, match="all zero"):
+            LinearClassifier(loss="squared_hinge", class_weight={0: 0.0, 1: 0.0}).fit(
+                Xd, _split(yb))
+
+
+@pytest.mark.filterwarnings("ignore:.*did not converge")
+def test_linear_classifier_minibatch(scheduler):
+    """hinge by "sgd" on a Dask array: the chunks streamed in the order of
+    ChunkedMatrix(..., shuffle="blocks"), whose fit it equals bit for bit."""
+    Xn = _numpy_X()
+    _, yb, y3, _ = _targets(Xn)
+    Xd = _lazy_X("worker" if scheduler == "distributed" else "any")
+    blocks = np.split(Xn, np.cumsum(_chunks()[0])[:-1])
+    for y in (yb, y3):
+        kw = dict(loss="hinge", solver="sgd", random_state=0, max_iter=3, batch_size=64)
+        ch = LinearClassifier(**kw).fit(ChunkedMatrix(blocks, shuffle="blocks"), y)
+        dk = LinearClassifier(**kw).fit(Xd, _split(y))
+        assert dk.loss_curve_ == ch.loss_curve_
+        np.testing.assert_array_equal(dk.coef_, ch.coef_)
+        np.testing.assert_array_equal(dk.intercept_, ch.intercept_)
+
+
+def test_linear_classifier_predict_is_lazy():
+    with dask.config.set(scheduler="threads"):
+        Xn = _numpy_X()
+        _, yb, y3, _ = _targets(Xn)
+        Xd = _lazy_X()
+        est = LinearClassifier(loss="modified_huber").fit(Xd, _split(y3))
+        s = est.decision_function(Xd)
+        assert isinstance(s, da.Array) and s.shape == (Xn.shape[0], 3)
+        ref = LinearClassifier(loss="modified_huber").fit(Xn, y3)
+        np.testing.assert_allclose(s.compute(), ref.decision_function(Xn), rtol=1e-8,
+                                   atol=1e-10)
+        p = est.predict_proba(Xd)
+        lab = est.predict(Xd)
+        lp = est.predict_log_proba(Xd)
+        assert all(isinstance(o, da.Array) for o in (p, lab, lp))
+        assert p.shape == (Xn.shape[0], 3) and lab.shape == (Xn.shape[0],)
+        np.testing.assert_allclose(p.compute(), ref.predict_proba(Xn), rtol=1e-8, atol=1e-12)
+        np.testing.assert_array_equal(lab.compute(), ref.predict(Xn))
+        np.testing.assert_allclose(np.exp(lp.compute()), p.compute(), rtol=1e-10, atol=1e-12)
+        svc = LinearSVC().fit(Xd, _split(yb))
+        assert isinstance(svc.predict(Xd), da.Array)
+        np.testing.assert_array_equal(svc.predict(Xd).compute(),
+                                      LinearSVC().fit(Xn, yb).predict(Xn))
+
+
+@pytest.mark.filterwarnings("ignore:Maximum number of iteration")
+def test_sgd_estimators_on_dask(scheduler):
+    """SGDClassifier / SGDRegressor on a Dask array: each chunk's part of an
+    epoch runs on its worker with the state passed along, so with
+    shuffle=False the fit is the in-memory fit's bit for bit (binary,
+    one-vs-rest, regression, weights, averaging, L1); partial_fit too."""
+    from lossfast.linear_model import SGDClassifier, SGDRegressor
+    Xn = _numpy_X() * 0.1
+    y, yb, y3, sw = _targets(Xn * 10)
+    Xd = _lazy_X("worker" if scheduler == "distributed" else "any") * 0.1
+    cases = [(SGDClassifier, yb, dict()), (SGDClassifier, y3, dict(average=True)),
+             (SGDClassifier, yb, dict(loss="log_loss", penalty="elasticnet")),
+             (SGDRegressor, y, dict(average=10))]
+    for Est, target, extra in cases:
+        kw = dict(shuffle=False, random_state=0, max_iter=4, tol=None, **extra)
+        for s in (None, sw):
+            ref = Est(**kw).fit(Xn, target, sample_weight=s)
+            dk = Est(**kw).fit(Xd, _split(target), sample_weight=None if s is None
+                               else _split(s))
+            assert dk.n_iter_ == ref.n_iter_
+            np.testing.assert_array_equal(dk.coef_, ref.coef_)
+            np.testing.assert_array_equal(dk.intercept_, ref.intercept_)
+    # with its stopping rule (tol): the same epochs
+    ref = SGDClassifier(shuffle=False, random_state=0).fit(Xn, y3)
+    dk = SGDClassifier(shuffle=False, random_state=0).fit(Xd, _split(y3))
+    assert dk.n_iter_ == ref.n_iter_ and 1 < ref.n_iter_ < 1000
+    np.testing.assert_array_equal(dk.coef_, ref.coef_)
+    # partial_fit: one epoch over the chunks per call
+    ref, dk = SGDRegressor(shuffle=False), SGDRegressor(shuffle=False)
+    for _ in range(2):
+        ref.partial_fit(Xn, y)
+        dk.partial_fit(Xd, _split(y))
+    np.testing.assert_array_equal(dk.coef_, ref.coef_)
+    with pytest.raises(NotImplementedError, match="shuffle=False"):
+        SGDClassifier(random_state=0).fit(Xd, _split(yb))
