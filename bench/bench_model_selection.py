@@ -5,7 +5,10 @@ Each group times lossfast and its peer interleaved in the same run (A B A B
 SIMD level (the machine is shared: a ratio of minima from interleaved runs
 is what survives the noise).  Targets (SPEC 6.6):
 
-- RidgeCV over 50 alphas, 1e6 x 100 float64: <= 2x one Ridge fit;
+- RidgeCV over 50 alphas, 1e6 x 100 float64: <= 2x one Ridge fit (measured
+  2.37x on AMD EPYC AVX2, one thread: Gram pass 0.70 s of the Ridge fit's
+  0.75 s, the leave-one-out pass 1.09 s for its n d^2 product q = V^T x_i;
+  not met, see bench/README.md);
 - RidgeCV over 50 alphas, 2e5 x 100: >= 30x scikit-learn's RidgeCV (same
   alpha_, best_score_ to 1e-8);
 - LogisticRegressionCV, 10 Cs x 5 folds, 1e5 x 100 binary (and a 5-class
@@ -17,7 +20,15 @@ is what survives the noise).  Targets (SPEC 6.6):
   reusing the loss / gradient at the previous C's solution (155 -> 110
   kernel passes) and the folds' rows gathered into reused buffers -- the
   4x target is not met yet.  solver="newton" (Gram kept along the path) is
-  slower here (2.8 s vs 1.85 s CPU for lbfgs), so "auto" stays lbfgs;
+  slower here (2.8 s vs 1.85 s CPU for lbfgs), so "auto" stays lbfgs.
+  Re-measured on AMD EPYC, AVX2 (one-thread CPU time, load 5-17): 1.9x -
+  2.2x before, 2.0x - 2.3x with every fold's preconditioner from the
+  moments of all rows (one pass per fit, not per fold) and the folds'
+  training rows used in place (X copied once in fold order); 5 classes
+  2.3x - 2.6x.  The 110 fused passes (10.1 ms each on a fold, 1.53x
+  NumPy's two products) are ~75 % of the time; scikit-learn takes the
+  same lbfgs iterations per C, so 4x needs half the passes (see
+  bench/README.md, "Model selection");
 - LassoCV, 100 alphas x 5 folds, 1e5 x 100: against scikit-learn (same
   alpha_).
 

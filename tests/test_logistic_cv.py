@@ -76,3 +76,30 @@ def test_check_estimator():
     failed = [f"{r['check_name']}: {r['exception']!r}" for r in results
               if r["status"] == "failed"]
     assert not failed, "\n".join(failed)
+
+
+@pytest.mark.parametrize("splitter", ["kfold", "shuffle"])
+def test_fold_paths_equal_separate_fits(splitter):
+    """Each fold's path equals LogisticRegression fitted on that fold's rows,
+    whether the folds partition the rows (one copy of X in fold order, each
+    training set two views of it) or not (ShuffleSplit: rows gathered per
+    fold)."""
+    X, y = data(n=240, k=2, seed=3)
+    if splitter == "kfold":
+        cv = 3
+        splits = stratified_folds(y, 3)
+    else:
+        cv = model_selection.ShuffleSplit(3, test_size=0.3, random_state=0)
+        splits = list(cv.split(X, y))
+    Cs = np.logspace(-2, 2, 4)
+    ours = lf.LogisticRegressionCV(Cs=Cs, cv=cv, tol=1e-10, max_iter=1000).fit(X, y)
+    paths = ours.coefs_paths_[1]
+    for f, (train, test) in enumerate(splits):
+        for c, C in enumerate(Cs):
+            ref = lf.LogisticRegression(C=C, tol=1e-10, max_iter=1000).fit(X[train], y[train])
+            # coefs_paths_[label]: (n_folds, n_Cs, n_l1_ratios, n_features + 1)
+            np.testing.assert_allclose(paths[f, c, 0, :-1], ref.coef_[0], rtol=1e-6, atol=1e-8)
+            np.testing.assert_allclose(paths[f, c, 0, -1], ref.intercept_[0], rtol=1e-6,
+                                       atol=1e-8)
+            acc = np.mean(ref.predict(X[test]) == y[test])
+            assert ours.scores_[1][f, c, 0] == pytest.approx(acc)

@@ -18,6 +18,7 @@ import threading
 import numpy as np
 
 from ._base import _Estimator, check_y_present
+from ._chunked import ChunkedMatrix
 from ._logistic import LogisticRegression, _check_classification_targets, _encode_labels
 from ._matrix import DenseMatrix, design_matrix
 from ._parallel import run_folds
@@ -47,28 +48,84 @@ def stratified_folds(y_idx, k):
     return [(everything[test_folds != f], everything[test_folds == f]) for f in range(k)]
 
 
-def _moments_once(Xmat):
-    """Xmat with its ``column_moments`` computed once per weight vector.
+def _with_moments(Xmat, moments):
+    """Xmat whose ``column_moments`` return the given (mean, var), whatever
+    the weights asked for.
 
-    Every fit of a fold's path builds its objective on the same rows with
-    the same (sample x class) weights, and the objective's preconditioner
-    starts from the columns' weighted mean and variance (the C-dependent
-    part is added afterwards, _objective.LinearObjective): without this, a
-    pass over the fold's X per C cost as much as all the fits' loss /
-    gradient passes together.  The values are the same, so are the fits."""
-    compute = Xmat.column_moments
-    memo = {}
-
+    Every fit of a fold's path builds its objective on the fold's rows, and
+    the objective's preconditioner starts from the columns' weighted mean
+    and variance (the C-dependent part is added afterwards,
+    _objective.LinearObjective): a pass over the fold's X per C cost as much
+    as all the fits' loss / gradient passes together, and even one per fold
+    costs two loss / gradient passes.  So every fold gets the moments of all
+    rows (with the user's sample_weight), computed once per fit.  Centre and
+    scale are a change of coordinates only (the penalty stays on the
+    original coefficients): the minimiser, and so every fitted path, is the
+    same; the fold's own moments (4/5 of the same rows) would condition it
+    no better."""
     def column_moments(sample_weight=None):
-        key = None if sample_weight is None else (
-            np.asarray(sample_weight).dtype.str, np.asarray(sample_weight).tobytes())
-        if key not in memo:
-            memo[key] = compute(sample_weight)
-        mean, var = memo[key]
+        mean, var = moments
         return mean.copy(), var.copy()
 
     Xmat.column_moments = column_moments
     return Xmat
+
+
+def _fold_data(Xm, y, sw, splits):
+    """fold(f) -> (X_train, y_train, sw_train, X_test, y_test) of split f.
+
+    When the test folds partition the rows and each training set is the
+    rest (stratified or plain k-fold), dense X is copied ONCE with its rows
+    in fold order: fold f's test rows are then one contiguous block and its
+    training rows the blocks before and after it, used in place as a
+    ``ChunkedMatrix`` of (at most) two views -- instead of a gather of 4/5
+    of X per fold, which cost a third of a fold's loss / gradient passes.
+    The training rows are then in fold order, not in index order: the same
+    objective, summed in another order.  Other splits gather each fold's
+    rows into a buffer of the worker thread, reused by its next fold (a
+    fresh array of this size is a new mapping each time, whose page faults
+    cost more than the copy)."""
+    n, d = Xm.shape
+    tests = [np.asarray(te) for _, te in splits]
+    order = np.concatenate(tests) if tests else np.empty(0, dtype=np.intp)
+    partition = (Xm.kind == "dense" and order.dtype.kind in "iu" and order.size == n
+                 and np.array_equal(np.sort(order), np.arange(n))
+                 and all(np.array_equal(np.sort(np.asarray(tr)),
+                                        np.setdiff1d(np.arange(n), te, assume_unique=True))
+                         for tr, te in splits))
+    if partition:
+        Xp = np.take(Xm.X, order, axis=0)
+        yp = y[order]
+        swp = None if sw is None else sw[order]
+        bounds = np.concatenate([[0], np.cumsum([te.size for te in tests])])
+
+        def fold(f):
+            a, b = int(bounds[f]), int(bounds[f + 1])
+            rest = lambda v: None if v is None else np.concatenate([v[:a], v[b:]])
+            Xtr = ChunkedMatrix([Xp[:a], Xp[b:]])
+            return Xtr, rest(yp), rest(swp), DenseMatrix(Xp[a:b]), yp[a:b]
+        return fold
+
+    local = threading.local()
+
+    def rows(idx, slot):
+        idx = np.asarray(idx)
+        if not (Xm.kind == "dense" and idx.dtype.kind in "iu" and idx.size
+                and int(idx.min()) >= 0 and int(idx.max()) < n):
+            return Xm.take_rows(idx)
+        buf = getattr(local, slot, None)
+        if buf is None or buf.shape[0] < idx.size:
+            buf = np.empty((idx.size + 8, d), dtype=Xm.dtype)
+            setattr(local, slot, buf)
+        out = buf[:idx.size]
+        np.take(Xm.X, idx, axis=0, out=out, mode="clip")   # indices checked above
+        return DenseMatrix(out)
+
+    def fold(f):
+        train, test = splits[f]
+        return (rows(train, "train"), y[train], None if sw is None else sw[train],
+                rows(test, "test"), y[test])
+    return fold
 
 
 class LogisticRegressionCV(_Estimator):
@@ -166,32 +223,15 @@ class LogisticRegressionCV(_Estimator):
         k = 1 if len(classes) == 2 else len(classes)
         width = d + (1 if self.fit_intercept else 0)
 
-        local = threading.local()
+        moments = Xm.column_moments(sw)
+        fold_data = _fold_data(Xm, y, sw, splits)
 
-        def fold_rows(idx, slot):
-            """Xm's rows idx; dense X is gathered into a buffer of this thread,
-            reused by its next fold: a fresh array of this size is a new
-            mapping each time, whose page faults cost more than the copy."""
-            idx = np.asarray(idx)
-            if not (Xm.kind == "dense" and idx.dtype.kind in "iu" and idx.size
-                    and int(idx.min()) >= 0 and int(idx.max()) < n):
-                return Xm.take_rows(idx)
-            buf = getattr(local, slot, None)
-            if buf is None or buf.shape[0] < idx.size:
-                buf = np.empty((idx.size + 8, d), dtype=Xm.dtype)
-                setattr(local, slot, buf)
-            out = buf[:idx.size]
-            np.take(Xm.X, idx, axis=0, out=out, mode="clip")   # indices checked above
-            return DenseMatrix(out)
-
-        def fold_path(split):
-            """Scores (n_Cs, n_l1) and path (n_Cs, n_l1, k, width) of one fold."""
-            train, test = split
+        def fold_path(f):
+            """Scores (n_Cs, n_l1) and path (n_Cs, n_l1, k, width) of fold f."""
             scores = np.empty((len(Cs), len(ratios)))
             paths = np.empty((len(Cs), len(ratios), k, width))
-            Xtr = _moments_once(fold_rows(train, "train"))
-            Xte = fold_rows(test, "test")
-            swtr = None if sw is None else sw[train]
+            Xtr, ytr, swtr, Xte, yte = fold_data(f)
+            Xtr = _with_moments(Xtr, moments)
             fitted = []                 # (coef, intercept) in (l1_ratio, C) order
             for r, l1_ratio in enumerate(ratios):
                 model = None
@@ -204,25 +244,25 @@ class LogisticRegressionCV(_Estimator):
                         model = self._model(C, l1_ratio, warm_start=True)
                     else:
                         model.set_params(C=C)
-                    model.fit(Xtr, y[train], sample_weight=swtr)
+                    model.fit(Xtr, ytr, sample_weight=swtr)
                     if len(model.classes_) != len(classes):
                         raise ValueError("a training fold lacks a class: use stratified "
                                          "folds (cv=None or an int)")
                     if self.scoring is None:
                         fitted.append((model.coef_.copy(), np.asarray(model.intercept_).copy()))
                     else:
-                        scores[c, r] = self._score(model, Xte, y[test])
+                        scores[c, r] = self._score(model, Xte, yte)
                     paths[c, r, :, :d] = model.coef_
                     if self.fit_intercept:
                         paths[c, r, :, d] = model.intercept_
             if self.scoring is None:
-                scores[...] = self._accuracies(Xte, y[test], fitted, classes).reshape(
+                scores[...] = self._accuracies(Xte, yte, fitted, classes).reshape(
                     len(ratios), len(Cs)).T
             return scores, paths
 
         # a shared random state instance is drawn by the folds in order: serial
         shared = isinstance(self.random_state, (np.random.RandomState, np.random.Generator))
-        results = run_folds(fold_path, splits, self.n_jobs, serial=shared)
+        results = run_folds(fold_path, range(len(splits)), self.n_jobs, serial=shared)
         scores = np.stack([sc for sc, _ in results])
         paths = np.stack([pa for _, pa in results])
         mean = scores.mean(axis=0)                                   # (n_Cs, n_l1)
