@@ -137,30 +137,88 @@ def _torch_loss_step(torch, fn, y_true, y_pred, target_first=False):
     return step
 
 
+def _optax():
+    try:
+        import jax
+        import optax
+    except ImportError:
+        return None, None
+    jax.config.update("jax_enable_x64", True)
+    return jax, optax
+
+
+def _optax_step(jax, optax, tx, params, grads):
+    """One jax.jit'd optax update, parameters and state donated (updated in place by XLA
+    where it can); the returned function blocks until the step is done."""
+    box = {"p": [jax.numpy.asarray(p) for p in params]}
+    box["s"] = tx.init(box["p"])
+    g = [jax.numpy.asarray(x) for x in grads]
+
+    def update(params, state, grads):
+        updates, state = tx.update(grads, state, params)
+        return optax.apply_updates(params, updates), state
+    update = jax.jit(update, donate_argnums=(0, 1))
+
+    def step():
+        box["p"], box["s"] = update(box["p"], box["s"], g)
+        jax.block_until_ready(box["p"])
+    return step
+
+
+def _optim_probe(core, params, grads, state):
+    """The copy probe of a step: reads p, g and the state arrays, writes p and the state
+    (lossfast's threads and chunking).  One tensor: the step's own arrays; several (the
+    probe takes at most 8 arrays each way): one buffer per stream of the same total bytes."""
+    slots = [[s[name] for s in state] for name in state[0]]
+    streams = [params, grads] + slots
+    if len(params) > 1:
+        streams = [[np.ones(sum(a.size for a in arrays), arrays[0].dtype)] for arrays in streams]
+    src = [a[0] for a in streams]
+    dst = [src[0]] + src[2:]
+    return lambda: core.stream_probe(src, dst)
+
+
 def optim_cases(scale, dtypes):
-    from . import optim
+    """Adam and SGD-momentum steps on one tensor of N = 1e7 x scale parameters and on 200
+    tensors of N / 200, against torch.optim fused and optax (jax.jit) where installed; the
+    copy probe reads and writes exactly the step's arrays (read p, g and the state, write
+    p and the state)."""
+    from . import _lossfast, optim
     torch = _torch()
+    jax, optax = _optax()
     n = max(16, int(1e7 * scale))
     for dt in dtypes:
         rng = np.random.default_rng(1)
-        for label, make_lf, make_torch, n_arrays in [
+        for label, make_lf, make_torch, make_optax, n_arrays in [
             ("Adam step", lambda p: optim.Adam(p, lr=1e-3),
-             lambda p: torch.optim.Adam(p, lr=1e-3, fused=True), 7),
+             lambda p: torch.optim.Adam(p, lr=1e-3, fused=True),
+             lambda: optax.adam(1e-3), 7),
             ("SGD-momentum step", lambda p: optim.SGD(p, lr=1e-3, momentum=0.9),
-             lambda p: torch.optim.SGD(p, lr=1e-3, momentum=0.9, fused=True), 5),
+             lambda p: torch.optim.SGD(p, lr=1e-3, momentum=0.9, fused=True),
+             lambda: optax.sgd(1e-3, 0.9), 5),
         ]:
-            param = rng.standard_normal(n).astype(dt)
-            grad = (1e-3 * rng.standard_normal(n)).astype(dt)
-            opt = make_lf([param])
-            peers = {}
-            if torch is not None:
-                tp = torch.from_numpy(param.copy()).requires_grad_(True)
-                tp.grad = torch.from_numpy(grad.copy())
-                topt = make_torch([tp])
-                peers["torch fused"] = topt.step
-            yield Case("optim", f"{label} N={n:.0e}", dt,
-                       lambda opt=opt, grad=grad: opt.step([grad]), peers,
-                       nbytes=n_arrays * param.nbytes)
+            for n_tensors in (1, 200):
+                size = max(1, n // n_tensors)
+                params = [rng.standard_normal(size).astype(dt) for _ in range(n_tensors)]
+                grads = [(1e-3 * rng.standard_normal(size)).astype(dt)
+                         for _ in range(n_tensors)]
+                opt = make_lf(params)
+                peers = {}
+                if torch is not None:
+                    tp = [torch.from_numpy(p.copy()).requires_grad_(True) for p in params]
+                    for x, g in zip(tp, grads):
+                        x.grad = torch.from_numpy(g.copy())
+                    peers["torch fused"] = make_torch(tp).step
+                if optax is not None:
+                    peers["optax"] = _optax_step(jax, optax, make_optax(),
+                                                 [p.copy() for p in params], grads)
+                probe = _optim_probe(_lossfast, params, grads, opt.state)
+                what = f"N={n:.0e}" if n_tensors == 1 else f"{n_tensors}x{size:.0e}"
+                case = Case("optim", f"{label} {what}", dt,
+                            lambda opt=opt, grads=grads: opt.step(grads), peers,
+                            nbytes=n_arrays * n_tensors * params[0].nbytes)
+                case.probe = probe
+                yield case
 
 
 def linear_cases(scale, dtypes):
@@ -232,6 +290,12 @@ def run_bench(scale=1.0, repeat=5, groups=DEFAULT_GROUPS, dtypes=("float32", "fl
                     copy_bw = copy_bandwidth(case.nbytes, repeat)
                     row["bandwidth_GBps"] = copy_bw / 1e9
                     row["bandwidth_fraction"] = case.nbytes / t_lf / copy_bw
+                probe = getattr(case, "probe", None)  # the optim group's copy of its bytes
+                if probe is not None:
+                    from . import _lossfast
+                    t_copy = median_time(probe, repeat)
+                    row.update(copy_ms=t_copy * 1e3, copy_ratio=t_lf / t_copy,
+                               simd=_lossfast.simd_level())
                 for peer, fn in case.peers.items():
                     peer_repeat = repeat if group != "linear" else max(1, repeat // 2)
                     row[f"vs {peer}"] = median_time(fn, peer_repeat) / t_lf
