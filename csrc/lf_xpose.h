@@ -52,17 +52,24 @@ LF_INLINE void lf_tr4x4_pd(__m256d r[4]) {
     r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
 }
 
-/* x[j XR + r] = src[r C + j] for the rows [0, 8 floor(nr / 8)); returns that count. */
+/* x[j XR + r] = src[r C + j] for the rows [0, 8 floor(nr / 8)); returns that count.
+ * A row's columns [jt, jt + 8) come in as one plain load (lanes past the
+ * row's end read the next row's values and are not stored); a load that
+ * would pass the end of the block is masked. */
 LF_INLINE int64_t lf_xpose_load_f32(const float *restrict src, int64_t nr, int64_t C,
                                     float *restrict x, int64_t XR) {
-    const int64_t n8 = nr & ~(int64_t)7;
+    const int64_t n8 = nr & ~(int64_t)7, end = nr * C;
     for (int64_t jt = 0; jt < C; jt += 8) {
         const int w = C - jt < 8 ? (int)(C - jt) : 8;
         const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(w),
                                                 _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
         for (int64_t r0 = 0; r0 < n8; r0 += 8) {
             __m256 v[8];
-            for (int k = 0; k < 8; k++) v[k] = _mm256_maskload_ps(src + (r0 + k) * C + jt, mask);
+            for (int k = 0; k < 8; k++) {
+                const float *p = src + (r0 + k) * C + jt;
+                v[k] = (r0 + k) * C + jt + 8 <= end ? _mm256_loadu_ps(p)
+                                                    : _mm256_maskload_ps(p, mask);
+            }
             lf_tr8x8_ps(v);
             for (int c = 0; c < w; c++) _mm256_storeu_ps(x + (jt + c) * XR + r0, v[c]);
         }
@@ -106,14 +113,18 @@ LF_INLINE int64_t lf_xpose_store_f32(const float *restrict x, int64_t nr, int64_
 
 LF_INLINE int64_t lf_xpose_load_f64(const double *restrict src, int64_t nr, int64_t C,
                                     double *restrict x, int64_t XR) {
-    const int64_t n4 = nr & ~(int64_t)3;
+    const int64_t n4 = nr & ~(int64_t)3, end = nr * C;
     for (int64_t jt = 0; jt < C; jt += 4) {
         const int w = C - jt < 4 ? (int)(C - jt) : 4;
         const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(w),
                                                 _mm256_setr_epi64x(0, 1, 2, 3));
         for (int64_t r0 = 0; r0 < n4; r0 += 4) {
             __m256d v[4];
-            for (int k = 0; k < 4; k++) v[k] = _mm256_maskload_pd(src + (r0 + k) * C + jt, mask);
+            for (int k = 0; k < 4; k++) {
+                const double *p = src + (r0 + k) * C + jt;
+                v[k] = (r0 + k) * C + jt + 4 <= end ? _mm256_loadu_pd(p)
+                                                    : _mm256_maskload_pd(p, mask);
+            }
             lf_tr4x4_pd(v);
             for (int c = 0; c < w; c++) _mm256_storeu_pd(x + (jt + c) * XR + r0, v[c]);
         }
