@@ -52,17 +52,24 @@ LF_INLINE void lf_tr4x4_pd(__m256d r[4]) {
     r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
 }
 
-/* x[j XR + r] = src[r C + j] for the rows [0, 8 floor(nr / 8)); returns that count. */
+/* x[j XR + r] = src[r C + j] for the rows [0, 8 floor(nr / 8)); returns that count.
+ * A row's columns [jt, jt + 8) come in as one plain load (lanes past the
+ * row's end read the next row's values and are not stored); a load that
+ * would pass the end of the block is masked. */
 LF_INLINE int64_t lf_xpose_load_f32(const float *restrict src, int64_t nr, int64_t C,
                                     float *restrict x, int64_t XR) {
-    const int64_t n8 = nr & ~(int64_t)7;
+    const int64_t n8 = nr & ~(int64_t)7, end = nr * C;
     for (int64_t jt = 0; jt < C; jt += 8) {
         const int w = C - jt < 8 ? (int)(C - jt) : 8;
         const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(w),
                                                 _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
         for (int64_t r0 = 0; r0 < n8; r0 += 8) {
             __m256 v[8];
-            for (int k = 0; k < 8; k++) v[k] = _mm256_maskload_ps(src + (r0 + k) * C + jt, mask);
+            for (int k = 0; k < 8; k++) {
+                const float *p = src + (r0 + k) * C + jt;
+                v[k] = (r0 + k) * C + jt + 8 <= end ? _mm256_loadu_ps(p)
+                                                    : _mm256_maskload_ps(p, mask);
+            }
             lf_tr8x8_ps(v);
             for (int c = 0; c < w; c++) _mm256_storeu_ps(x + (jt + c) * XR + r0, v[c]);
         }
@@ -70,12 +77,21 @@ LF_INLINE int64_t lf_xpose_load_f32(const float *restrict src, int64_t nr, int64
     return n8;
 }
 
-/* dst[r C + j] = x[j XR + r] for the rows [0, 8 floor(nr / 8)); returns that count. */
+/* dst[r C + j] = x[j XR + r] for the rows [0, 8 floor(nr / 8)); returns that count.
+ * Each row's columns [jt, jt + 8) go out as one plain store, the lanes past
+ * the row's end (a partial last tile: C - jt < 8) landing on the next row's
+ * first columns; the tiles run last to first and the rows in order, so every
+ * such lane is written again with its value later (by this loop or by the
+ * caller's loop over the rows left over).  Only a store that would pass the
+ * end of the block (its last rows) is masked.  (A masked store is microcoded
+ * on AMD Zen: ~12x the cost of a plain one, which made the transposes the
+ * bulk of the softmax block kernels there.) */
 LF_INLINE int64_t lf_xpose_store_f32(const float *restrict x, int64_t nr, int64_t C,
                                      float *restrict dst, int64_t XR) {
-    const int64_t n8 = nr & ~(int64_t)7;
+    const int64_t n8 = nr & ~(int64_t)7, end = nr * C;
+    const int64_t last = ((C - 1) / 8) * 8;
     for (int64_t r0 = 0; r0 < n8; r0 += 8) {
-        for (int64_t jt = 0; jt < C; jt += 8) {
+        for (int64_t jt = last; jt >= 0; jt -= 8) {
             const int w = C - jt < 8 ? (int)(C - jt) : 8;
             const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(w),
                                                     _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -83,7 +99,13 @@ LF_INLINE int64_t lf_xpose_store_f32(const float *restrict x, int64_t nr, int64_
             for (int c = 0; c < 8; c++)
                 v[c] = c < w ? _mm256_loadu_ps(x + (jt + c) * XR + r0) : _mm256_setzero_ps();
             lf_tr8x8_ps(v);
-            for (int k = 0; k < 8; k++) _mm256_maskstore_ps(dst + (r0 + k) * C + jt, mask, v[k]);
+            for (int k = 0; k < 8; k++) {
+                float *d = dst + (r0 + k) * C + jt;
+                if ((r0 + k) * C + jt + 8 <= end)
+                    _mm256_storeu_ps(d, v[k]);
+                else
+                    _mm256_maskstore_ps(d, mask, v[k]);
+            }
         }
     }
     return n8;
@@ -91,14 +113,18 @@ LF_INLINE int64_t lf_xpose_store_f32(const float *restrict x, int64_t nr, int64_
 
 LF_INLINE int64_t lf_xpose_load_f64(const double *restrict src, int64_t nr, int64_t C,
                                     double *restrict x, int64_t XR) {
-    const int64_t n4 = nr & ~(int64_t)3;
+    const int64_t n4 = nr & ~(int64_t)3, end = nr * C;
     for (int64_t jt = 0; jt < C; jt += 4) {
         const int w = C - jt < 4 ? (int)(C - jt) : 4;
         const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(w),
                                                 _mm256_setr_epi64x(0, 1, 2, 3));
         for (int64_t r0 = 0; r0 < n4; r0 += 4) {
             __m256d v[4];
-            for (int k = 0; k < 4; k++) v[k] = _mm256_maskload_pd(src + (r0 + k) * C + jt, mask);
+            for (int k = 0; k < 4; k++) {
+                const double *p = src + (r0 + k) * C + jt;
+                v[k] = (r0 + k) * C + jt + 4 <= end ? _mm256_loadu_pd(p)
+                                                    : _mm256_maskload_pd(p, mask);
+            }
             lf_tr4x4_pd(v);
             for (int c = 0; c < w; c++) _mm256_storeu_pd(x + (jt + c) * XR + r0, v[c]);
         }
@@ -106,11 +132,13 @@ LF_INLINE int64_t lf_xpose_load_f64(const double *restrict src, int64_t nr, int6
     return n4;
 }
 
+/* As lf_xpose_store_f32, with 4 x 4 tiles. */
 LF_INLINE int64_t lf_xpose_store_f64(const double *restrict x, int64_t nr, int64_t C,
                                      double *restrict dst, int64_t XR) {
-    const int64_t n4 = nr & ~(int64_t)3;
+    const int64_t n4 = nr & ~(int64_t)3, end = nr * C;
+    const int64_t last = ((C - 1) / 4) * 4;
     for (int64_t r0 = 0; r0 < n4; r0 += 4) {
-        for (int64_t jt = 0; jt < C; jt += 4) {
+        for (int64_t jt = last; jt >= 0; jt -= 4) {
             const int w = C - jt < 4 ? (int)(C - jt) : 4;
             const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(w),
                                                     _mm256_setr_epi64x(0, 1, 2, 3));
@@ -118,7 +146,13 @@ LF_INLINE int64_t lf_xpose_store_f64(const double *restrict x, int64_t nr, int64
             for (int c = 0; c < 4; c++)
                 v[c] = c < w ? _mm256_loadu_pd(x + (jt + c) * XR + r0) : _mm256_setzero_pd();
             lf_tr4x4_pd(v);
-            for (int k = 0; k < 4; k++) _mm256_maskstore_pd(dst + (r0 + k) * C + jt, mask, v[k]);
+            for (int k = 0; k < 4; k++) {
+                double *d = dst + (r0 + k) * C + jt;
+                if ((r0 + k) * C + jt + 4 <= end)
+                    _mm256_storeu_pd(d, v[k]);
+                else
+                    _mm256_maskstore_pd(d, mask, v[k]);
+            }
         }
     }
     return n4;

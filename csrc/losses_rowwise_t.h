@@ -107,8 +107,8 @@ static double FN(sxs_block)(const lf_loss_args *A, int64_t r0, int64_t nr, FN(xr
         lr[r] = (m[r] - zy[r]) + LF_LOG1P(S[r]);
         const T s = (T)1 + S[r];
         const T gw = (T)A->grad_scale * wr[r];
-        sc[r] = gw / s;
-        gy[r] = gw * (LF_EXPM1(zy[r] - m[r]) - S[r]) / s;
+        sc[r] = gw / s; /* one division per row serves both */
+        gy[r] = (LF_EXPM1(zy[r] - m[r]) - S[r]) * sc[r];
     }
     if (mode & LF_GRAD) {
         for (int64_t j = 0; j < C; j++) {
