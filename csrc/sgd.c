@@ -90,6 +90,16 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
         S->wscale = 1.0;                                                                  \
     }
 
+/* the running ||w||^2 and ||w||_1 (of wscale * w) after the entries of w
+ * changed by d2 in their sum of squares and d1 in their sum of |.| */
+#define LF_SGD_NORMS_ADD(d2, d1)                                                          \
+    {                                                                                     \
+        const double sq_ = sq_norm + (d2) * (wscale * wscale);                            \
+        const double l1_ = l1_norm + (d1) * wscale;                                       \
+        sq_norm = sq_ > 0 ? sq_ : 0.0;                                                    \
+        l1_norm = l1_ > 0 ? l1_ : 0.0;                                                    \
+    }
+
 /* One epoch.  ROW(i) sets xv (values), and IDX(j) is the column of entry j
  * of the row, nnz its length.  The sequence of operations per sample is
  * scikit-learn's _plain_sgd. */
@@ -198,6 +208,16 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
                 LF_PRAGMA(omp simd)                                                       \
                 for (int64_t j = 0; j < d; j++) w[j] *= s;                                \
                 wscale = 1.0;                                                             \
+                if (need_norm) {      /* exact again: no drift of the running sums */  \
+                    double s2 = 0.0, s1 = 0.0;                                            \
+                    LF_PRAGMA(omp simd reduction(+ : s2, s1))                             \
+                    for (int64_t j = 0; j < d; j++) {                                     \
+                        s2 += (double)w[j] * (double)w[j];                                \
+                        s1 += fabs((double)w[j]);                                         \
+                    }                                                                     \
+                    sq_norm = s2;                                                         \
+                    l1_norm = s1;                                                         \
+                }                                                                         \
             }                                                                             \
         }                                                                                 \
         if (update != 0.0) {                                                              \
@@ -215,15 +235,17 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
             } else if (!DENSE && !need_norm) {                                            \
                 for (int64_t j = 0; j < nnz; j++) w[IDX(j)] += xv[j] * cs;                \
             } else {                                                                      \
-                double l2acc = 0.0, l1acc = 0.0;                                          \
+                /* the running norms move by the change of the row's entries (the     \
+                 * rest of w is untouched; scikit-learn 1.9 sets them to the norms of   \
+                 * the row's entries alone, wrong on CSR rows) */                       \
+                double d2 = 0.0, d1 = 0.0;                                                \
                 for (int64_t j = 0; j < nnz; j++) {                                       \
-                    const T v = w[IDX(j)] + xv[j] * cs;                                   \
+                    const T v0 = w[IDX(j)], v = v0 + xv[j] * cs;                          \
                     w[IDX(j)] = v;                                                        \
-                    l2acc += (double)(v * v);                                             \
-                    l1acc += (double)(v < 0 ? -v : v);                                    \
+                    d2 += (double)v * (double)v - (double)v0 * (double)v0;                \
+                    d1 += fabs((double)v) - fabs((double)v0);                             \
                 }                                                                         \
-                sq_norm = l2acc * (wscale * wscale);                                      \
-                l1_norm = l1acc * wscale;                                                 \
+                LF_SGD_NORMS_ADD(d2, d1)                                                  \
             }                                                                             \
         }                                                                                 \
         if (P->fit_intercept && update != 0.0) intercept += update * P->intercept_decay;  \
@@ -243,6 +265,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
         }                                                                                 \
         if (pen == 1 || pen == 3) {                                                       \
             u += l1r * eta * alpha;                                                       \
+            double d2 = 0.0, d1 = 0.0;                                                    \
             for (int64_t j = 0; j < nnz; j++) {                                           \
                 const int64_t c = IDX(j);                                                 \
                 const T z = w[c];                                                         \
