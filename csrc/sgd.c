@@ -4,6 +4,7 @@
  * derivatives of scikit-learn's SGD losses. */
 #include <math.h>
 
+#include "lf_shuffle.h"
 #include "sgd.h"
 
 #define LF_SGD_MAX_DLOSS 1e12
@@ -103,7 +104,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
 /* One epoch.  ROW(i) sets xv (values), and IDX(j) is the column of entry j
  * of the row, nnz its length.  The sequence of operations per sample is
  * scikit-learn's _plain_sgd. */
-#define LF_SGD_EPOCH_BODY(T, THRESH, SFX, ROW, IDX, DENSE, PREFETCH)                                \
+#define LF_SGD_EPOCH_BODY(T, THRESH, SFX, ROW, IDX, DENSE, PREFETCH, PREFETCH_META)                                \
     T *restrict w = (T *)w_;                                                              \
     T *restrict aw = (T *)aw_;                                                            \
     T *restrict q = (T *)q_;                                                              \
@@ -123,6 +124,14 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
     int bad_p = 0;                                                                        \
     for (int64_t r = 0; r < m; r++) {                                                     \
         const int64_t i = order[r];                                                       \
+        if (r + LF_SGD_FAR < m) {                                                         \
+            /* a shuffled order: the per-row values LF_SGD_FAR rows ahead (the  \
+             * row's entries LF_SGD_AHEAD ahead find its indptr in cache) */     \
+            const int64_t f_ = order[r + LF_SGD_FAR];                                     \
+            __builtin_prefetch(yv + f_);                                                  \
+            if (swv) __builtin_prefetch(swv + f_);                                        \
+            PREFETCH_META(f_)                                                             \
+        }                                                                                 \
         if (r + LF_SGD_AHEAD < m) PREFETCH(order[r + LF_SGD_AHEAD])                        \
         ROW(i)                                                                            \
         double dot = 0.0, xx = 0.0;                                                       \
@@ -278,7 +287,11 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
                     w[c] = (T)(v < 0.0 ? v : 0.0);                                        \
                 }                                                                         \
                 q[c] += (T)(wscale * (double)(w[c] - z));                                 \
+                d2 += (double)w[c] * (double)w[c] - (double)z * (double)z;                \
+                d1 += fabs((double)w[c]) - fabs((double)z);                               \
             }                                                                             \
+            /* the truncation changes the norms too (scikit-learn's stay stale) */     \
+            if (need_norm) LF_SGD_NORMS_ADD(d2, d1)                                       \
         }                                                                                 \
         t += 1;                                                                           \
     }                                                                                     \
@@ -295,7 +308,10 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
 
 /* Software prefetch of the row LF_SGD_AHEAD samples on (a shuffled order
  * defeats the hardware prefetcher; a row is a few cache lines). */
-#define LF_SGD_AHEAD 2
+#define LF_SGD_AHEAD 3
+#define LF_SGD_FAR 10
+#define LF_DENSE_META(i2)
+#define LF_CSR_META(i2) __builtin_prefetch(indptr + (i2));
 #if defined(__GNUC__)
 #define LF_PREFETCH_SPAN(p, nbytes)                                                       \
     do {                                                                                  \
@@ -328,7 +344,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
         const lf_sgd_params Pv = *P_, *const P = &Pv;                                     \
         const T *restrict X = (const T *)X_;                                              \
         LF_SGD_EPOCH_BODY(T, THRESH, SFX, LF_DENSE_ROW_##SFX, LF_DENSE_IDX, 1,             \
-                          LF_DENSE_PREFETCH_##SFX)            \
+                          LF_DENSE_PREFETCH_##SFX, LF_DENSE_META)                         \
     }
 
 #define LF_CSR_ROW(T, I)                                                                  \
@@ -348,7 +364,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
         const I *restrict indices = (const I *)indices_;                                  \
         const I *restrict indptr = (const I *)indptr_;                                    \
         LF_SGD_EPOCH_BODY(T, THRESH, SFX, LF_CSR_ROW_##SFX, LF_CSR_IDX, 0,                 \
-                          LF_CSR_PREFETCH_##SFX)                \
+                          LF_CSR_PREFETCH_##SFX, LF_CSR_META)                             \
     }
 
 #define LF_DENSE_ROW_f32(i) LF_DENSE_ROW(float)
@@ -368,7 +384,11 @@ LF_SGD_CSR(double, int64_t, 1e-9, f64_i64)
 LF_SGD_RESET(float, f32)
 LF_SGD_RESET(double, f64)
 
+static void sgd_shuffle(int64_t *order, int64_t m, uint64_t *rng) {
+    lf_shuffle_rows(order, m, rng);
+}
+
 const lf_sgd_entry LF_TARGET(lf_sgd_kernels)[] = {{
     sgd_dense_f32, sgd_dense_f64, sgd_csr_f32_i32, sgd_csr_f32_i64, sgd_csr_f64_i32,
-    sgd_csr_f64_i64, sgd_reset_f32, sgd_reset_f64}};
+    sgd_csr_f64_i64, sgd_reset_f32, sgd_reset_f64, sgd_shuffle}};
 LF_DEFINE_SELECTOR(lf_sgd_entry, lf_sgd_kernels)
