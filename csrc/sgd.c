@@ -4,6 +4,7 @@
  * derivatives of scikit-learn's SGD losses. */
 #include <math.h>
 
+#include "lf_shuffle.h"
 #include "sgd.h"
 
 #define LF_SGD_MAX_DLOSS 1e12
@@ -90,10 +91,20 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
         S->wscale = 1.0;                                                                  \
     }
 
+/* the running ||w||^2 and ||w||_1 (of wscale * w) after the entries of w
+ * changed by d2 in their sum of squares and d1 in their sum of |.| */
+#define LF_SGD_NORMS_ADD(d2, d1)                                                          \
+    {                                                                                     \
+        const double sq_ = sq_norm + (d2) * (wscale * wscale);                            \
+        const double l1_ = l1_norm + (d1) * wscale;                                       \
+        sq_norm = sq_ > 0 ? sq_ : 0.0;                                                    \
+        l1_norm = l1_ > 0 ? l1_ : 0.0;                                                    \
+    }
+
 /* One epoch.  ROW(i) sets xv (values), and IDX(j) is the column of entry j
  * of the row, nnz its length.  The sequence of operations per sample is
  * scikit-learn's _plain_sgd. */
-#define LF_SGD_EPOCH_BODY(T, THRESH, SFX, ROW, IDX, DENSE, PREFETCH)                                \
+#define LF_SGD_EPOCH_BODY(T, THRESH, SFX, ROW, IDX, DENSE, PREFETCH, PREFETCH_META)                                \
     T *restrict w = (T *)w_;                                                              \
     T *restrict aw = (T *)aw_;                                                            \
     T *restrict q = (T *)q_;                                                              \
@@ -113,6 +124,14 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
     int bad_p = 0;                                                                        \
     for (int64_t r = 0; r < m; r++) {                                                     \
         const int64_t i = order[r];                                                       \
+        if (r + LF_SGD_FAR < m) {                                                         \
+            /* a shuffled order: the per-row values LF_SGD_FAR rows ahead (the  \
+             * row's entries LF_SGD_AHEAD ahead find its indptr in cache) */     \
+            const int64_t f_ = order[r + LF_SGD_FAR];                                     \
+            __builtin_prefetch(yv + f_);                                                  \
+            if (swv) __builtin_prefetch(swv + f_);                                        \
+            PREFETCH_META(f_)                                                             \
+        }                                                                                 \
         if (r + LF_SGD_AHEAD < m) PREFETCH(order[r + LF_SGD_AHEAD])                        \
         ROW(i)                                                                            \
         double dot = 0.0, xx = 0.0;                                                       \
@@ -198,6 +217,16 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
                 LF_PRAGMA(omp simd)                                                       \
                 for (int64_t j = 0; j < d; j++) w[j] *= s;                                \
                 wscale = 1.0;                                                             \
+                if (need_norm) {      /* exact again: no drift of the running sums */  \
+                    double s2 = 0.0, s1 = 0.0;                                            \
+                    LF_PRAGMA(omp simd reduction(+ : s2, s1))                             \
+                    for (int64_t j = 0; j < d; j++) {                                     \
+                        s2 += (double)w[j] * (double)w[j];                                \
+                        s1 += fabs((double)w[j]);                                         \
+                    }                                                                     \
+                    sq_norm = s2;                                                         \
+                    l1_norm = s1;                                                         \
+                }                                                                         \
             }                                                                             \
         }                                                                                 \
         if (update != 0.0) {                                                              \
@@ -215,15 +244,17 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
             } else if (!DENSE && !need_norm) {                                            \
                 for (int64_t j = 0; j < nnz; j++) w[IDX(j)] += xv[j] * cs;                \
             } else {                                                                      \
-                double l2acc = 0.0, l1acc = 0.0;                                          \
+                /* the running norms move by the change of the row's entries (the     \
+                 * rest of w is untouched; scikit-learn 1.9 sets them to the norms of   \
+                 * the row's entries alone, wrong on CSR rows) */                       \
+                double d2 = 0.0, d1 = 0.0;                                                \
                 for (int64_t j = 0; j < nnz; j++) {                                       \
-                    const T v = w[IDX(j)] + xv[j] * cs;                                   \
+                    const T v0 = w[IDX(j)], v = v0 + xv[j] * cs;                          \
                     w[IDX(j)] = v;                                                        \
-                    l2acc += (double)(v * v);                                             \
-                    l1acc += (double)(v < 0 ? -v : v);                                    \
+                    d2 += (double)v * (double)v - (double)v0 * (double)v0;                \
+                    d1 += fabs((double)v) - fabs((double)v0);                             \
                 }                                                                         \
-                sq_norm = l2acc * (wscale * wscale);                                      \
-                l1_norm = l1acc * wscale;                                                 \
+                LF_SGD_NORMS_ADD(d2, d1)                                                  \
             }                                                                             \
         }                                                                                 \
         if (P->fit_intercept && update != 0.0) intercept += update * P->intercept_decay;  \
@@ -243,6 +274,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
         }                                                                                 \
         if (pen == 1 || pen == 3) {                                                       \
             u += l1r * eta * alpha;                                                       \
+            double d2 = 0.0, d1 = 0.0;                                                    \
             for (int64_t j = 0; j < nnz; j++) {                                           \
                 const int64_t c = IDX(j);                                                 \
                 const T z = w[c];                                                         \
@@ -255,7 +287,11 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
                     w[c] = (T)(v < 0.0 ? v : 0.0);                                        \
                 }                                                                         \
                 q[c] += (T)(wscale * (double)(w[c] - z));                                 \
+                d2 += (double)w[c] * (double)w[c] - (double)z * (double)z;                \
+                d1 += fabs((double)w[c]) - fabs((double)z);                               \
             }                                                                             \
+            /* the truncation changes the norms too (scikit-learn's stay stale) */     \
+            if (need_norm) LF_SGD_NORMS_ADD(d2, d1)                                       \
         }                                                                                 \
         t += 1;                                                                           \
     }                                                                                     \
@@ -272,7 +308,10 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
 
 /* Software prefetch of the row LF_SGD_AHEAD samples on (a shuffled order
  * defeats the hardware prefetcher; a row is a few cache lines). */
-#define LF_SGD_AHEAD 2
+#define LF_SGD_AHEAD 3
+#define LF_SGD_FAR 10
+#define LF_DENSE_META(i2)
+#define LF_CSR_META(i2) __builtin_prefetch(indptr + (i2));
 #if defined(__GNUC__)
 #define LF_PREFETCH_SPAN(p, nbytes)                                                       \
     do {                                                                                  \
@@ -305,7 +344,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
         const lf_sgd_params Pv = *P_, *const P = &Pv;                                     \
         const T *restrict X = (const T *)X_;                                              \
         LF_SGD_EPOCH_BODY(T, THRESH, SFX, LF_DENSE_ROW_##SFX, LF_DENSE_IDX, 1,             \
-                          LF_DENSE_PREFETCH_##SFX)            \
+                          LF_DENSE_PREFETCH_##SFX, LF_DENSE_META)                         \
     }
 
 #define LF_CSR_ROW(T, I)                                                                  \
@@ -325,7 +364,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
         const I *restrict indices = (const I *)indices_;                                  \
         const I *restrict indptr = (const I *)indptr_;                                    \
         LF_SGD_EPOCH_BODY(T, THRESH, SFX, LF_CSR_ROW_##SFX, LF_CSR_IDX, 0,                 \
-                          LF_CSR_PREFETCH_##SFX)                \
+                          LF_CSR_PREFETCH_##SFX, LF_CSR_META)                             \
     }
 
 #define LF_DENSE_ROW_f32(i) LF_DENSE_ROW(float)
@@ -345,7 +384,11 @@ LF_SGD_CSR(double, int64_t, 1e-9, f64_i64)
 LF_SGD_RESET(float, f32)
 LF_SGD_RESET(double, f64)
 
+static void sgd_shuffle(int64_t *order, int64_t m, uint64_t *rng) {
+    lf_shuffle_rows(order, m, rng);
+}
+
 const lf_sgd_entry LF_TARGET(lf_sgd_kernels)[] = {{
     sgd_dense_f32, sgd_dense_f64, sgd_csr_f32_i32, sgd_csr_f32_i64, sgd_csr_f64_i32,
-    sgd_csr_f64_i64, sgd_reset_f32, sgd_reset_f64}};
+    sgd_csr_f64_i64, sgd_reset_f32, sgd_reset_f64, sgd_shuffle}};
 LF_DEFINE_SELECTOR(lf_sgd_entry, lf_sgd_kernels)

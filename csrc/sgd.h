@@ -81,11 +81,15 @@ typedef int (*lf_sgd_csr_fn)(const lf_sgd_params *P, lf_sgd_state *S, const void
                              void *w, void *aw, void *q);
 /* w <- wscale w with the averaged weights folded in (scikit-learn's reset_wscale) */
 typedef void (*lf_sgd_reset_fn)(lf_sgd_state *S, int64_t d, void *w, void *aw);
+/* an epoch's row order: order[0..m) permuted uniformly at random in place
+ * (Fisher-Yates on splitmix64, state *rng carried over; csrc/lf_shuffle.h) */
+typedef void (*lf_sgd_shuffle_fn)(int64_t *order, int64_t m, uint64_t *rng);
 
 typedef struct {
     lf_sgd_dense_fn dense_f32, dense_f64;
     lf_sgd_csr_fn csr_f32_i32, csr_f32_i64, csr_f64_i32, csr_f64_i64;
     lf_sgd_reset_fn reset_f32, reset_f64;
+    lf_sgd_shuffle_fn shuffle;
 } lf_sgd_entry;
 
 const lf_sgd_entry *lf_sgd_kernels(void);

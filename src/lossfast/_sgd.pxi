@@ -2,6 +2,8 @@
 # CSR rows.  Thin wrappers: the schedules, stopping rules and the estimator
 # API are in lossfast.linear_model._sgd.
 
+from libc.stdint cimport uint64_t
+
 cdef extern from "sgd.h" nogil:
     ctypedef struct lf_sgd_params:
         int loss
@@ -42,6 +44,7 @@ cdef extern from "sgd.h" nogil:
                                   const void *, const int64_t *, int64_t, void *, void *,
                                   void *) noexcept nogil
     ctypedef void (*lf_sgd_reset_fn)(lf_sgd_state *, int64_t, void *, void *) noexcept nogil
+    ctypedef void (*lf_sgd_shuffle_fn)(int64_t *, int64_t, uint64_t *) noexcept nogil
 
     ctypedef struct lf_sgd_entry:
         lf_sgd_dense_fn dense_f32
@@ -52,6 +55,7 @@ cdef extern from "sgd.h" nogil:
         lf_sgd_csr_fn csr_f64_i64
         lf_sgd_reset_fn reset_f32
         lf_sgd_reset_fn reset_f64
+        lf_sgd_shuffle_fn shuffle
 
     const lf_sgd_entry *lf_sgd_kernels()
 
@@ -201,3 +205,13 @@ def sgd_reset_wscale(double[::1] state, floating[::1] w, floating[::1] aw):
         else:
             kern.reset_f64(&s, w.shape[0], &w[0], &aw[0] if aw is not None else NULL)
     _sgd_state_out(&s, state)
+
+
+def sgd_shuffle(int64_t[::1] order, uint64_t[::1] rng):
+    """Permute the row order in place, uniformly at random, from the
+    generator state rng (1 uint64, carried over)."""
+    if rng.shape[0] != 1:
+        raise ValueError("sgd_shuffle: rng holds one uint64")
+    if order.shape[0] > 1:
+        with nogil:
+            lf_sgd_kernels().shuffle(&order[0], order.shape[0], &rng[0])

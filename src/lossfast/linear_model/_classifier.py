@@ -10,12 +10,15 @@ The objective of every loss is scikit-learn's
 with scikit-learn's LogisticRegression (log loss) and LinearSVC (squared
 hinge / hinge) fitted without an intercept penalty.
 """
+import warnings
+
 import numpy as np
 
 from .._validation import show
 from ..activations import log_softmax, softmax
-from ._base import (_Estimator, available_if, check_consistent_length, check_float, check_int,
-                    check_is_fitted, check_y_present, run_solver)
+from ._base import (ConvergenceWarning, _Estimator, available_if, check_consistent_length,
+                    check_float, check_int, check_is_fitted, check_random_state,
+                    check_y_present, run_solver, sk_compatible)
 from ._logistic import (_two_class_logits, apply_class_weight,
                         classification_targets)
 from ._matrix import design_matrix
@@ -237,6 +240,8 @@ class LinearClassifier(_Estimator):
         check_y_present(self, y)
         Xm = design_matrix(self, X, reset=True, finite=True)
         n, d = Xm.shape
+        if self._dual_applies(C):
+            return self._fit_dual(Xm, y, sample_weight, float(C), tol, max_iter, fit_intercept)
         if alpha is not None:
             C = 1.0 / (float(alpha) * n) if alpha > 0 else np.inf
         l1 = 0.0 if C == np.inf else l1_ratio / float(C)
@@ -320,6 +325,10 @@ class LinearClassifier(_Estimator):
         self.coef_ = np.asarray(coef, dtype=Xm.dtype).copy()
         self._proba = _proba_kind(info)
         return self
+
+    def _dual_applies(self, C):
+        """Whether fit runs the dual coordinate descent (LinearSVC)."""
+        return False
 
     # ----------------------------------------------------------------- predict
 
@@ -430,20 +439,38 @@ class LinearSVC(LinearClassifier):
       compatibility and has no effect.  Without an intercept
       (fit_intercept=False) both solve the same problem and the coefficients
       agree.
-    - The primal is always solved (``dual`` is accepted and ignored):
-      squared hinge by Newton's method on its generalised Hessian (L2; the
-      method of liblinear's primal solver) or proximal Newton with
-      coordinate descent (L1: ``solver="newton-cd"``); ``loss="hinge"`` has
-      no Hessian and is fitted by the sub-gradient optimizer "sgd" in
-      mini-batches (approximate: a ConvergenceWarning says how far from
-      the optimum it stopped; liblinear solves its dual exactly).
+    - ``dual="auto"`` (default) or ``True`` with the L2 penalty: the dual
+      coordinate descent of liblinear (Hsieh et al. 2008, with shrinking;
+      ``csrc/svm_dual.c``), for both losses -- the exact hinge SVM
+      included.  Its intercept is free: an outer loop on b solves the dual
+      for each b (warm-started) and finds the root of sum_i alpha_i y_i
+      (the intercept's optimality condition) by regula falsi (see
+      ``_svm_dual.py``), stopping when |sum_i alpha_i y_i| <= tol sum_i
+      alpha_i.  ``tol`` is liblinear's eps on the dual's projected gradient,
+      ``max_iter`` bounds the passes of each dual solve, ``random_state``
+      seeds the order of the rows (its own generator, not liblinear's:
+      the iterates differ, the solution does not), ``n_iter_`` counts the
+      passes (all solves).  ``C=np.inf`` and ``dual=False`` run the primal:
+      squared hinge by Newton's method on its generalised Hessian (L2) or
+      proximal Newton with coordinate descent (L1: ``solver="newton-cd"``;
+      the L1 penalty is always primal, as in scikit-learn), hinge by the
+      sub-gradient optimizer "sgd" in mini-batches (approximate: a
+      ConvergenceWarning says how far from the optimum it stopped; where
+      scikit-learn refuses hinge with ``dual=False``).  ``solver`` other
+      than "auto" also selects the primal.
+    - ``warm_start`` applies to the primal solvers only (the dual starts
+      from alpha = 0, as liblinear).
     - ``multi_class="crammer_singer"`` is not implemented
       (NotImplementedError).
 
     ``class_weight`` multiplies C per class as liblinear does (one-vs-rest:
-    the class's samples get its weight, the rest 1).  ``max_iter`` (default
-    1000) bounds the solver's iterations; ``tol`` (default 1e-4) is the
-    stopping tolerance on the gradient of the normalised objective.
+    the class's samples get its weight, the rest 1), and so does
+    ``sample_weight``.  ``max_iter`` (default 1000) bounds the solver's
+    iterations; ``tol`` (default 1e-4) is the dual's eps (above), or for
+    the primal solvers the stopping tolerance on the gradient of the
+    normalised objective.  ``loss_curve_`` of the dual: the primal
+    objective C sum_i w_i loss_i + 0.5 ||coef||^2 of the last model after
+    each intercept solve.
     """
 
     def __init__(self, penalty="l2", loss="squared_hinge", *, dual="auto", tol=1e-4, C=1.0,
@@ -479,8 +506,53 @@ class LinearSVC(LinearClassifier):
         if self.penalty == "l1" and self.loss == "hinge":
             raise ValueError("The combination of penalty='l1' and loss='hinge' is not "
                              "supported (as in scikit-learn)")
+        if self.dual not in ("auto", True, False):
+            raise ValueError(f"dual must be 'auto', True or False, got {show(self.dual)}")
+        if self.dual is True and self.penalty == "l1":
+            raise ValueError("Unsupported set of arguments: penalty='l1' is not supported "
+                             "when dual=True (as in scikit-learn); use dual=False or 'auto'")
         l1_ratio = 1.0 if self.penalty == "l1" else 0.0
         return self.loss, self.C, None, l1_ratio, self.solver
+
+    def _dual_applies(self, C):
+        return (self.penalty == "l2" and self.dual in ("auto", True) and C != np.inf
+                and isinstance(self.solver, str) and self.solver.lower() == "auto")
+
+    def _fit_dual(self, Xm, y, sample_weight, C, tol, max_iter, fit_intercept):
+        """One dual coordinate descent fit per binary problem (one-vs-rest)."""
+        from ._svm_dual import fit_binary
+        classes, y_kernel, sw = classification_targets(self, Xm, y, sample_weight)
+        y_idx = (y_kernel[:, 0].astype(np.intp) if y_kernel.ndim == 2
+                 else y_kernel.astype(np.intp))
+        n, d = Xm.shape
+        positives = [1] if len(classes) == 2 else list(range(len(classes)))
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        coef = np.zeros((len(positives), d))
+        intercept = np.zeros(len(positives))
+        passes, all_converged, curve = 0, True, []
+        for row, c in enumerate(positives):
+            w = ovr_weights(self.class_weight, sw, classes, y_idx, c, np.float64)
+            cost = C * (np.ones(n) if w is None else np.asarray(w, dtype=np.float64))
+            t = binary_targets(y_idx, c, "pm1", np.float64)[:, 0]
+            coef[row], intercept[row], it, ok = fit_binary(
+                Xm, t, cost, loss=self.loss, fit_intercept=fit_intercept, tol=tol,
+                max_iter=max_iter, seed=seed + row)
+            passes = max(passes, it)
+            all_converged &= ok
+        m = np.maximum(1.0 - t * Xm.matvec(coef[-1:], intercept[-1:])[:, 0], 0.0)
+        loss = m * m if self.loss == "squared_hinge" else m
+        curve.append(float(cost @ loss) + 0.5 * float(coef[-1] @ coef[-1]))
+        if not all_converged:
+            warnings.warn("The dual coordinate descent did not converge (max_iter passes "
+                          "or the intercept's search); increase max_iter or tol.",
+                          sk_compatible(ConvergenceWarning), stacklevel=3)
+        self.classes_ = classes
+        self.n_iter_ = np.array([passes], dtype=np.int32)
+        self.loss_curve_ = curve
+        self.coef_ = coef.astype(Xm.dtype)
+        self.intercept_ = intercept.astype(Xm.dtype)
+        self._proba = None
+        return self
 
     def _solver_options(self):
         # LinearSVC has no mini-batch parameters (scikit-learn's names only): the

@@ -17,9 +17,9 @@ then w -= eta w_i dloss/dz x_i and b -= eta w_i dloss/dz (times 0.01 on
 sparse X, scikit-learn's intercept decay), the L1 part by the cumulative
 truncated gradient (Tsuruoka et al. 2009).  For the same row order the
 trajectory is scikit-learn's (``shuffle=False`` gives the same order; with
-``shuffle=True`` the order comes from NumPy's RandomState seeded from
-random_state, not from scikit-learn's own generator, so the fitted values
-differ by the noise of SGD).
+``shuffle=True`` each epoch permutes the rows by a Fisher-Yates shuffle in
+C on lossfast's own generator (splitmix64, seeded from random_state), not
+scikit-learn's, so the fitted values differ by the noise of SGD).
 """
 import math
 import numbers
@@ -85,7 +85,7 @@ def _plain_sgd(rows, y, sw, w, intercept, aw, average_intercept, params, *, max_
                n_iter_no_change, train, shuffle, seed, t, score_cb, verbose, name,
                check_x=None):
     """scikit-learn's _plain_sgd: epochs of the C kernel over the rows
-    `train` (shuffled per epoch by RandomState(seed) when `shuffle`), with
+    `train` (shuffled per epoch, in C, from the seed when `shuffle`), with
     its stopping rule: an epoch without improvement is one whose objective
     (mean loss plus penalty over the training rows, accumulated during the
     epoch) is above the best one minus tol -- or, with early stopping, whose
@@ -114,15 +114,15 @@ def _plain_sgd(rows, y, sw, w, intercept, aw, average_intercept, params, *, max_
     # stopping rule without early stopping, and the verbose lines
     params = dict(params, track_loss=int(bool(verbose) or (score_cb is None and
                                                           tol > -math.inf)))
-    rng = np.random.RandomState(seed)
+    rng = np.array([seed], dtype=np.uint64)
     train_count = max(train.size, 1)
     best_objective, best_score = math.inf, -math.inf
     no_improvement = 0
     epoch = 0
-    order = train
+    order = train.copy() if shuffle else train
     for epoch in range(max_iter):
         if shuffle:
-            order = train[rng.permutation(train.size)]
+            _core.sgd_shuffle(order, rng)
         status = rows.epoch(params, state, y, sw, order, w, aw, q)
         if status & 2 and check_x is not None:
             check_x()

@@ -1,0 +1,126 @@
+"""The linear SVM by dual coordinate descent (liblinear's algorithm, the C
+kernel of ``csrc/svm_dual.c``), with an unpenalised intercept.
+
+For one binary problem (labels y_i in {-1, +1}, costs C_i = C times the
+sample and class weights) it minimises
+
+    F(w, b) = 0.5 ||w||^2 + sum_i C_i loss(y_i (w . x_i + b))
+
+(hinge or squared hinge).  liblinear penalises the intercept (a constant
+feature); lossfast does not, and a dual with a free intercept carries the
+equality constraint sum_i alpha_i y_i = 0, which coordinate descent cannot
+keep one coordinate at a time.  So the intercept is an outer loop: for a
+fixed b the kernel solves the dual over alpha (the dual's feasible set does
+not depend on b, so every solve warm-starts from the last alpha and w), and
+by the envelope theorem dF*(b)/db = -g(b) with g(b) = sum_i alpha_i(b) y_i,
+a non-increasing function of b; the optimal b is its root, found by
+bracketing and the Illinois variant of regula falsi.  The fit stops when
+|g(b)| <= tol sum_i alpha_i (the intercept's optimality to tol relative to
+the dual's scale) or when the bracket is below tol relative to |b| (a jump
+of g, which the hinge's piecewise-linear F* may have at its minimum).  Only
+the last solve's convergence counts (the earlier ones only steer b).
+"""
+import math
+
+import numpy as np
+
+from .. import _lossfast as _core
+
+LOSSES = {"hinge": 0, "squared_hinge": 1}
+# bracket expansion and the Illinois iterations bound the intercept's solves
+_MAX_OUTER = 100
+
+
+class _Problem:
+    """X's arrays as the kernel takes them, and the kernel's working state."""
+
+    def __init__(self, Xm, y, cost, loss, tol, max_iter, seed):
+        if Xm.kind == "dense":
+            self.X = Xm.X
+        elif Xm.kind == "csr":
+            self.X = (Xm.data, Xm.indices, Xm.indptr, Xm.shape[1])
+        else:
+            raise NotImplementedError(f"the dual solver on {Xm.kind} X is not implemented")
+        n, d = Xm.shape
+        self.y = np.ascontiguousarray(y, dtype=np.float64)
+        self.cost = np.ascontiguousarray(cost, dtype=np.float64)
+        self.rows = np.flatnonzero(self.cost > 0).astype(np.int64)
+        self.alpha = np.zeros(n)
+        self.w = np.zeros(d)
+        self.qd = np.zeros(n)
+        self.rng = np.array([seed], dtype=np.uint64)
+        self.loss, self.tol, self.max_iter = LOSSES[loss], float(tol), int(max_iter)
+        self.init = True
+        self.passes = 0
+        self.last_status = 0
+
+    def solve(self, b):
+        """The dual at intercept b; returns g(b) = sum_i alpha_i y_i."""
+        status, passes, _ = _core.svm_dual_cd(
+            self.X, self.loss, self.tol, self.max_iter, self.init, self.rng, self.y, self.cost,
+            float(b), self.rows, self.alpha, self.w, self.qd)
+        self.init = False
+        self.last_b = float(b)
+        self.passes += passes
+        if status == 2:
+            raise ValueError("The dual coordinate descent diverged (non-finite weights): "
+                             "scale the data (StandardScaler)")
+        self.last_status = status
+        return float(self.alpha @ self.y)
+
+    def small(self, g):
+        return abs(g) <= self.tol * max(float(self.alpha.sum()), 1e-300)
+
+
+def fit_binary(Xm, y, cost, *, loss, fit_intercept, tol, max_iter, seed, b0=0.0):
+    """(w (d,), b, passes, converged) of one binary problem (module docstring)."""
+    pb = _Problem(Xm, y, cost, loss, tol, max_iter, seed)
+    if not fit_intercept:
+        pb.solve(0.0)
+        return pb.w, 0.0, pb.passes, pb.last_status == 0
+    b, g = float(b0), pb.solve(b0)
+    converged = pb.small(g)
+    # bracket the root of the non-increasing g: step away in the direction
+    # of the sign of g, doubling the step (margins are of order 1)
+    step, outer = 1.0, 1
+    b_other, g_other = b, g
+    while not converged and outer < _MAX_OUTER:
+        b_other = b + math.copysign(step, g)
+        g_other = pb.solve(b_other)
+        outer += 1
+        if pb.small(g_other):
+            b, g, converged = b_other, g_other, True
+        elif (g_other > 0) != (g > 0):
+            break
+        else:
+            b, g = b_other, g_other
+            step *= 2.0
+    # Illinois: regula falsi halving the kept end's value when it is kept twice
+    lo, glo, hi, ghi = b, g, b_other, g_other
+    width = max(pb.tol, 4 * np.finfo(np.float64).eps)
+    side = 0
+    while not converged and outer < _MAX_OUTER:
+        if abs(hi - lo) <= width * max(1.0, abs(lo), abs(hi)):
+            converged = True             # a jump of g: the minimum is at the jump
+            break
+        denom = glo - ghi
+        bm = lo - glo * (hi - lo) / (ghi - glo) if denom != 0 else 0.5 * (lo + hi)
+        if not (min(lo, hi) < bm < max(lo, hi)):
+            bm = 0.5 * (lo + hi)
+        gm = pb.solve(bm)
+        outer += 1
+        b, g = bm, gm
+        if pb.small(gm):
+            converged = True
+        elif (gm > 0) == (glo > 0):
+            lo, glo = bm, gm
+            if side == -1:
+                ghi *= 0.5
+            side = -1
+        else:
+            hi, ghi = bm, gm
+            if side == 1:
+                glo *= 0.5
+            side = 1
+    # alpha and w are the solution at the last intercept solved for
+    return pb.w, pb.last_b, pb.passes, converged and pb.last_status == 0
