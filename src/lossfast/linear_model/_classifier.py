@@ -240,7 +240,7 @@ class LinearClassifier(_Estimator):
         check_y_present(self, y)
         Xm = design_matrix(self, X, reset=True, finite=True)
         n, d = Xm.shape
-        if self._dual_applies(C):
+        if self._dual_applies(C, Xm.kind, fit_intercept):
             return self._fit_dual(Xm, y, sample_weight, float(C), tol, max_iter, fit_intercept)
         if alpha is not None:
             C = 1.0 / (float(alpha) * n) if alpha > 0 else np.inf
@@ -326,7 +326,7 @@ class LinearClassifier(_Estimator):
         self._proba = _proba_kind(info)
         return self
 
-    def _dual_applies(self, C):
+    def _dual_applies(self, C, kind, fit_intercept):
         """Whether fit runs the dual coordinate descent (LinearSVC)."""
         return False
 
@@ -439,7 +439,11 @@ class LinearSVC(LinearClassifier):
       compatibility and has no effect.  Without an intercept
       (fit_intercept=False) both solve the same problem and the coefficients
       agree.
-    - ``dual="auto"`` (default) or ``True`` with the L2 penalty: the dual
+    - ``dual=True`` with the L2 penalty, and ``dual="auto"`` (default) for
+      the hinge loss or without an intercept (squared hinge with an
+      intercept runs primal Newton: the intercept's outer search below can
+      take thousands of passes on uncentred X, where Newton takes a few
+      iterations; on Dask arrays "auto" is always primal): the dual
       coordinate descent of liblinear (Hsieh et al. 2008, with shrinking;
       ``csrc/svm_dual.c``), for both losses -- the exact hinge SVM
       included.  Its intercept is free: an outer loop on b solves the dual
@@ -514,9 +518,21 @@ class LinearSVC(LinearClassifier):
         l1_ratio = 1.0 if self.penalty == "l1" else 0.0
         return self.loss, self.C, None, l1_ratio, self.solver
 
-    def _dual_applies(self, C):
-        return (self.penalty == "l2" and self.dual in ("auto", True) and C != np.inf
-                and isinstance(self.solver, str) and self.solver.lower() == "auto")
+    def _dual_applies(self, C, kind, fit_intercept):
+        if not (self.penalty == "l2" and self.dual in ("auto", True) and C != np.inf
+                and isinstance(self.solver, str) and self.solver.lower() == "auto"):
+            return False
+        if kind not in ("dense", "csr"):
+            # the dual visits single rows in a random order: not on row blocks
+            if self.dual is True:
+                raise NotImplementedError(f"LinearSVC(dual=True) on {kind} X is not "
+                                          "implemented; use dual='auto' or False (the primal)")
+            return False
+        # "auto": the free intercept's outer search crawls where the dual is
+        # degenerate (uncentred X: 9000 passes without converging on columns of
+        # mean 5, where primal Newton takes 6 iterations), so squared hinge with
+        # an intercept stays primal; the exact hinge has no primal solver
+        return self.dual is True or not fit_intercept or self.loss == "hinge"
 
     def _fit_dual(self, Xm, y, sample_weight, C, tol, max_iter, fit_intercept):
         """One dual coordinate descent fit per binary problem (one-vs-rest)."""
