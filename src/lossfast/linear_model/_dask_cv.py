@@ -66,6 +66,7 @@ import numpy as np
 from .. import _lossfast
 from ._chunked import block_gram
 from ._dask import RowArray, _label_index, _unique
+from ._logistic_cv import store_cv_result
 
 
 def _not_with_scoring(est):
@@ -566,34 +567,4 @@ def fit_logistic_cv(est, X, y, sample_weight):
     counts = Xm._map_reduce(_chunk_fold_accuracy, [y_kernel, ids], [W, b, k])
     acc = counts[:, :-1] / counts[:, -1:]
     scores = acc.reshape(n_folds, len(ratios), len(Cs)).transpose(0, 2, 1)
-    mean = scores.mean(axis=0)
-    dtype = Xm.dtype
-    if est.refit:
-        ci, ri = np.unravel_index(int(np.argmax(mean)), mean.shape)
-        C_best, r_best = float(Cs[ci]), float(ratios[ri])
-        final = est._model(C_best, r_best, warm_start=True)
-        start = paths[:, ci, ri].mean(axis=0)
-        final.coef_ = start[:, :d].astype(dtype)
-        final.intercept_ = (start[:, d] if est.fit_intercept else np.zeros(k)).astype(dtype)
-        final.classes_ = classes
-        final.fit(Xp, y, sample_weight=swp)
-        coef, intercept, n_iter = final.coef_, final.intercept_, final.n_iter_
-    else:
-        best = [np.unravel_index(int(np.argmax(scores[f])), mean.shape)
-                for f in range(n_folds)]
-        C_best = float(np.mean([Cs[ci] for ci, _ in best]))
-        r_best = float(np.mean([ratios[ri] for _, ri in best]))
-        avg = np.mean([paths[f, ci, ri] for f, (ci, ri) in enumerate(best)], axis=0)
-        coef = avg[:, :d].astype(dtype)
-        intercept = (avg[:, d] if est.fit_intercept else np.zeros(k)).astype(dtype)
-        n_iter = np.zeros(1, dtype=np.int32)
-    est.classes_ = classes
-    est.Cs_, est.l1_ratios_ = Cs, ratios
-    m = len(classes) if k > 1 else 1
-    est.C_ = np.full(m, C_best)
-    est.l1_ratio_ = np.full(m, r_best)
-    keys = classes if k > 1 else classes[1:]
-    est.scores_ = {label: scores for label in keys}
-    est.coefs_paths_ = {label: paths[:, :, :, i] for i, label in enumerate(keys)}
-    est.coef_, est.intercept_, est.n_iter_ = coef, intercept, n_iter
-    return est
+    return store_cv_result(est, classes, Cs, ratios, scores, paths, d, Xm.dtype, (Xp, y, swp))

@@ -265,37 +265,8 @@ class LogisticRegressionCV(_Estimator):
         results = run_folds(fold_path, range(len(splits)), self.n_jobs, serial=shared)
         scores = np.stack([sc for sc, _ in results])
         paths = np.stack([pa for _, pa in results])
-        mean = scores.mean(axis=0)                                   # (n_Cs, n_l1)
-        if self.refit:
-            ci, ri = np.unravel_index(int(np.argmax(mean)), mean.shape)
-            C_best, r_best = float(Cs[ci]), float(ratios[ri])
-            final = self._model(C_best, r_best, warm_start=True)
-            start = paths[:, ci, ri].mean(axis=0)
-            final.coef_ = start[:, :d].astype(Xm.dtype)
-            final.intercept_ = (start[:, d] if self.fit_intercept else np.zeros(k)).astype(
-                Xm.dtype)
-            final.classes_ = classes
-            final.fit(Xm, y, sample_weight=sw)
-            coef, intercept, n_iter = final.coef_, final.intercept_, final.n_iter_
-        else:
-            best = [np.unravel_index(int(np.argmax(scores[f])), mean.shape)
-                    for f in range(len(splits))]
-            C_best = float(np.mean([Cs[ci] for ci, _ in best]))
-            r_best = float(np.mean([ratios[ri] for _, ri in best]))
-            avg = np.mean([paths[f, ci, ri] for f, (ci, ri) in enumerate(best)], axis=0)
-            coef = avg[:, :d].astype(Xm.dtype)
-            intercept = (avg[:, d] if self.fit_intercept else np.zeros(k)).astype(Xm.dtype)
-            n_iter = np.zeros(1, dtype=np.int32)
-        self.classes_ = classes
-        self.Cs_, self.l1_ratios_ = Cs, ratios
-        m = len(classes) if k > 1 else 1
-        self.C_ = np.full(m, C_best)
-        self.l1_ratio_ = np.full(m, r_best)
-        keys = classes if k > 1 else classes[1:]
-        self.scores_ = {label: scores for label in keys}
-        self.coefs_paths_ = {label: paths[:, :, :, i] for i, label in enumerate(keys)}
-        self.coef_, self.intercept_, self.n_iter_ = coef, intercept, n_iter
-        return self
+        return store_cv_result(self, classes, Cs, ratios, scores, paths, d, Xm.dtype,
+                               (Xm, y, sw))
 
     @staticmethod
     def _accuracies(Xte, yte, fitted, classes):
@@ -325,3 +296,47 @@ class LogisticRegressionCV(_Estimator):
     predict_log_proba = LogisticRegression.predict_log_proba
     predict = LogisticRegression.predict
     score = LogisticRegression.score
+
+
+def store_cv_result(est, classes, Cs, ratios, scores, paths, d, dtype, refit_data):
+    """Choose C_ / l1_ratio_ from the fold scores and set LogisticRegressionCV's
+    attributes on est (in memory and on Dask).
+
+    scores: (n_folds, n_Cs, n_l1) held-out scores; paths: (n_folds, n_Cs,
+    n_l1, k, d [+ 1]) coefficients (and intercepts) along the paths.  refit=True:
+    the best mean score's (C, l1_ratio), refitted on refit_data = (X, y,
+    sample_weight) from the folds' mean solution; refit=False (scikit-learn's
+    rule): each fold's best, C_ and l1_ratio_ the means of the folds' best,
+    coef_ the mean of their coefficients, n_iter_ 0."""
+    k = paths.shape[3]
+    mean = scores.mean(axis=0)                                   # (n_Cs, n_l1)
+    if est.refit:
+        ci, ri = np.unravel_index(int(np.argmax(mean)), mean.shape)
+        C_best, r_best = float(Cs[ci]), float(ratios[ri])
+        final = est._model(C_best, r_best, warm_start=True)
+        start = paths[:, ci, ri].mean(axis=0)
+        final.coef_ = start[:, :d].astype(dtype)
+        final.intercept_ = (start[:, d] if est.fit_intercept else np.zeros(k)).astype(dtype)
+        final.classes_ = classes
+        X, y, sw = refit_data
+        final.fit(X, y, sample_weight=sw)
+        coef, intercept, n_iter = final.coef_, final.intercept_, final.n_iter_
+    else:
+        best = [np.unravel_index(int(np.argmax(scores[f])), mean.shape)
+                for f in range(scores.shape[0])]
+        C_best = float(np.mean([Cs[ci] for ci, _ in best]))
+        r_best = float(np.mean([ratios[ri] for _, ri in best]))
+        avg = np.mean([paths[f, ci, ri] for f, (ci, ri) in enumerate(best)], axis=0)
+        coef = avg[:, :d].astype(dtype)
+        intercept = (avg[:, d] if est.fit_intercept else np.zeros(k)).astype(dtype)
+        n_iter = np.zeros(1, dtype=np.int32)
+    est.classes_ = classes
+    est.Cs_, est.l1_ratios_ = Cs, ratios
+    m = len(classes) if k > 1 else 1
+    est.C_ = np.full(m, C_best)
+    est.l1_ratio_ = np.full(m, r_best)
+    keys = classes if k > 1 else classes[1:]
+    est.scores_ = {label: scores for label in keys}
+    est.coefs_paths_ = {label: paths[:, :, :, i] for i, label in enumerate(keys)}
+    est.coef_, est.intercept_, est.n_iter_ = coef, intercept, n_iter
+    return est
