@@ -318,13 +318,7 @@ class LinearClassifier(_Estimator):
                 if bc is not None:
                     intercept[c] = bc[0]
                 results.append(res)
-        self.classes_ = classes
-        self.n_iter_ = np.array([max(r.n_iter for r in results)], dtype=np.int32)
-        self.loss_curve_ = list(results[-1].curve)
-        self.intercept_ = np.asarray(intercept, dtype=Xm.dtype).copy()
-        self.coef_ = np.asarray(coef, dtype=Xm.dtype).copy()
-        self._proba = _proba_kind(info)
-        return self
+        return store_fit_result(self, classes, coef, intercept, results, Xm.dtype, info)
 
     def _dual_applies(self, C, kind, fit_intercept):
         """Whether fit runs the dual coordinate descent (LinearSVC)."""
@@ -407,6 +401,19 @@ class LinearClassifier(_Estimator):
             y = y.ravel()
         check_consistent_length(y_pred.shape[0], y.shape[0])
         return float(np.average(y_pred == y, weights=sample_weight))
+
+
+def store_fit_result(est, classes, coef, intercept, results, dtype, info):
+    """Set classes_, coef_, intercept_ (as dtype), n_iter_ (the most
+    iterations of the binary / one-vs-rest problems), loss_curve_ (the last
+    problem's) and the predict_proba kind on est (in memory and on Dask)."""
+    est.classes_ = classes
+    est.n_iter_ = np.array([max(r.n_iter for r in results)], dtype=np.int32)
+    est.loss_curve_ = list(results[-1].curve)
+    est.intercept_ = np.asarray(intercept, dtype=dtype).copy()
+    est.coef_ = np.asarray(coef, dtype=dtype).copy()
+    est._proba = _proba_kind(info)
+    return est
 
 
 def _proba_kind(info):

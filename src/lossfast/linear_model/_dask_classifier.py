@@ -20,7 +20,7 @@ more than two classes, each its own solver run on the same persisted X.
 """
 import numpy as np
 
-from ._classifier import _log_loss_spec, _proba_kind, binary_targets
+from ._classifier import _log_loss_spec, binary_targets, store_fit_result
 from ._dask import _label_index, _unique, RowArray
 from ._base import run_solver
 from ._objective import LinearObjective
@@ -158,13 +158,7 @@ def fit_classifier(est, Xm, info, classes, y_kernel, sw, solver, owner, l1, l2, 
             if bc is not None:
                 intercept[row] = bc[0]
             results.append(res)
-    est.classes_ = classes
-    est.n_iter_ = np.array([max(r.n_iter for r in results)], dtype=np.int32)
-    est.loss_curve_ = list(results[-1].curve)
-    est.intercept_ = np.asarray(intercept, dtype=Xm.dtype).copy()
-    est.coef_ = np.asarray(coef, dtype=Xm.dtype).copy()
-    est._proba = _proba_kind(info)
-    return est
+    return store_fit_result(est, classes, coef, intercept, results, Xm.dtype, info)
 
 
 def _method_on_chunk(Xb, est, method):
