@@ -143,5 +143,14 @@ def test_sgd_estimators_on_dask(scheduler):
         ref.partial_fit(Xn, y)
         dk.partial_fit(Xd, _split(y))
     np.testing.assert_array_equal(dk.coef_, ref.coef_)
-    with pytest.raises(NotImplementedError, match="shuffle=False"):
-        SGDClassifier(random_state=0).fit(Xd, _split(yb))
+    # shuffle=True: deterministic for a random_state, the in-memory fit's
+    # quality, and with one chunk the in-memory fit itself
+    a = SGDClassifier(random_state=3).fit(Xd, _split(yb))
+    b = SGDClassifier(random_state=3).fit(Xd, _split(yb))
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    mem = SGDClassifier(random_state=3).fit(Xn, yb)
+    assert abs(a.score(Xn, yb) - mem.score(Xn, yb)) < 0.05
+    X1 = da.from_array(Xn, chunks=(len(Xn), Xn.shape[1]))
+    one = SGDRegressor(random_state=3, max_iter=5, tol=None).fit(X1, y)
+    np.testing.assert_array_equal(
+        one.coef_, SGDRegressor(random_state=3, max_iter=5, tol=None).fit(Xn, y).coef_)

@@ -6,9 +6,13 @@ accumulators) passed from one chunk's task to the next.  The per-sample
 updates are those of the in-memory fit on the concatenated rows visited
 in the same order, so with ``shuffle=False`` the fits are the same.
 
-``shuffle=True`` (a permutation of all rows per epoch) would visit every
-chunk in every stretch of the epoch: a NotImplementedError on Dask arrays
-(pass ``shuffle=False``, or shuffle the rows of the Dask array once).  The
+``shuffle=True``: the epoch's permutation of all rows (the in-memory
+fit's, from random_state) is regrouped by chunk -- the chunks in the order
+of their first row in the permutation, each chunk's rows in the order the
+permutation visits them -- so one task per chunk per epoch still suffices.
+It is deterministic for a random_state but not the in-memory fit's order
+(that would visit every chunk throughout the epoch); with a single chunk it
+is the same order, so the fit equals the in-memory fit.  The
 targets (n labels or values) and the sample weights are brought to the
 client by the estimators' validation, and the current chunk's slice of them
 travels with its task; X stays on the workers -- but for
@@ -55,12 +59,13 @@ class DaskRows:
         Xm = self.Xm
         order = np.asarray(order, dtype=np.int64)
         chunk = np.searchsorted(self.offsets, order, side="right") - 1
+        # regroup by chunk (module docstring); a no-op for rows in order
+        present, first = np.unique(chunk, return_index=True)
+        rank = np.empty(len(Xm.row_chunks), dtype=np.int64)
+        rank[present[np.argsort(first)]] = np.arange(len(present))
+        regroup = np.argsort(rank[chunk], kind="stable")
+        order, chunk = order[regroup], chunk[regroup]
         starts = np.concatenate([[0], np.flatnonzero(np.diff(chunk)) + 1])
-        if len(starts) > len(Xm.row_chunks):
-            raise NotImplementedError(
-                f"{self.name}(shuffle=True) on a Dask array is not implemented: a permutation "
-                "of all rows visits every chunk throughout the epoch; pass shuffle=False (the "
-                "chunks in order), or shuffle the rows of the array once")
         Xm.persist()
         p = _Params(params)
         status = 0
