@@ -188,10 +188,12 @@ def test_bench_compare_unreadable_baseline(tmp_path):
 
 def test_compare_divides_out_the_common_factor_of_a_loaded_machine():
     """Every row x1.9 (load): no regression; one row x2 beyond the others
-    fails; every row beyond x3 (all kernels slower) fails."""
+    fails; every row beyond x3 (all kernels slower) fails on the baseline's
+    machine, and on another machine only a row beyond x2 of the others
+    does."""
     from lossfast._bench import compare
-    base = [{"kernel": f"k{i}", "dtype": "float32", "simd": "avx2", "copy_ratio": 2.0}
-            for i in range(6)]
+    base = [{"kernel": f"k{i}", "dtype": "float32", "simd": "avx2", "copy_ratio": 2.0,
+             "machine": "CPU A (avx2)"} for i in range(6)]
     loaded = [dict(r, copy_ratio=3.8) for r in base]
     lines, failed = compare(loaded, base)
     assert failed == [] and "common factor" in lines[0]
@@ -201,3 +203,9 @@ def test_compare_divides_out_the_common_factor_of_a_loaded_machine():
     assert failed == [("k2", "float32", "avx2")]
     _, failed = compare([dict(r, copy_ratio=2.0 * 3.5) for r in base], base)
     assert len(failed) == 6
+    elsewhere = [dict(r, copy_ratio=2.0 * 3.5, machine="CPU B (avx512)") for r in base]
+    lines, failed = compare(elsewhere, base)
+    assert failed == [] and "another machine" in lines[0]
+    elsewhere[4]["copy_ratio"] *= 2.2
+    _, failed = compare(elsewhere, base)
+    assert failed == [("k4", "float32", "avx2")]
