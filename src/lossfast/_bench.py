@@ -315,6 +315,7 @@ def run_kernels(scale, repeat, dtypes, progress=None, simd=None, peers=(), clock
     start_threads = get_num_threads()
     levels = list(simd) if simd else [start_level]
     results = []
+    machine = machine_name()
     if clock == "thread":
         set_num_threads(1)
     try:
@@ -328,7 +329,7 @@ def run_kernels(scale, repeat, dtypes, progress=None, simd=None, peers=(), clock
                     row = measure(case, repeat, peers, clock=clock)
                 row["simd"] = level
                 row["cpu"] = _lossfast.simd_level_supported()
-                row["machine"] = machine_name()
+                row["machine"] = machine
                 row["scale"] = scale
                 results.append(row)
     finally:
