@@ -183,6 +183,16 @@ static int64_t lm_loss_block_rows(int64_t d, int64_t k, int64_t ts) {
     return B;
 }
 
+/* Bytes of a loss chunk's scratch: z and r, then for float32 data y
+ * (elementwise losses) and w, then the elementwise losses (loss_per_output). */
+static size_t lm_loss_scratch(const lf_lm_loss_args *A, int F32) {
+    const int64_t B = lm_loss_block_rows(A->d, A->k, F32 ? 4 : 8);
+    const size_t zone = lm_region(LM_MIN(B, A->n) * A->k, sizeof(double));
+    return 2 * zone + (F32 && !A->rowwise ? zone : 0) +
+           (F32 && A->weight ? lm_region(LM_MIN(B, A->n), sizeof(double)) : 0) +
+           (A->loss_per_output ? zone : 0);
+}
+
 /* The context of a chunk body: the kernel's arguments and its float type;
  * the bodies derive every size from the arguments themselves. */
 typedef struct lm_ctx {
@@ -199,12 +209,15 @@ static int lm_loss_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *p
     const int F32 = ((const lm_ctx *)ctx)->F32, want_grad = A->grad_coef != NULL;
     const int64_t n = A->n, d = A->d, k = A->k, kd = k * d, ts = F32 ? 4 : 8;
     const int64_t B = lm_loss_block_rows(d, k, ts);
+    const int per_output = A->loss_per_output != NULL;
     const size_t zone = lm_region(LM_MIN(B, n) * k, sizeof(double));
     char *sp = (char *)scratch;
     double *zbuf = (double *)sp, *rbuf = (double *)(sp + zone);
     double *ybuf = (double *)(sp + 2 * zone);
     double *wbuf = (double *)(sp + (F32 && !A->rowwise ? 3 : 2) * zone);
-    double *G = partial, *gb = G + kd;
+    /* the elementwise losses of a block (per_output), after every other zone */
+    double *lbuf = (double *)(sp + lm_loss_scratch(A, F32) - (per_output ? zone : 0));
+    double *G = partial, *gb = G + kd, *lk = G + kd + k + 1;
     double loss = 0.0;
     (void)c;
     for (int64_t blk = b0; blk < b1; blk++) {
@@ -217,7 +230,14 @@ static int lm_loss_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *p
         else
             lm_forward_f64((const double *)Xb, m, d, k, A->coef, A->intercept, Zb);
         if (F32 && A->z_out) lm_from_f64_f32(Zb, m * k, (float *)A->z_out + a * k);
-        loss += lf_lm_block_loss(A, a, m, Zb, want_grad ? rbuf : NULL, ybuf, wbuf, F32);
+        if (per_output) {
+            lf_lm_block_loss(A, a, m, Zb, want_grad ? rbuf : NULL, ybuf, wbuf, F32, lbuf);
+            for (int64_t i = 0; i < m; i++)
+                for (int64_t q = 0; q < k; q++) lk[q] += lbuf[i * k + q];
+        } else {
+            loss += lf_lm_block_loss(A, a, m, Zb, want_grad ? rbuf : NULL, ybuf, wbuf, F32,
+                                     NULL);
+        }
         if (want_grad) {
             if (F32)
                 lm_backward_f32((const float *)Xb, m, d, k, rbuf, G, gb);
@@ -225,6 +245,8 @@ static int lm_loss_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *p
                 lm_backward_f64((const double *)Xb, m, d, k, rbuf, G, gb);
         }
     }
+    if (per_output)
+        for (int64_t q = 0; q < k; q++) loss += lk[q];
     G[kd + k] = loss;
     return 0;
 }
@@ -239,16 +261,14 @@ LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32)
     if (A->grad_intercept) memset(A->grad_intercept, 0, (size_t)k * sizeof(double));
     if (n <= 0) return 0;
 
+    if (A->loss_per_output && A->rowwise) return -2;
+    if (A->loss_per_output) memset(A->loss_per_output, 0, (size_t)k * sizeof(double));
     const int64_t B = lm_loss_block_rows(d, k, ts);
     const int64_t nblocks = (n + B - 1) / B;
-    const int64_t kd = k * d, width = kd + k + 1;
+    const int64_t kd = k * d, width = kd + k + 1 + (A->loss_per_output ? k : 0);
     lm_ctx ctx = {A, F32};
-    /* scratch: z and r, then for float32 data y (elementwise losses) and w */
-    const size_t zone = lm_region(LM_MIN(B, n) * k, sizeof(double));
-    const size_t scratch = 2 * zone + (F32 && !A->rowwise ? zone : 0) +
-                           (F32 && A->weight ? lm_region(LM_MIN(B, n), sizeof(double)) : 0);
-    lf_chunk_job job = {lm_plan(nblocks, width, n * LM_MAX(d, 1) * k), width, scratch, 1,
-                        lm_loss_chunk, &ctx};
+    lf_chunk_job job = {lm_plan(nblocks, width, n * LM_MAX(d, 1) * k), width,
+                        lm_loss_scratch(A, F32), 1, lm_loss_chunk, &ctx};
     double *res = malloc((size_t)width * sizeof(double));
     if (!res) return -1;
     if (lf_run_chunks(&job, res) != 0) {
@@ -256,6 +276,8 @@ LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32)
         return -1;
     }
     *loss_out = res[kd + k];
+    if (A->loss_per_output)
+        memcpy(A->loss_per_output, res + kd + k + 1, (size_t)k * sizeof(double));
     if (want_grad) memcpy(A->grad_coef, res, (size_t)kd * sizeof(double));
     if (A->grad_intercept) memcpy(A->grad_intercept, res + kd, (size_t)k * sizeof(double));
     free(res);

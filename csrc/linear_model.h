@@ -54,16 +54,19 @@ typedef struct lf_lm_loss_args {
     double *grad_coef;        /* k x d output, or NULL: no gradient */
     double *grad_intercept;   /* k output, or NULL */
     void *z_out;              /* n x k decision values (X's type), or NULL */
+    double *loss_per_output;  /* k sums sum_i w_i l_ic, one per output (elementwise losses,
+                                 dense X), or NULL; the return value is then their sum */
 } lf_lm_loss_args;
 
 /* The loss engine on the m rows of a block starting at row a, shared by the
  * dense and the CSR passes: Z (m x k) the block's float64 decision values;
  * returns sum_i w_i l_i and, when R is given, writes R = w dl/dz (m x k).
  * float32 targets / weights are widened into ybuf (m x k) / wbuf (m); the
- * labels are the caller's (no LF_CHECK). */
+ * labels are the caller's (no LF_CHECK).  With L (m x k, elementwise losses
+ * only) the weighted losses are written there instead and 0 is returned. */
 static inline double lf_lm_block_loss(const lf_lm_loss_args *A, int64_t a, int64_t m,
                                       const double *Z, double *R, double *ybuf, double *wbuf,
-                                      int f32) {
+                                      int f32, double *L) {
     const int64_t k = A->k;
     lf_loss_args e;
     e.weight = NULL;
@@ -89,10 +92,10 @@ static inline double lf_lm_block_loss(const lf_lm_loss_args *A, int64_t a, int64
     e.y_pred = Z;
     e.n_cols = k;
     e.params = A->params;
-    e.loss_out = NULL;
+    e.loss_out = L;
     e.grad_out = R;
     e.grad_scale = 1.0;
-    e.mode = LF_SUM | (R ? LF_GRAD : 0);
+    e.mode = (L ? LF_ELEM : LF_SUM) | (R ? LF_GRAD : 0);
     e.counts = NULL;
     return A->loss(&e);
 }

@@ -140,7 +140,7 @@ LF_INLINE int csr_loss_chunk(const csr_ctx *C, int64_t b0, int64_t b1, double *p
         csr_forward(X, a, m, k, C->WT, A->intercept, Zb, F32, I64);
         if (F32 && A->z_out)
             for (int64_t q = 0; q < m * k; q++) ((float *)A->z_out)[a * k + q] = (float)Zb[q];
-        loss += lf_lm_block_loss(A, a, m, Zb, want_b ? rbuf : NULL, ybuf, wbuf, F32);
+        loss += lf_lm_block_loss(A, a, m, Zb, want_b ? rbuf : NULL, ybuf, wbuf, F32, NULL);
         if (want_grad)
             csr_backward(X, a, m, k, rbuf, GT, gb, F32, I64);
         else if (A->grad_intercept)

@@ -22,6 +22,7 @@ cdef extern from "linear_model.h" nogil:
         double *grad_coef
         double *grad_intercept
         void *z_out
+        double *loss_per_output
 
     ctypedef int (*lf_lm_loss_fn)(const lf_lm_loss_args *, double *) noexcept nogil
 
@@ -53,7 +54,7 @@ cdef extern from "linear_model.h" nogil:
 def lm_loss_gradient(const floating[:, ::1] X, y, const floating[::1] weight,
                      const double[:, ::1] coef, const double[::1] intercept, Kernel kernel,
                      LossParams params, double[:, ::1] grad_coef, double[::1] grad_intercept,
-                     floating[:, ::1] z_out):
+                     floating[:, ::1] z_out, double[::1] loss_per_output=None):
     """sum_i w_i l_i for the linear model (coef (k, d), intercept (k,) or None)
     on X (n, d), and when grad_coef is given its gradient R^T X (k, d) and
     sum_i R_i (grad_intercept), in one pass over X (see linear_model.h).
@@ -61,7 +62,9 @@ def lm_loss_gradient(const floating[:, ::1] X, y, const floating[::1] weight,
     The loss is the loss kernel `kernel` (kernel("loss", name)) with its
     packed hyper-parameters `params`; y is a C-contiguous (n, k) array of X's
     dtype for an elementwise kernel, an int64 (n,) label vector for a
-    row-wise one.  z_out (n, k) receives the decision values when given."""
+    row-wise one.  z_out (n, k) receives the decision values when given,
+    loss_per_output (k,) the loss of each output (elementwise kernels: k
+    models in one pass); the return value is then their sum."""
     cdef lf_lm_loss_args a
     cdef const lf_lm_kernels *kern = lf_linear_model()
     cdef const unsigned char[::1] y_bytes = y.reshape(-1).view("u1")
@@ -92,6 +95,12 @@ def lm_loss_gradient(const floating[:, ::1] X, y, const floating[::1] weight,
     a.z_out = NULL
     if z_out is not None and z_out.shape[0] * z_out.shape[1]:
         a.z_out = &z_out[0, 0]
+    a.loss_per_output = NULL
+    if loss_per_output is not None:
+        if loss_per_output.shape[0] != a.k:
+            raise ValueError(f"loss_per_output has {loss_per_output.shape[0]} entries, not {a.k}")
+        if a.k:
+            a.loss_per_output = &loss_per_output[0]
     if grad_coef is not None and a.grad_coef == NULL and a.k * a.d:
         raise ValueError("grad_coef is empty")
     with nogil:

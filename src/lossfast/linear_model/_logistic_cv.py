@@ -17,6 +17,7 @@ import threading
 
 import numpy as np
 
+from .. import _lossfast as _core
 from ._base import _Estimator, check_y_present
 from ._chunked import ChunkedMatrix
 from ._logistic import LogisticRegression, _check_classification_targets, _encode_labels
@@ -104,7 +105,7 @@ def _fold_data(Xm, y, sw, splits):
             rest = lambda v: None if v is None else np.concatenate([v[:a], v[b:]])
             Xtr = ChunkedMatrix([Xp[:a], Xp[b:]])
             return Xtr, rest(yp), rest(swp), DenseMatrix(Xp[a:b]), yp[a:b]
-        return fold
+        return fold, (Xp, bounds)
 
     local = threading.local()
 
@@ -125,7 +126,157 @@ def _fold_data(Xm, y, sw, splits):
         train, test = splits[f]
         return (rows(train, "train"), y[train], None if sw is None else sw[train],
                 rows(test, "test"), y[test])
-    return fold
+    return fold, None
+
+
+class SharedPasses:
+    """The loss / gradient passes of all folds' paths, batched: one pass over
+    each test block of the fold-ordered X (``_fold_data``) serves every
+    fold that trains on it.
+
+    A pass of a fold's fit (8e4 x 100 rows) streams 64 MB from memory for a
+    few multiply-adds per byte: the fused kernel is bound by the memory
+    stream (about 3.4 ms of its 5.9 ms here; the same pass on rows already
+    in cache takes 2.5 ms).  The folds of a k-fold split train on the same
+    blocks: block b is in the training set of every fold but b.  So the
+    folds run their paths in lockstep, each in its own thread
+    (``run_shared``): a fold's loss / gradient evaluation posts its model
+    and waits; when every fold still running has posted, one kernel call
+    per block evaluates the models of all the folds that train on it as the
+    k outputs of one model (``lm_loss_gradient`` with ``loss_per_output``:
+    the loss of each output), reading the block once, and each fold gets
+    the sum over its blocks -- in block order, whatever the timing, so the
+    results do not depend on the schedule.  Measured: 5 folds' passes in
+    one batched call 1.7x faster than 5 separate passes (AVX-512 and AVX2).
+
+    Used for dense X when the folds partition the rows, two classes (one
+    logit: an elementwise loss) and no class_weight (every fold then sees
+    the same targets and weights on a row); other evaluations of a fold
+    (its own rows' Gram, matvec, ...) are the fold's ``ChunkedMatrix``'s.
+    """
+
+    def __init__(self, Xp, bounds, n_folds):
+        self.Xp = Xp
+        self.bounds = [int(v) for v in bounds]
+        self.live = set(range(n_folds))
+        self.pending = {}
+        self.results = {}
+        self.cond = threading.Condition()
+        self._targets = {}
+
+    def _offset(self, f, b):
+        """Where block b starts in fold f's training rows."""
+        lo = self.bounds[b]
+        return lo if b < f else lo - (self.bounds[f + 1] - self.bounds[f])
+
+    def evaluate(self, f, y, sample_weight, coef, intercept, spec, z_out):
+        with self.cond:
+            self.pending[f] = (y, sample_weight, coef, intercept, spec, z_out)
+            if len(self.pending) == len(self.live):
+                self._run()
+            while f not in self.results:
+                self.cond.wait()
+            out = self.results.pop(f)
+        if isinstance(out, BaseException):
+            raise out
+        return out
+
+    def leave(self, f):
+        """Fold f's path is done (or failed): the others no longer wait for it."""
+        with self.cond:
+            self.live.discard(f)
+            if self.pending and len(self.pending) == len(self.live):
+                self._run()
+
+    def _run(self):
+        folds = sorted(self.pending)
+        reqs = self.pending
+        self.pending = {}
+        try:
+            out = self._passes(folds, reqs)
+        except BaseException as exc:              # every waiting fold gets the error
+            out = {f: exc for f in folds}
+        self.results.update(out)
+        self.cond.notify_all()
+
+    def _passes(self, folds, reqs):
+        d = self.Xp.shape[1]
+        fi = reqs[folds[0]][3] is not None
+        spec = reqs[folds[0]][4]
+        val = {f: 0.0 for f in folds}
+        gc = {f: np.zeros((1, d)) for f in folds}
+        gb = {f: np.zeros(1) for f in folds}
+        for b in range(len(self.bounds) - 1):
+            models = [f for f in folds if f != b]
+            if not models:
+                continue
+            lo, hi = self.bounds[b], self.bounds[b + 1]
+            m, K = hi - lo, len(models)
+            f0 = models[0]
+            off = self._offset(f0, b)
+            y0, sw0 = reqs[f0][0], reqs[f0][1]
+            key = (b, K)
+            if key not in self._targets:       # the block's targets, one column per model
+                self._targets[key] = np.ascontiguousarray(
+                    np.repeat(y0[off:off + m].reshape(m, 1), K, axis=1), dtype=self.Xp.dtype)
+            sw = None if sw0 is None else np.ascontiguousarray(sw0[off:off + m])
+            coef = np.ascontiguousarray(np.concatenate([reqs[f][2] for f in models]),
+                                        dtype=np.float64)
+            icpt = (np.ascontiguousarray(np.concatenate([reqs[f][3] for f in models]),
+                                         dtype=np.float64) if fi else None)
+            want_z = any(reqs[f][5] is not None for f in models)
+            Z = np.empty((m, K), dtype=self.Xp.dtype) if want_z else None
+            G, Gb, L = np.empty((K, d)), np.empty(K), np.empty(K)
+            _core.lm_loss_gradient(self.Xp[lo:hi], self._targets[key], sw, coef, icpt,
+                                   spec.kernel, spec.params, G, Gb if fi else None, Z, L)
+            for q, f in enumerate(models):
+                val[f] += float(L[q])
+                gc[f] += G[q]
+                if fi:
+                    gb[f] += Gb[q]
+                z_out = reqs[f][5]
+                if z_out is not None:
+                    o = self._offset(f, b)
+                    z_out[o:o + m, 0] = Z[:, q]
+        return {f: (val[f], gc[f], gb[f]) for f in folds}
+
+
+class _SharedPassFold(ChunkedMatrix):
+    """Fold f's training rows (the blocks of the fold-ordered X but f) whose
+    loss / gradient passes go through the ``SharedPasses`` of all folds."""
+
+    def __init__(self, blocks, shared, f):
+        super().__init__(blocks)
+        self.shared = shared
+        self.fold = f
+
+    def loss_gradient(self, y, sample_weight, coef, intercept, spec, *, grad=True, z_out=None):
+        return self.shared.evaluate(self.fold, y, sample_weight, coef, intercept, spec, z_out)
+
+
+def run_shared(fn, shared, n_folds):
+    """[fn(f) for f in range(n_folds)], each fold in its own thread so that
+    their passes can be batched (``SharedPasses``); the first error is
+    raised after every thread has ended."""
+    results, errors = [None] * n_folds, [None] * n_folds
+
+    def work(f):
+        try:
+            results[f] = fn(f)
+        except BaseException as exc:
+            errors[f] = exc
+        finally:
+            shared.leave(f)
+
+    threads = [threading.Thread(target=work, args=(f,), daemon=True) for f in range(n_folds)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for exc in errors:
+        if exc is not None:
+            raise exc
+    return results
 
 
 class LogisticRegressionCV(_Estimator):
@@ -224,13 +375,21 @@ class LogisticRegressionCV(_Estimator):
         width = d + (1 if self.fit_intercept else 0)
 
         moments = Xm.column_moments(sw)
-        fold_data = _fold_data(Xm, y, sw, splits)
+        fold_data, layout = _fold_data(Xm, y, sw, splits)
+        # a shared random state instance is drawn by the folds in order: serial
+        shared_rng = isinstance(self.random_state, (np.random.RandomState, np.random.Generator))
+        shared = None
+        if (layout is not None and k == 1 and self.class_weight is None and not shared_rng
+                and len(splits) > 1 and self._batchable_solver()):
+            shared = SharedPasses(*layout, len(splits))
 
         def fold_path(f):
             """Scores (n_Cs, n_l1) and path (n_Cs, n_l1, k, width) of fold f."""
             scores = np.empty((len(Cs), len(ratios)))
             paths = np.empty((len(Cs), len(ratios), k, width))
             Xtr, ytr, swtr, Xte, yte = fold_data(f)
+            if shared is not None:
+                Xtr = _SharedPassFold(Xtr.blocks, shared, f)
             Xtr = _with_moments(Xtr, moments)
             fitted = []                 # (coef, intercept) in (l1_ratio, C) order
             for r, l1_ratio in enumerate(ratios):
@@ -260,13 +419,22 @@ class LogisticRegressionCV(_Estimator):
                     len(ratios), len(Cs)).T
             return scores, paths
 
-        # a shared random state instance is drawn by the folds in order: serial
-        shared = isinstance(self.random_state, (np.random.RandomState, np.random.Generator))
-        results = run_folds(fold_path, range(len(splits)), self.n_jobs, serial=shared)
+        if shared is not None:
+            results = run_shared(fold_path, shared, len(splits))
+        else:
+            results = run_folds(fold_path, range(len(splits)), self.n_jobs, serial=shared_rng)
         scores = np.stack([sc for sc, _ in results])
         paths = np.stack([pa for _, pa in results])
         return store_cv_result(self, classes, Cs, ratios, scores, paths, d, Xm.dtype,
                                (Xm, y, sw))
+
+    def _batchable_solver(self):
+        """Whether every fit of the paths evaluates the full fold by the
+        deterministic full-batch solvers (lbfgs, newton, newton-cd), whose
+        passes SharedPasses may batch; mini-batch optimizers sample rows."""
+        name = self.solver.lower() if isinstance(self.solver, str) else None
+        return name in ("auto", "lbfgs", "newton", "newton-cholesky", "newton-cg",
+                        "newton-cd")
 
     @staticmethod
     def _accuracies(Xte, yte, fitted, classes):
