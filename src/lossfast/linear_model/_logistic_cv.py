@@ -425,8 +425,12 @@ class LogisticRegressionCV(_Estimator):
             results = run_folds(fold_path, range(len(splits)), self.n_jobs, serial=shared_rng)
         scores = np.stack([sc for sc, _ in results])
         paths = np.stack([pa for _, pa in results])
+        # the refit's preconditioner from the same moments (a change of
+        # coordinates only), not from another pass over X: on a new wrapper
+        # of the same rows, never on a matrix object the caller passed
+        refit_X = _with_moments(DenseMatrix(Xm.X), moments) if Xm.kind == "dense" else Xm
         return store_cv_result(self, classes, Cs, ratios, scores, paths, d, Xm.dtype,
-                               (Xm, y, sw))
+                               (refit_X, y, sw))
 
     def _batchable_solver(self):
         """Whether every fit of the paths evaluates the full fold by the
