@@ -103,3 +103,91 @@ def test_fold_paths_equal_separate_fits(splitter):
                                        atol=1e-8)
             acc = np.mean(ref.predict(X[test]) == y[test])
             assert ours.scores_[1][f, c, 0] == pytest.approx(acc)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_loss_per_output_kernel(dtype):
+    """lm_loss_gradient's loss_per_output: the loss of each of k outputs
+    (the models of k folds in one pass) equals k single-output passes, their
+    sum is the returned loss, and the gradients are those of the plain pass."""
+    from lossfast import _lossfast as core
+    from lossfast.linear_model._objective import LossSpec
+    rng = np.random.default_rng(4)
+    n, d, k = 1003, 7, 3
+    X = rng.standard_normal((n, d)).astype(dtype)
+    y = (rng.random((n, k)) > 0.4).astype(dtype)
+    w = rng.uniform(0.5, 2.0, n).astype(dtype)
+    coef = rng.standard_normal((k, d))
+    b = rng.standard_normal(k)
+    spec = LossSpec("bce_logits", {"pos_weight": 1.0, "label_smoothing": 0.0})
+    G, gb, L = np.empty((k, d)), np.empty(k), np.empty(k)
+    total = core.lm_loss_gradient(X, y, w, coef, b, spec.kernel, spec.params, G, gb, None, L)
+    G0, gb0 = np.empty((k, d)), np.empty(k)
+    plain = core.lm_loss_gradient(X, y, w, coef, b, spec.kernel, spec.params, G0, gb0, None)
+    np.testing.assert_allclose(G, G0, rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(gb, gb0, rtol=1e-13, atol=1e-12)
+    assert total == pytest.approx(plain, rel=1e-13)
+    assert total == pytest.approx(L.sum(), rel=1e-15)
+    for c in range(k):
+        g1, b1 = np.empty((1, d)), np.empty(1)
+        one = core.lm_loss_gradient(X, np.ascontiguousarray(y[:, c:c + 1]), w, coef[c:c + 1],
+                                    b[c:c + 1], spec.kernel, spec.params, g1, b1, None)
+        assert L[c] == pytest.approx(one, rel=1e-13)
+        np.testing.assert_allclose(G[c], g1[0], rtol=1e-13, atol=1e-12)
+    # a row-wise (softmax) loss has one loss per row, not per output
+    soft = LossSpec("softmax_xent_sparse")
+    labels = rng.integers(0, k, n)
+    with pytest.raises(ValueError):
+        core.lm_loss_gradient(X, labels, w, coef, b, soft.kernel, soft.params, G, gb, None, L)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton"])
+def test_shared_passes_equal_separate_passes(solver):
+    """The folds' batched passes (SharedPasses: two classes, k-fold
+    partitions, no class_weight) give the paths of the per-fold passes
+    (forced here by a class_weight of ones: the same objective), with
+    sample weights."""
+    from lossfast.linear_model import _logistic_cv
+    X, y = data(n=500, d=5, k=2, seed=5)
+    sw = np.random.default_rng(5).uniform(0.5, 2.0, len(y))
+    kw = dict(Cs=np.logspace(-3, 2, 5), cv=5, tol=1e-10, max_iter=1000, solver=solver)
+    calls = []
+    real = _logistic_cv.SharedPasses._passes
+
+    def counted(self, folds, reqs):
+        calls.append(len(folds))
+        return real(self, folds, reqs)
+
+    _logistic_cv.SharedPasses._passes = counted
+    try:
+        batched = lf.LogisticRegressionCV(**kw).fit(X, y, sample_weight=sw)
+    finally:
+        _logistic_cv.SharedPasses._passes = real
+    assert calls and max(calls) == 5           # evaluations of all 5 folds at once
+    separate = lf.LogisticRegressionCV(class_weight={0: 1.0, 1: 1.0}, **kw).fit(
+        X, y, sample_weight=sw)
+    # (the same objective summed in another order: the solvers may stop one
+    # step apart on the relative-reduction rule, ~1e-7 here)
+    np.testing.assert_allclose(batched.coefs_paths_[1], separate.coefs_paths_[1],
+                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(batched.scores_[1], separate.scores_[1])
+    np.testing.assert_allclose(batched.coef_, separate.coef_, rtol=1e-6, atol=1e-7)
+    assert batched.C_[0] == separate.C_[0]
+
+
+def test_shared_passes_error_in_a_fold_is_raised():
+    """A fold that fails (its training rows lack a class) raises its error;
+    the folds batched with it do not wait for it forever."""
+    X, y = data(n=200, d=4, k=2, seed=6)
+    order = np.argsort(y, kind="stable")
+    X, y = X[order], y[order]
+    # fold 0's test block holds every sample of class 0: its training rows
+    # have one class, the other folds' have both
+    n0 = int(np.sum(y == 0))
+    idx = np.arange(len(y))
+    splits = [(idx[n0:], idx[:n0])]
+    rest = np.array_split(idx[n0:], 3)
+    for te in rest:
+        splits.append((np.setdiff1d(idx, te), te))
+    with pytest.raises(ValueError, match="lacks a class|at least 2 classes"):
+        lf.LogisticRegressionCV(Cs=3, cv=splits).fit(X, y)
