@@ -444,18 +444,19 @@ class LogisticRegressionCV(_Estimator):
     def _accuracies(Xte, yte, fitted, classes):
         """Accuracy of every fitted (coef, intercept) on the held-out rows from
         ONE pass over them (all the models' logits as one multi-output
-        product, instead of a predict per C); the labels follow
-        LogisticRegression.predict (logit > 0 for two classes, else argmax)."""
+        product, instead of a predict per C) and one comparison for all the
+        models; the labels follow LogisticRegression.predict (logit > 0 for
+        two classes, else argmax: the first of tied classes)."""
         k = fitted[0][0].shape[0]
         W = np.concatenate([coef for coef, _ in fitted])
         b = np.concatenate([np.broadcast_to(icpt, (k,)) for _, icpt in fitted])
         Z = Xte.matvec(W, b)                                         # (n_test, models * k)
-        out = np.empty(len(fitted))
-        for m in range(len(fitted)):
-            z = Z[:, m * k:(m + 1) * k]
-            pred = classes[(z[:, 0] > 0).astype(np.intp) if k == 1 else np.argmax(z, axis=1)]
-            out[m] = float(np.mean(pred == yte))
-        return out
+        if k == 1:
+            right = (Z > 0) == (yte == classes[1])[:, None]
+        else:
+            pred = np.argmax(Z.reshape(Z.shape[0], len(fitted), k), axis=2)
+            right = classes[pred] == yte[:, None]
+        return right.mean(axis=0, dtype=np.float64)
 
     def _score(self, model, X, y):
         if self.scoring is None:

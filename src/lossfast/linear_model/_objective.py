@@ -110,10 +110,14 @@ def _same_point(c0, b0, c1, b1):
     if (b0 is None) != (b1 is None) or c0.shape != c1.shape:
         return False
     tol = 1e-13
-    if not np.allclose(c0, c1, rtol=tol, atol=0.0):
+    # np.allclose's test (|a - b| <= atol + rtol |b|, NaN never close) without
+    # its overhead: this runs at every evaluation of a path's fits
+    if not np.all(np.abs(c0 - c1) <= tol * np.abs(c1)):
         return False
-    return b0 is None or np.allclose(b0, b1, rtol=tol, atol=tol * (1.0 + float(
-        np.max(np.abs(c0), initial=0.0))))
+    if b0 is None:
+        return True
+    atol = tol * (1.0 + float(np.max(np.abs(c0), initial=0.0)))
+    return bool(np.all(np.abs(b0 - b1) <= atol + tol * np.abs(b1)))
 
 
 class LinearObjective:
