@@ -183,13 +183,24 @@ static int64_t lm_loss_block_rows(int64_t d, int64_t k, int64_t ts) {
     return B;
 }
 
+/* The models of a row-wise pass (lf_lm_loss_args.groups), 1 for elementwise losses. */
+static int64_t lm_groups(const lf_lm_loss_args *A) {
+    return A->rowwise && A->groups > 1 ? A->groups : 1;
+}
+
+/* The sums of loss_per_output: one per output (elementwise), per group (row-wise). */
+static int64_t lm_loss_outputs(const lf_lm_loss_args *A) {
+    return A->rowwise ? lm_groups(A) : A->k;
+}
+
 /* Bytes of a loss chunk's scratch: z and r, then for float32 data y
  * (elementwise losses) and w, then the elementwise losses (loss_per_output). */
 static size_t lm_loss_scratch(const lf_lm_loss_args *A, int F32) {
     const int64_t B = lm_loss_block_rows(A->d, A->k, F32 ? 4 : 8);
     const size_t zone = lm_region(LM_MIN(B, A->n) * A->k, sizeof(double));
+    const int64_t G = lm_groups(A);
     return 2 * zone + (F32 && !A->rowwise ? zone : 0) +
-           (F32 && A->weight ? lm_region(LM_MIN(B, A->n), sizeof(double)) : 0) +
+           (F32 && A->weight ? lm_region(LM_MIN(B, A->n) * G, sizeof(double)) : 0) +
            (A->loss_per_output ? zone : 0);
 }
 
@@ -210,6 +221,7 @@ static int lm_loss_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *p
     const int64_t n = A->n, d = A->d, k = A->k, kd = k * d, ts = F32 ? 4 : 8;
     const int64_t B = lm_loss_block_rows(d, k, ts);
     const int per_output = A->loss_per_output != NULL;
+    const int64_t P = lm_loss_outputs(A); /* sums of loss_per_output */
     const size_t zone = lm_region(LM_MIN(B, n) * k, sizeof(double));
     char *sp = (char *)scratch;
     double *zbuf = (double *)sp, *rbuf = (double *)(sp + zone);
@@ -232,8 +244,9 @@ static int lm_loss_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *p
         if (F32 && A->z_out) lm_from_f64_f32(Zb, m * k, (float *)A->z_out + a * k);
         if (per_output) {
             lf_lm_block_loss(A, a, m, Zb, want_grad ? rbuf : NULL, ybuf, wbuf, F32, lbuf);
+            /* (m x P: one loss per element, or per row and group) */
             for (int64_t i = 0; i < m; i++)
-                for (int64_t q = 0; q < k; q++) lk[q] += lbuf[i * k + q];
+                for (int64_t q = 0; q < P; q++) lk[q] += lbuf[i * P + q];
         } else {
             loss += lf_lm_block_loss(A, a, m, Zb, want_grad ? rbuf : NULL, ybuf, wbuf, F32,
                                      NULL);
@@ -246,7 +259,7 @@ static int lm_loss_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *p
         }
     }
     if (per_output)
-        for (int64_t q = 0; q < k; q++) loss += lk[q];
+        for (int64_t q = 0; q < P; q++) loss += lk[q];
     G[kd + k] = loss;
     return 0;
 }
@@ -261,11 +274,12 @@ LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32)
     if (A->grad_intercept) memset(A->grad_intercept, 0, (size_t)k * sizeof(double));
     if (n <= 0) return 0;
 
-    if (A->loss_per_output && A->rowwise) return -2;
-    if (A->loss_per_output) memset(A->loss_per_output, 0, (size_t)k * sizeof(double));
+    const int64_t P = lm_loss_outputs(A);
+    if (A->rowwise && k % lm_groups(A) != 0) return -2;
+    if (A->loss_per_output) memset(A->loss_per_output, 0, (size_t)P * sizeof(double));
     const int64_t B = lm_loss_block_rows(d, k, ts);
     const int64_t nblocks = (n + B - 1) / B;
-    const int64_t kd = k * d, width = kd + k + 1 + (A->loss_per_output ? k : 0);
+    const int64_t kd = k * d, width = kd + k + 1 + (A->loss_per_output ? P : 0);
     lm_ctx ctx = {A, F32};
     lf_chunk_job job = {lm_plan(nblocks, width, n * LM_MAX(d, 1) * k), width,
                         lm_loss_scratch(A, F32), 1, lm_loss_chunk, &ctx};
@@ -277,7 +291,7 @@ LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32)
     }
     *loss_out = res[kd + k];
     if (A->loss_per_output)
-        memcpy(A->loss_per_output, res + kd + k + 1, (size_t)k * sizeof(double));
+        memcpy(A->loss_per_output, res + kd + k + 1, (size_t)P * sizeof(double));
     if (want_grad) memcpy(A->grad_coef, res, (size_t)kd * sizeof(double));
     if (A->grad_intercept) memcpy(A->grad_intercept, res + kd, (size_t)k * sizeof(double));
     free(res);

@@ -54,8 +54,11 @@ typedef struct lf_lm_loss_args {
     double *grad_coef;        /* k x d output, or NULL: no gradient */
     double *grad_intercept;   /* k output, or NULL */
     void *z_out;              /* n x k decision values (X's type), or NULL */
-    double *loss_per_output;  /* k sums sum_i w_i l_ic, one per output (elementwise losses,
-                                 dense X), or NULL; the return value is then their sum */
+    double *loss_per_output;  /* dense X: the loss of each output (elementwise) or of each
+                                 group (row-wise), or NULL; the return value is their sum */
+    int64_t groups;           /* row-wise losses: the k outputs are `groups` models of
+                                 k / groups classes each, y and weight hold n * groups
+                                 entries (row i's for model g at i * groups + g); 1: one */
 } lf_lm_loss_args;
 
 /* The loss engine on the m rows of a block starting at row a, shared by the
@@ -70,16 +73,18 @@ static inline double lf_lm_block_loss(const lf_lm_loss_args *A, int64_t a, int64
     const int64_t k = A->k;
     lf_loss_args e;
     e.weight = NULL;
+    /* row-wise groups: the block's m rows are m * G rows of k / G classes */
+    const int64_t G = A->rowwise && A->groups > 1 ? A->groups : 1;
     if (A->weight && f32) {
-        const float *w = (const float *)A->weight + a;
-        for (int64_t i = 0; i < m; i++) wbuf[i] = (double)w[i];
+        const float *w = (const float *)A->weight + a * G;
+        for (int64_t i = 0; i < m * G; i++) wbuf[i] = (double)w[i];
         e.weight = wbuf;
     } else if (A->weight) {
-        e.weight = (const double *)A->weight + a;
+        e.weight = (const double *)A->weight + a * G;
     }
     if (A->rowwise) {
-        e.y_true = (const int64_t *)A->y + a;
-        e.n = m;
+        e.y_true = (const int64_t *)A->y + a * G;
+        e.n = m * G;
     } else if (f32) {
         const float *y = (const float *)A->y + a * k;
         for (int64_t i = 0; i < m * k; i++) ybuf[i] = (double)y[i];
@@ -90,7 +95,7 @@ static inline double lf_lm_block_loss(const lf_lm_loss_args *A, int64_t a, int64
         e.n = m * k;
     }
     e.y_pred = Z;
-    e.n_cols = k;
+    e.n_cols = k / G;
     e.params = A->params;
     e.loss_out = L;
     e.grad_out = R;

@@ -134,21 +134,51 @@ def test_loss_per_output_kernel(dtype):
                                     b[c:c + 1], spec.kernel, spec.params, g1, b1, None)
         assert L[c] == pytest.approx(one, rel=1e-13)
         np.testing.assert_allclose(G[c], g1[0], rtol=1e-13, atol=1e-12)
-    # a row-wise (softmax) loss has one loss per row, not per output
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_loss_per_group_kernel(dtype):
+    """Row-wise (softmax) loss with groups=K: K models of c classes as the
+    K c outputs of one pass, each row's label and weight repeated per model;
+    each group's loss and gradient rows equal a single-model pass."""
+    from lossfast import _lossfast as core
+    from lossfast.linear_model._objective import LossSpec
+    rng = np.random.default_rng(7)
+    n, d, c, K = 517, 6, 3, 4
+    X = rng.standard_normal((n, d)).astype(dtype)
+    labels = rng.integers(0, c, n)
+    w = rng.uniform(0.5, 2.0, n).astype(dtype)
+    coef = rng.standard_normal((K * c, d))
+    b = rng.standard_normal(K * c)
     soft = LossSpec("softmax_xent_sparse")
-    labels = rng.integers(0, k, n)
-    with pytest.raises(ValueError):
-        core.lm_loss_gradient(X, labels, w, coef, b, soft.kernel, soft.params, G, gb, None, L)
+    G, gb, L = np.empty((K * c, d)), np.empty(K * c), np.empty(K)
+    Z = np.empty((n, K * c), dtype=dtype)
+    total = core.lm_loss_gradient(X, np.repeat(labels, K), np.repeat(w, K), coef, b,
+                                  soft.kernel, soft.params, G, gb, Z, L, K)
+    assert total == pytest.approx(L.sum(), rel=1e-15)
+    for q in range(K):
+        rows = slice(q * c, (q + 1) * c)
+        g1, b1, z1 = np.empty((c, d)), np.empty(c), np.empty((n, c), dtype=dtype)
+        one = core.lm_loss_gradient(X, labels, w, coef[rows], b[rows], soft.kernel,
+                                    soft.params, g1, b1, z1)
+        assert L[q] == pytest.approx(one, rel=1e-13)
+        np.testing.assert_allclose(G[rows], g1, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(gb[rows], b1, rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(Z[:, rows], z1)
+    with pytest.raises(ValueError):          # groups must divide the outputs
+        core.lm_loss_gradient(X, np.repeat(labels, 5), np.repeat(w, 5), coef, b, soft.kernel,
+                              soft.params, G, gb, None, np.empty(5), 5)
 
 
-@pytest.mark.parametrize("solver", ["lbfgs", "newton"])
-def test_shared_passes_equal_separate_passes(solver):
+@pytest.mark.parametrize("solver, n_classes", [("lbfgs", 2), ("newton", 2), ("lbfgs", 3),
+                                               ("newton", 3)])
+def test_shared_passes_equal_separate_passes(solver, n_classes):
     """The folds' batched passes (SharedPasses: two classes, k-fold
     partitions, no class_weight) give the paths of the per-fold passes
     (forced here by a class_weight of ones: the same objective), with
     sample weights."""
     from lossfast.linear_model import _logistic_cv
-    X, y = data(n=500, d=5, k=2, seed=5)
+    X, y = data(n=500, d=5, k=n_classes, seed=5)
     sw = np.random.default_rng(5).uniform(0.5, 2.0, len(y))
     kw = dict(Cs=np.logspace(-3, 2, 5), cv=5, tol=1e-10, max_iter=1000, solver=solver)
     calls = []
@@ -164,13 +194,14 @@ def test_shared_passes_equal_separate_passes(solver):
     finally:
         _logistic_cv.SharedPasses._passes = real
     assert calls and max(calls) == 5           # evaluations of all 5 folds at once
-    separate = lf.LogisticRegressionCV(class_weight={0: 1.0, 1: 1.0}, **kw).fit(
-        X, y, sample_weight=sw)
+    separate = lf.LogisticRegressionCV(class_weight={c: 1.0 for c in range(n_classes)},
+                                       **kw).fit(X, y, sample_weight=sw)
     # (the same objective summed in another order: the solvers may stop one
     # step apart on the relative-reduction rule, ~1e-7 here)
-    np.testing.assert_allclose(batched.coefs_paths_[1], separate.coefs_paths_[1],
-                               rtol=1e-6, atol=1e-7)
-    np.testing.assert_array_equal(batched.scores_[1], separate.scores_[1])
+    for key in batched.coefs_paths_:
+        np.testing.assert_allclose(batched.coefs_paths_[key], separate.coefs_paths_[key],
+                                   rtol=1e-6, atol=1e-7)
+        np.testing.assert_array_equal(batched.scores_[key], separate.scores_[key])
     np.testing.assert_allclose(batched.coef_, separate.coef_, rtol=1e-6, atol=1e-7)
     assert batched.C_[0] == separate.C_[0]
 

@@ -23,6 +23,7 @@ cdef extern from "linear_model.h" nogil:
         double *grad_intercept
         void *z_out
         double *loss_per_output
+        int64_t groups
 
     ctypedef int (*lf_lm_loss_fn)(const lf_lm_loss_args *, double *) noexcept nogil
 
@@ -54,7 +55,8 @@ cdef extern from "linear_model.h" nogil:
 def lm_loss_gradient(const floating[:, ::1] X, y, const floating[::1] weight,
                      const double[:, ::1] coef, const double[::1] intercept, Kernel kernel,
                      LossParams params, double[:, ::1] grad_coef, double[::1] grad_intercept,
-                     floating[:, ::1] z_out, double[::1] loss_per_output=None):
+                     floating[:, ::1] z_out, double[::1] loss_per_output=None,
+                     int64_t groups=1):
     """sum_i w_i l_i for the linear model (coef (k, d), intercept (k,) or None)
     on X (n, d), and when grad_coef is given its gradient R^T X (k, d) and
     sum_i R_i (grad_intercept), in one pass over X (see linear_model.h).
@@ -63,8 +65,11 @@ def lm_loss_gradient(const floating[:, ::1] X, y, const floating[::1] weight,
     packed hyper-parameters `params`; y is a C-contiguous (n, k) array of X's
     dtype for an elementwise kernel, an int64 (n,) label vector for a
     row-wise one.  z_out (n, k) receives the decision values when given,
-    loss_per_output (k,) the loss of each output (elementwise kernels: k
-    models in one pass); the return value is then their sum."""
+    loss_per_output the loss of each output (k,) for an elementwise kernel,
+    of each group (groups,) for a row-wise one (k models in one pass); the
+    return value is then their sum.  groups (row-wise): the k outputs are
+    `groups` models of k / groups classes, y (and weight) then holding
+    n * groups labels (weights), row i's for model g at i * groups + g."""
     cdef lf_lm_loss_args a
     cdef const lf_lm_kernels *kern = lf_linear_model()
     cdef const unsigned char[::1] y_bytes = y.reshape(-1).view("u1")
@@ -95,11 +100,21 @@ def lm_loss_gradient(const floating[:, ::1] X, y, const floating[::1] weight,
     a.z_out = NULL
     if z_out is not None and z_out.shape[0] * z_out.shape[1]:
         a.z_out = &z_out[0, 0]
+    a.groups = groups
+    if groups < 1 or (groups > 1 and (not kernel.rowwise or a.k % groups)):
+        raise ValueError(f"groups={groups} needs a row-wise kernel and divides k={a.k}")
+    cdef int64_t rows = a.n * groups
+    if kernel.rowwise and y.shape[0] != rows:
+        raise ValueError(f"y has {y.shape[0]} labels, not n * groups = {rows}")
+    if weight is not None and weight.shape[0] != (rows if kernel.rowwise else a.n):
+        raise ValueError(f"weight has {weight.shape[0]} entries")
     a.loss_per_output = NULL
+    cdef int64_t outputs = groups if kernel.rowwise else a.k
     if loss_per_output is not None:
-        if loss_per_output.shape[0] != a.k:
-            raise ValueError(f"loss_per_output has {loss_per_output.shape[0]} entries, not {a.k}")
-        if a.k:
+        if loss_per_output.shape[0] != outputs:
+            raise ValueError(f"loss_per_output has {loss_per_output.shape[0]} entries, not "
+                             f"{outputs}")
+        if outputs:
             a.loss_per_output = &loss_per_output[0]
     if grad_coef is not None and a.grad_coef == NULL and a.k * a.d:
         raise ValueError("grad_coef is empty")

@@ -87,6 +87,7 @@ def csr_loss_gradient(const floating[::1] data, indices, indptr, int64_t d, y,
     if z_out is not None and z_out.shape[0] * z_out.shape[1]:
         a.z_out = &z_out[0, 0]
     a.loss_per_output = NULL
+    a.groups = 1
     with nogil:
         if floating is float:
             status = kern.loss_f32(&X, &a, &loss)
