@@ -312,10 +312,18 @@ class LogisticRegression(_Estimator):
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model; returns self."""
+        return self._fit_prepared(self._prepare_fit(X, y, sample_weight))
+
+    def _prepare_fit(self, X, y, sample_weight):
+        """The part of fit that does not depend on C: the checks of the
+        parameters, the validated design matrix, the solver and the encoded
+        targets and (class-)weights.  A path over C on the same rows
+        (LogisticRegressionCV) prepares once and runs ``_fit_prepared`` for
+        every C, with the C-dependent l1 / l2 of ``_penalty`` in the dict
+        (the penalty kind, i.e. l1_ratio, fixed the solver: it stays)."""
         l1, l2, penalty = self._penalty()
         tol = check_float(self.tol, "tol")
         max_iter = check_int(self.max_iter, "max_iter", 1)
-        fit_intercept = bool(self.fit_intercept)
         check_y_present(self, y)
         # lbfgs / newton check X for NaN/inf on their first pass (check_finite_after)
         Xm = design_matrix(self, X, reset=True, finite=False)
@@ -334,6 +342,16 @@ class LogisticRegression(_Estimator):
             y_idx = (y_kernel[:, 0].astype(np.intp) if y_kernel.ndim == 2
                      else y_kernel.astype(np.intp))
             sw = self._sample_weights(sw, classes, y_idx, Xm.dtype)
+        return dict(Xm=Xm, solver=solver, deferred=deferred, classes=classes,
+                    y_kernel=y_kernel, sw=sw, l1=l1, l2=l2, tol=tol, max_iter=max_iter)
+
+    def _fit_prepared(self, prepared):
+        """fit on what ``_prepare_fit`` returned (see there)."""
+        l1, l2, tol, max_iter = (prepared[key] for key in ("l1", "l2", "tol", "max_iter"))
+        fit_intercept = bool(self.fit_intercept)
+        Xm, solver, deferred = prepared["Xm"], prepared["solver"], prepared["deferred"]
+        classes, y_kernel, sw = prepared["classes"], prepared["y_kernel"], prepared["sw"]
+        d = Xm.shape[1]
         k, spec = _loss_of(len(classes))
         self.__dict__.pop("_stream", None)          # partial_fit's state belongs to no fit
         objective = LinearObjective(Xm, y_kernel, sw, k, spec, fit_intercept, l2)

@@ -413,9 +413,12 @@ class LogisticRegressionCV(_Estimator):
                 for c, C in enumerate(Cs):
                     if model is None:
                         model = self._model(C, l1_ratio, warm_start=True)
+                        # the checks, targets and weights once for the path
+                        prepared = model._prepare_fit(Xtr, ytr, swtr)
                     else:
                         model.set_params(C=C)
-                    model.fit(Xtr, ytr, sample_weight=swtr)
+                        prepared["l1"], prepared["l2"], _ = model._penalty()
+                    model._fit_prepared(prepared)
                     if len(model.classes_) != len(classes):
                         raise ValueError("a training fold lacks a class: use stratified "
                                          "folds (cv=None or an int)")
