@@ -12,23 +12,26 @@ is what survives the noise).  Targets (SPEC 6.6):
 - RidgeCV over 50 alphas, 2e5 x 100: >= 30x scikit-learn's RidgeCV (same
   alpha_, best_score_ to 1e-8);
 - LogisticRegressionCV, 10 Cs x 5 folds, 1e5 x 100 binary (and a 5-class
-  case): >= 4x scikit-learn (lbfgs both, tol 1e-4, same C_).  Measured
-  (issue #13, AVX-512, 2 shared cores, minima of 2-3 interleaved runs,
-  scikit-learn 1.9.1): 1.9x before; 2.3x with only the faster row gather;
-  2.8x - 3.6x (this group: 2.81x wall, 1.01 s vs 2.84 s; CPU-time runs 3.0x -
-  3.2x) with each fit of a fold's path
-  reusing the loss / gradient at the previous C's solution (155 -> 110
-  kernel passes) and the folds' rows gathered into reused buffers -- the
-  4x target is not met yet.  solver="newton" (Gram kept along the path) is
-  slower here (2.8 s vs 1.85 s CPU for lbfgs), so "auto" stays lbfgs.
-  Re-measured on AMD EPYC, AVX2 (one-thread CPU time, load 5-17): 1.9x -
-  2.2x before, 2.0x - 2.3x with every fold's preconditioner from the
-  moments of all rows (one pass per fit, not per fold) and the folds'
-  training rows used in place (X copied once in fold order); 5 classes
-  2.3x - 2.6x.  The 110 fused passes (10.1 ms each on a fold, 1.53x
-  NumPy's two products) are ~75 % of the time; scikit-learn takes the
-  same lbfgs iterations per C, so 4x needs half the passes (see
-  bench/README.md, "Model selection");
+  case, 5e4 x 50): >= 4x scikit-learn (lbfgs both, tol 1e-4, same C_), one
+  thread each, CPU time, on the AVX-512 and AVX2 paths.  History (issue
+  #13): 1.9x at first; 2.0x - 3.2x with each fit of a fold's path reusing
+  the loss / gradient at the previous C's solution, the folds' rows in
+  place and the moments once (110 fused passes of a fold, 5.9 ms each on
+  AVX-512, ~75 % of the time; scikit-learn's lbfgs takes the same
+  iterations per C: 4, 5, 2, 2, 1, 0, ...).  Newton on the Gram (exact, or
+  from a row sample, kept along the path) takes as many passes at this
+  tolerance (3, 4, 3, 2, 1 steps per C: the C grid's factor 7.7 is far
+  outside Newton's quadratic region) plus the Grams (24 ms each), so it is
+  not the lever.  The lever is the pass itself: a fold's pass streams its
+  64 MB for little arithmetic, and the 5 folds train on the same 5 blocks,
+  so the folds now run in lockstep and one fused pass per block evaluates
+  every fold that trains on it (``SharedPasses`` in _logistic_cv.py): 5
+  folds' evaluations 1.7x faster than 5 passes.  Measured (2026-12-02,
+  Xeon AVX-512, 2 cores shared, load 4.9-5.6, min of 5 interleaved rounds):
+  binary 3.53x (AVX-512, 0.462 s vs 1.630 s) and 3.48x (AVX2); 5 classes
+  2.76x (AVX-512) and 2.56x (AVX2) -- 4x not met; what is left: the
+  batched passes (~0.30 s: 21 evaluations of 5 folds), the refit (5 passes
+  on all rows, 0.04 s), the fold-order copy and the moments (0.05 s);
 - LassoCV, 100 alphas x 5 folds, 1e5 x 100: against scikit-learn (same
   alpha_).
 
