@@ -222,3 +222,14 @@ def test_shared_passes_error_in_a_fold_is_raised():
         splits.append((np.setdiff1d(idx, te), te))
     with pytest.raises(ValueError, match="lacks a class|at least 2 classes"):
         lf.LogisticRegressionCV(Cs=3, cv=splits).fit(X, y)
+
+
+def test_shared_passes_fold_lacking_one_of_three_classes():
+    """With three classes, a training fold with two of them would fit a binary
+    model beside the others' softmax ones: it is refused before any pass."""
+    X, _ = data(n=300, d=4, k=3, seed=8)
+    y = np.repeat([0, 1, 2], 100)
+    blocks = [np.arange(0, 100), np.arange(100, 200), np.arange(200, 300)]
+    splits = [(np.setdiff1d(np.arange(300), te), te) for te in blocks]
+    with pytest.raises(ValueError, match="lacks a class"):
+        lf.LogisticRegressionCV(Cs=3, cv=splits).fit(X, y)

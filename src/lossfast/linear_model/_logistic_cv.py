@@ -203,9 +203,13 @@ class SharedPasses:
 
     def _passes(self, folds, reqs):
         d = self.Xp.shape[1]
-        y_first, _, coef_first, icpt_first, spec, _ = reqs[folds[0]]
+        _, _, coef_first, icpt_first, spec, _ = reqs[folds[0]]
         fi = icpt_first is not None
         k = coef_first.shape[0]                 # outputs of one model: 1, or the classes
+        if any(reqs[f][4] != spec or reqs[f][2].shape != coef_first.shape
+               or (reqs[f][3] is not None) != fi for f in folds):
+            raise ValueError("the folds' models differ in their loss or shape: they cannot "
+                             "share passes")
         rowwise = spec.rowwise
         val = {f: 0.0 for f in folds}
         gc = {f: np.zeros((k, d)) for f in folds}
@@ -310,7 +314,9 @@ class LogisticRegressionCV(_Estimator):
     n_jobs : None or int -- threads over the folds: None one per thread of
         lossfast's thread count, each fold's kernels on the rest (one thread
         each when there are enough folds), an int as scikit-learn's; results
-        identical to serial (``_parallel.py``)
+        identical to serial (``_parallel.py``).  Unused when the folds' passes
+        are batched (``SharedPasses``: dense X, k-fold partitions, no
+        class_weight; the batched passes then use lossfast's threads)
 
     Attributes
     ----------
@@ -415,13 +421,14 @@ class LogisticRegressionCV(_Estimator):
                         model = self._model(C, l1_ratio, warm_start=True)
                         # the checks, targets and weights once for the path
                         prepared = model._prepare_fit(Xtr, ytr, swtr)
+                        # (before any pass: the batched passes need the same model shape)
+                        if len(prepared["classes"]) != len(classes):
+                            raise ValueError("a training fold lacks a class: use stratified "
+                                             "folds (cv=None or an int)")
                     else:
                         model.set_params(C=C)
                         prepared["l1"], prepared["l2"], _ = model._penalty()
                     model._fit_prepared(prepared)
-                    if len(model.classes_) != len(classes):
-                        raise ValueError("a training fold lacks a class: use stratified "
-                                         "folds (cv=None or an int)")
                     if self.scoring is None:
                         fitted.append((model.coef_.copy(), np.asarray(model.intercept_).copy()))
                     else:
