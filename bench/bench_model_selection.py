@@ -27,9 +27,10 @@ is what survives the noise).  Targets (SPEC 6.6):
   so the folds now run in lockstep and one fused pass per block evaluates
   every fold that trains on it (``SharedPasses`` in _logistic_cv.py): 5
   folds' evaluations 1.7x faster than 5 passes.  Measured (2026-12-02,
-  Xeon AVX-512, 2 cores shared, load 4.9-5.6, min of 5 interleaved rounds):
-  binary 3.53x (AVX-512, 0.462 s vs 1.630 s) and 3.48x (AVX2); 5 classes
-  2.76x (AVX-512) and 2.56x (AVX2) -- 4x not met; what is left: the
+  Xeon AVX-512, 2 cores shared, load 4.8-5.6, min of 5 interleaved rounds,
+  two runs): binary 3.50x-3.53x (AVX-512, 0.462 s vs 1.630 s) and 3.27x-3.48x
+  (AVX2); 5 classes 2.70x-2.76x (AVX-512) and 2.43x-2.56x (AVX2) -- 4x not
+  met; the 5-class case takes 47 batched evaluations per fit; what is left: the
   batched passes (~0.30 s: 21 evaluations of 5 folds), the refit (5 passes
   on all rows, 0.04 s), the fold-order copy and the moments (0.05 s);
 - LassoCV, 100 alphas x 5 folds, 1e5 x 100: against scikit-learn (same
