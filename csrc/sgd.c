@@ -116,6 +116,8 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
     /* the running ||w||^2 / ||w||_1 feed only the epoch objective (the stopping rule) */ \
     const int need_norm = P->track_loss && pen > 0;                                       \
     const int need_l1 = need_norm && (pen == 1 || pen == 3);                              \
+    /* passive-aggressive steps (schedule 5: PA-I, 6: PA-II) need ||x||^2 of each row */   \
+    const int pa = P->schedule >= 5 ? P->schedule - 4 : 0;                                \
     double eta = S->eta, t = S->t, intercept = S->intercept;                              \
     double aint = S->average_intercept, wscale = S->wscale;                               \
     double sq_norm = S->sq_norm, l1_norm = S->l1_norm;                                    \
@@ -135,7 +137,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
         if (r + LF_SGD_AHEAD < m) PREFETCH(order[r + LF_SGD_AHEAD])                        \
         ROW(i)                                                                            \
         double dot = 0.0, xx = 0.0;                                                       \
-        if (DENSE && need_norm) {                                                         \
+        if (DENSE && (need_norm || pa)) {                                                 \
             const int64_t h2 = nnz / 2;                                                   \
             double s0 = 0.0, s1 = 0.0, x0 = 0.0, x1 = 0.0;                                \
             LF_PRAGMA(omp simd reduction(+ : s0, s1, x0, x1))                             \
@@ -188,16 +190,36 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
             const double l = sgd_loss(P, y, p);                                           \
             sumloss += l;                                                                 \
             objsum += l;                                                                  \
-            if (pen > 0) {                                                                \
+            if (pen > 0 && !pa) {       /* PA's objective is the loss alone (sklearn) */ \
                 const double nrm = sqrt(sq_norm);                                         \
                 objsum += alpha * ((1 - l1r) * 0.5 * nrm * nrm + l1r * l1_norm);          \
             }                                                                             \
         }                                                                                 \
         const double cw = y > 0.0 ? P->weight_pos : P->weight_neg;                        \
-        double dl = sgd_dloss(P, y, p);                                                   \
-        dl = dl < -LF_SGD_MAX_DLOSS ? -LF_SGD_MAX_DLOSS                                   \
-                                    : (dl > LF_SGD_MAX_DLOSS ? LF_SGD_MAX_DLOSS : dl);    \
-        double update = -eta * dl;                                                        \
+        double update;                                                                    \
+        if (pa) {                                                                         \
+            /* Crammer et al. 2006: the step l / ||x||^2 capped at eta0 (PA-I), or        \
+             * l / (||x||^2 + 1 / (2 eta0)) (PA-II), towards the label's side */          \
+            double sq = xx;                                                               \
+            if (!DENSE) {                                                                 \
+                sq = 0.0;                                                                 \
+                for (int64_t j = 0; j < nnz; j++) sq += (double)xv[j] * (double)xv[j];    \
+            }                                                                             \
+            const double l = sgd_loss(P, y, p);                                           \
+            if (pa == 1) {                                                                \
+                if (sq == 0.0) continue;      /* scikit-learn skips the row (t too) */   \
+                update = l / sq < P->eta0 ? l / sq : P->eta0;                             \
+            } else {                                                                      \
+                update = l / (sq + 0.5 / P->eta0);                                        \
+            }                                                                             \
+            if (P->loss == LF_SGD_HINGE) update *= y;                                     \
+            else if (y - p < 0) update = -update;                                         \
+        } else {                                                                          \
+            double dl = sgd_dloss(P, y, p);                                               \
+            dl = dl < -LF_SGD_MAX_DLOSS ? -LF_SGD_MAX_DLOSS                               \
+                                        : (dl > LF_SGD_MAX_DLOSS ? LF_SGD_MAX_DLOSS : dl); \
+            update = -eta * dl;                                                           \
+        }                                                                                 \
         update *= cw * (double)(swv ? swv[i] : (T)1);                                     \
         if (pen >= 2) {                                                                   \
             double c = 1.0 - (1.0 - l1r) * eta * alpha;                                   \

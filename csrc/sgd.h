@@ -30,7 +30,9 @@ enum {
 };
 
 /* penalty: 0 none, 1 L1, 2 L2, 3 elastic net (scikit-learn's numbering);
- * schedule: 1 constant, 2 optimal, 3 invscaling, 4 adaptive (eta as given) */
+ * schedule: 1 constant, 2 optimal, 3 invscaling, 4 adaptive (eta as given),
+ * 5 PA-I, 6 PA-II (passive-aggressive steps with eta0 as the aggressiveness C;
+ * hinge for classification, epsilon-insensitive for regression) */
 typedef struct {
     int loss;
     double threshold;          /* hinge family margin, or epsilon */

@@ -68,6 +68,10 @@ CLASSIFIER_CASES = [
     dict(loss="huber", epsilon=0.5, learning_rate="constant", eta0=0.01),
     dict(loss="hinge", class_weight={0: 3.0}),
     dict(loss="hinge", tol=None, max_iter=7),
+    # scikit-learn 1.8's passive-aggressive schedules (PassiveAggressiveClassifier's successor)
+    dict(loss="hinge", learning_rate="pa1", eta0=0.5, penalty=None),
+    dict(loss="hinge", learning_rate="pa2", eta0=0.1, penalty=None, average=True),
+    dict(loss="hinge", learning_rate="pa1", eta0=1.0, alpha=1e-3, class_weight={0: 2.0}),
 ]
 
 
@@ -91,7 +95,9 @@ def test_classifier_trajectory_matches_sklearn(case, k):
 @pytest.mark.parametrize("case", [dict(loss="hinge"), dict(loss="log_loss"),
                                   dict(loss="hinge", average=True),
                                   dict(loss="log_loss", learning_rate="adaptive", eta0=0.1),
-                                  dict(loss="hinge", class_weight={0: 3.0})],
+                                  dict(loss="hinge", class_weight={0: 3.0}),
+                                  dict(loss="hinge", learning_rate="pa1", eta0=0.2),
+                                  dict(loss="hinge", learning_rate="pa2", penalty=None)],
                          ids=lambda c: "-".join(map(str, c.values())))
 def test_classifier_stopping_rule_matches_sklearn(case, k):
     """The whole fit with scikit-learn's stopping rule (tol=1e-3 on the epoch
@@ -104,8 +110,10 @@ def test_classifier_stopping_rule_matches_sklearn(case, k):
 
 
 @pytest.mark.parametrize("case", [dict(loss="hinge"), dict(loss="log_loss", average=True),
-                                  dict(loss="hinge", penalty="elasticnet", alpha=1e-3)],
-                         ids=["hinge", "log-avg", "enet"])
+                                  dict(loss="hinge", penalty="elasticnet", alpha=1e-3),
+                                  dict(loss="hinge", learning_rate="pa1", penalty=None),
+                                  dict(loss="hinge", learning_rate="pa2", eta0=0.3)],
+                         ids=["hinge", "log-avg", "enet", "pa1", "pa2"])
 @pytest.mark.parametrize("k", [2, 3])
 def test_classifier_sparse_trajectory_matches_sklearn(case, k):
     """On CSR rows (with scikit-learn's sparse intercept decay 0.01)."""
@@ -116,6 +124,24 @@ def test_classifier_sparse_trajectory_matches_sklearn(case, k):
                              sk_lm.SGDClassifier(shuffle=False, **case), Xs, y,
                              sample_weight=w)
     _same(ours, theirs)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_passive_aggressive_skips_zero_rows_and_checks_the_loss(sparse):
+    """PA-I's step l / ||x||^2 is undefined on a zero row: scikit-learn skips
+    the row (no shrinkage, no intercept step, no averaging); PA-II's is
+    defined.  The schedules take one loss each, as scikit-learn."""
+    X, y = _clf_data(n=120, k=2, seed=7)
+    X[[3, 50, 51]] = 0.0
+    Xf = _sparse(X) if sparse else X
+    for lr in ("pa1", "pa2"):
+        case = dict(loss="hinge", learning_rate=lr, eta0=0.7, alpha=1e-2, average=True,
+                    tol=None, max_iter=4, shuffle=False)
+        ours, theirs = _fit_both(lf.SGDClassifier(**case), sk_lm.SGDClassifier(**case), Xf, y)
+        _same(ours, theirs)
+    for est, loss in ((lf.SGDClassifier, "log_loss"), (lf.SGDRegressor, "squared_error")):
+        with pytest.raises(ValueError, match="only works with loss"):
+            est(loss=loss, learning_rate="pa1").fit(X, y)
 
 
 def test_sparse_equals_dense_without_intercept():
@@ -135,6 +161,8 @@ REGRESSOR_CASES = [
     dict(penalty="elasticnet", alpha=1e-2),
     dict(learning_rate="constant", eta0=1e-3, average=10),
     dict(learning_rate="adaptive", eta0=0.02),
+    dict(loss="epsilon_insensitive", learning_rate="pa1", eta0=0.5, penalty=None, epsilon=0.05),
+    dict(loss="epsilon_insensitive", learning_rate="pa2", eta0=0.1, average=True),
 ]
 
 

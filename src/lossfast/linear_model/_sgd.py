@@ -45,7 +45,7 @@ _CLASSIFICATION_LOSSES = {
 _REGRESSION_LOSSES = {k: _CLASSIFICATION_LOSSES[k] for k in
                       ("squared_error", "huber", "epsilon_insensitive",
                        "squared_epsilon_insensitive")}
-_SCHEDULES = {"constant": 1, "optimal": 2, "invscaling": 3, "adaptive": 4}
+_SCHEDULES = {"constant": 1, "optimal": 2, "invscaling": 3, "adaptive": 4, "pa1": 5, "pa2": 6}
 _PENALTIES = {None: 0, "l2": 2, "l1": 1, "elasticnet": 3}
 # scikit-learn's intercept decay on sparse X (SPARSE_INTERCEPT_DECAY)
 _SPARSE_INTERCEPT_DECAY = 0.01
@@ -198,6 +198,7 @@ class _BaseSGD(_Estimator):
     SGDClassifier and SGDRegressor."""
 
     _losses = _CLASSIFICATION_LOSSES
+    _pa_loss = "hinge"          # the loss of the passive-aggressive schedules
 
     def _check_params(self, partial=False):
         if self.loss not in self._losses:
@@ -209,6 +210,9 @@ class _BaseSGD(_Estimator):
         if self.learning_rate not in _SCHEDULES:
             raise ValueError(f"learning_rate must be one of {sorted(_SCHEDULES)}, got "
                              f"{self.learning_rate!r}")
+        if self.learning_rate in ("pa1", "pa2") and self.loss != self._pa_loss:
+            raise ValueError(f"Learning rate {self.learning_rate!r} only works with loss "
+                             f"{self._pa_loss!r}.")
         alpha = check_float(self.alpha, "alpha")
         if self.learning_rate == "optimal" and alpha == 0:
             raise ValueError("alpha must be > 0 since learning_rate is 'optimal'. alpha is "
@@ -287,6 +291,16 @@ _DOC_COMMON = """
     - "invscaling": eta = eta0 / t^power_t;
     - "adaptive": eta = eta0, divided by 5 each time n_iter_no_change epochs
       pass without improvement (down to 1e-6), instead of stopping;
+    - "pa1", "pa2" (scikit-learn 1.8's replacement of PassiveAggressive*;
+      the classifier's loss must be "hinge", the regressor's
+      "epsilon_insensitive"): the passive-aggressive steps of Crammer et al.
+      (2006), w += tau s x with s the label's sign (classifier) or the sign
+      of y - z (regressor) and, for the row's loss l, tau = min(eta0,
+      l / ||x||^2) (PA-I; a row with x = 0 is skipped, as scikit-learn)
+      or tau = l / (||x||^2 + 1 / (2 eta0)) (PA-II): eta0 is the
+      aggressiveness C.  The epoch objective of the stopping rule is the
+      mean loss alone; a penalty still shrinks w by (1 - eta0 alpha) per
+      step, as scikit-learn (use penalty=None for the plain algorithm);
 
     ``early_stopping`` with ``validation_fraction`` (stop when the score of
     the plain, non-averaged model on a held-out fraction has not improved
@@ -552,6 +566,7 @@ class SGDRegressor(_BaseSGD):
 
     _estimator_type = "regressor"
     _losses = _REGRESSION_LOSSES
+    _pa_loss = "epsilon_insensitive"
 
     def __init__(self, loss="squared_error", *, penalty="l2", alpha=0.0001, l1_ratio=0.15,
                  fit_intercept=True, max_iter=1000, tol=1e-3, shuffle=True, verbose=0,
