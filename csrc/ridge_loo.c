@@ -96,13 +96,12 @@ static int rl_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *partia
     const int64_t n = A->n, d = A->d, k = A->k, NA = A->n_alphas, r = A->r;
     const int64_t dq = L->dq, rq = L->rq, aq = L->aq;
     const int64_t S = RL_ROWS, ts = L->F32 ? 4 : 8;
-    double *Q = (double *)scratch;          /* S x dq */
-    double *U = Q + S * dq;                 /* S x dq */
-    double *Z = U + S * dq;                 /* S x rq */
+    double *Q = (double *)scratch;          /* S x dq: [Xc V, Xc B_0, ..., Xc B_{k-1}] */
+    double *U = Q + S * dq;                 /* S x d: Q[:, :d]^2 */
+    double *Z = U + S * d;                  /* S x rq */
     double *H = Z + S * rq;                 /* S x aq */
     double *HY = H + S * aq;                /* S x aq */
     double *P = HY + S * aq;                /* S x d */
-    double *ct = P + S * d;                 /* d: column t of c */
     (void)c;
     for (int64_t blk = b0; blk < b1; blk++) {
         const int64_t a0 = blk * S, m = RL_MIN(S, n - a0), m6 = rl_up(m, 6);
@@ -110,15 +109,20 @@ static int rl_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *partia
         const double *s = A->sqrt_w ? A->sqrt_w + a0 : NULL;
         if (L->F32) rl_pack_f32((const float *)Xb, m, m6, d, s, A->x_mean, P);
         else rl_pack_f64((const double *)Xb, m, m6, d, s, A->x_mean, P);
-        rl_mm(P, d, m6, d, L->Vp, dq, Q);                           /* Q = Xc V */
-        LF_PRAGMA(omp simd)
-        for (int64_t j = 0; j < m6 * dq; j++) U[j] = Q[j] * Q[j];
+        /* one product for the eigen-coordinates and every target's (H yc) factor */
+        rl_mm(P, d, m6, d, L->Vp, dq, Q);
+        for (int64_t i = 0; i < m6; i++) {
+            const double *restrict q = Q + i * dq;
+            double *restrict u = U + i * d;
+            LF_PRAGMA(omp simd)
+            for (int64_t j = 0; j < d; j++) u[j] = q[j] * q[j];
+        }
         /* H = Q^2 R C, then 1 / (1 - H_ii) with the intercept's s_i^2 / sum(w) */
         if (L->Cp) {
-            rl_mm(U, dq, m6, d, L->Rp, rq, Z);
+            rl_mm(U, d, m6, d, L->Rp, rq, Z);
             rl_mm(Z, rq, m6, r, L->Cp, aq, H);
         } else {
-            rl_mm(U, dq, m6, d, L->Rp, rq, H);
+            rl_mm(U, d, m6, d, L->Rp, rq, H);
         }
         for (int64_t i = 0; i < m; i++) {
             const double si = s ? s[i] : 1.0, hi = si * si * A->h0;
@@ -127,18 +131,17 @@ static int rl_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *partia
             for (int64_t a = 0; a < NA; a++) h[a] = 1.0 / (1.0 - (h[a] + hi));
         }
         for (int64_t t = 0; t < k; t++) {
-            for (int64_t j = 0; j < d; j++) ct[j] = A->c[j * k + t];
-            for (int64_t i = 0; i < m6; i++) {
-                const double *restrict q = Q + i * dq;
-                double *restrict u = U + i * dq;
-                LF_PRAGMA(omp simd)
-                for (int64_t j = 0; j < d; j++) u[j] = q[j] * ct[j];
-            }
+            /* (H yc)_t = (Xc B_t) C, Xc B_t the columns d + t r .. of Q (with C
+             * NULL, B_t = V diag(c_t) inv: those columns are (H yc)_t itself) */
+            const double *hyt;
+            int64_t ldh;
             if (L->Cp) {
-                rl_mm(U, dq, m6, d, L->Rp, rq, Z);
-                rl_mm(Z, rq, m6, r, L->Cp, aq, HY);
+                rl_mm(Q + d + t * r, dq, m6, r, L->Cp, aq, HY);
+                hyt = HY;
+                ldh = aq;
             } else {
-                rl_mm(U, dq, m6, d, L->Rp, rq, HY);
+                hyt = Q + d + t * r;
+                ldh = dq;
             }
             const double ym = A->y_mean[t];
             double *restrict acc = partial + t * NA;
@@ -147,7 +150,7 @@ static int rl_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *partia
                                          : ((const double *)A->Y)[(a0 + i) * k + t];
                 const double yc = (s ? s[i] : 1.0) * (yv - ym);
                 const double *restrict h = H + i * aq;
-                const double *restrict hy = HY + i * aq;
+                const double *restrict hy = hyt + i * ldh;
                 if (A->looe) {
                     double *restrict out = A->looe + ((a0 + i) * k + t) * NA;
                     LF_PRAGMA(omp simd)
@@ -186,7 +189,7 @@ LF_INLINE int rl_loo(const lf_ridge_loo_args *A, const int F32) {
     rl_plan L;
     L.A = A;
     L.F32 = F32;
-    L.dq = rl_up(d, RL_TW);
+    L.dq = rl_up(d + k * r, RL_TW);
     L.rq = rl_up(r, RL_TW);
     L.aq = A->C ? rl_up(NA, RL_TW) : L.rq;
     L.Vp = rl_alloc(d * L.dq);
@@ -197,8 +200,17 @@ LF_INLINE int rl_loo(const lf_ridge_loo_args *A, const int F32) {
         status = -1;
         goto done;
     }
-    for (int64_t j = 0; j < d; j++)
-        for (int64_t l = 0; l < d; l++) L.Vp[j * L.dq + l] = A->V[j * d + l];
+    /* Vp = [V, B_0, ..., B_{k-1}], B_t = V diag(c[:, t]) R (d x r) */
+    for (int64_t j = 0; j < d; j++) {
+        double *restrict vp = L.Vp + j * L.dq;
+        for (int64_t l = 0; l < d; l++) vp[l] = A->V[j * d + l];
+        for (int64_t t = 0; t < k; t++)
+            for (int64_t p = 0; p < r; p++) {
+                double b = 0.0;
+                for (int64_t l = 0; l < d; l++) b += A->V[j * d + l] * A->c[l * k + t] * A->R[l * r + p];
+                vp[d + t * r + p] = b;
+            }
+    }
     for (int64_t j = 0; j < d; j++)
         for (int64_t p = 0; p < r; p++) L.Rp[j * L.rq + p] = A->R[j * r + p];
     if (A->C)
@@ -208,7 +220,7 @@ LF_INLINE int rl_loo(const lf_ridge_loo_args *A, const int F32) {
         const int64_t S = RL_ROWS, nblocks = (n + S - 1) / S;
         const int64_t width = k * NA;
         const size_t scratch =
-            (size_t)((d + 2 * L.dq + L.rq + 2 * L.aq) * S + d) * sizeof(double);
+            (size_t)((2 * d + L.dq + L.rq + 2 * L.aq) * S) * sizeof(double);
         lf_chunk_job job = {lf_plan_runs(nblocks, RL_MIN(nblocks, RL_MAX_CHUNKS),
                                          n * d * RL_MAX(d / 8, 1)),
                             width, scratch, 1, rl_chunk, &L};
