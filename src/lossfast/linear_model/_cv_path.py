@@ -30,11 +30,13 @@ import warnings
 
 import numpy as np
 
-from ._base import (DataConversionWarning, _as_float_array, _is_sparse, check_consistent_length,
-                    check_finite, check_random_state, check_y_present, sk_compatible,
-                    validate_sample_weight, validate_X)
+from ._base import (ConvergenceWarning, DataConversionWarning, _as_float_array, _is_sparse,
+                    check_consistent_length, check_finite, check_random_state, check_y_present,
+                    sk_compatible, validate_sample_weight, validate_X)
 from ._coordinate_descent import (CSCData, ElasticNet, _fit_gram, _fit_resid, _Gram, _moments,
                                   validate_cd_X)
+from ._fold_grams import FoldGrams, fold_ids_of_splits
+from ._matrix import DenseMatrix
 from ._parallel import run_folds, shared_random_state
 from ._ridge_cv import check_cv_splits
 
@@ -151,6 +153,69 @@ def _path(X, Y, sw, *, l1_ratio, eps, alphas, fit_intercept, positive, max_iter,
     intercepts = (mom["y_mean"][None, :] - coefs @ mom["x_mean"] if fit_intercept
                   else np.zeros((len(grid), k)))
     return grid, coefs, intercepts, gaps, epochs
+
+
+def enet_cv_from_grams(est, grams, ratios, n, dtype):
+    """ElasticNetCV / LassoCV from a ``_fold_grams.FoldGrams`` (in memory or
+    Dask): scikit-learn's grid from the full Gram, per (l1_ratio, fold) the
+    warm-started path of Gram coordinate descent (``_dask_enet.cd_gram``) on
+    the training Gram with the weights rescaled to sum to the training rows
+    (as scikit-learn), each alpha scored by the held-out (weighted) mean
+    squared error from the fold's Gram, then the refit on the full Gram (no
+    further pass over X).  Sets est's attributes."""
+    from ._dask_enet import cd_gram, enet_result, scaled_gram
+    d, fi = grams.d, grams.fit_intercept
+    Gc, x_mean, y_mean = grams.centred(grams.total)
+    sumw = float(grams.total[-1, -1])
+    G_all, Q_all, yy_all = scaled_gram(Gc, d, n, sumw)
+    count, fixed = _check_alphas_arg(est.alphas)
+    mom = {"q": Q_all, "scale": n / sumw, "sumw": sumw}
+    all_alphas = [fixed if fixed is not None else
+                  _alpha_grid(mom, r, est.eps, count, bool(est.positive)) for r in ratios]
+    tol, max_iter = est.tol, est.max_iter
+    all_mse = []
+    unconverged = False
+    for r, grid in zip(ratios, all_alphas):
+        mse = np.empty((len(grid), grams.n_folds))
+        for f in range(grams.n_folds):
+            Gc_t, xm_t, ym_t = grams.centred(grams.training(f))
+            n_t = float(grams.counts.sum() - grams.counts[f])
+            G, Q, yy = scaled_gram(Gc_t, d, n_t, float(grams.training(f)[-1, -1]))
+            W = np.zeros((1, d))
+            for i, alpha in enumerate(grid):
+                W, gaps, _ = cd_gram(G, Q, yy, W, alpha * r * n_t, alpha * (1.0 - r) * n_t,
+                                     est, max_iter=max_iter, tol=tol)
+                unconverged |= bool(np.any(~(gaps <= tol * yy)))
+                b = ym_t - W @ xm_t if fi else np.zeros(1)
+                res, wsum = grams.residual_sums(f, W, b)
+                mse[i, f] = res[0] / wsum
+        all_mse.append(mse)
+    if unconverged:
+        warnings.warn("Objective did not converge on a fold's path. You might want to "
+                      "increase the number of iterations.", sk_compatible(ConvergenceWarning),
+                      stacklevel=4)
+    _choose(est, ratios, all_alphas, all_mse)
+    model = ElasticNet(alpha=est.alpha_, l1_ratio=est.l1_ratio_, fit_intercept=fi,
+                       max_iter=max_iter, tol=tol, positive=est.positive,
+                       random_state=est.random_state, selection=est.selection)
+    a, b = est.alpha_ * est.l1_ratio_ * n, est.alpha_ * (1.0 - est.l1_ratio_) * n
+    coefs, gaps, iters = cd_gram(G_all, Q_all, yy_all, np.zeros((1, d)), a, b, model,
+                                 max_iter=max_iter, tol=tol)
+    enet_result(model, coefs, gaps, iters, yy_all, x_mean, y_mean, n, dtype, fi, 1, tol)
+    for attr in ("coef_", "intercept_", "dual_gap_", "n_iter_"):
+        setattr(est, attr, getattr(model, attr))
+    return est
+
+
+def _choose(est, ratios, all_alphas, all_mse):
+    """alpha_, l1_ratio_, alphas_, mse_path_ from the folds' MSE paths."""
+    mean = np.array([m.mean(axis=1) for m in all_mse])           # (R, A)
+    ri, ai = np.unravel_index(int(np.argmin(mean)), mean.shape)
+    est.l1_ratio_ = float(ratios[ri])
+    est.alpha_ = float(all_alphas[ri][ai])
+    scalar = np.ndim(getattr(est, "l1_ratio", 1.0)) == 0
+    est.alphas_ = all_alphas[0] if scalar else np.array(all_alphas)
+    est.mse_path_ = all_mse[0] if scalar else np.array(all_mse)
 
 
 def _run_path(kind, X, Y, sw, **options):
@@ -280,6 +345,13 @@ class ElasticNetCV(ElasticNet):
         Y = np.ascontiguousarray(yv.reshape(n, 1))
         sw = validate_sample_weight(sample_weight, n, Xv.dtype)
         splits = check_cv_splits(5 if self.cv is None else self.cv, n, Xv, yv)
+        found = (fold_ids_of_splits(splits, n) if kind is _DENSE and self._gram_pays(Xv)
+                 else None)
+        if found is not None:
+            # KFold-like folds on dense X: the folds' Grams of one pass
+            grams = FoldGrams.in_memory(DenseMatrix(Xv), Y, sw, *found,
+                                        bool(self.fit_intercept))
+            return enet_cv_from_grams(self, grams, ratios, n, Xv.dtype)
         opts = dict(eps=self.eps, fit_intercept=bool(self.fit_intercept),
                     positive=bool(self.positive), max_iter=self.max_iter, tol=self.tol,
                     precompute=self.precompute, selection=self.selection,
@@ -304,13 +376,7 @@ class ElasticNetCV(ElasticNet):
                             serial=shared_random_state(self.random_state, self.selection))
         all_mse = [np.stack(columns[ri * len(splits):(ri + 1) * len(splits)], axis=1)
                    for ri in range(len(ratios))]
-        mean = np.array([m.mean(axis=1) for m in all_mse])           # (R, A)
-        ri, ai = np.unravel_index(int(np.argmin(mean)), mean.shape)
-        self.l1_ratio_ = float(ratios[ri])
-        self.alpha_ = float(all_alphas[ri][ai])
-        scalar = np.ndim(getattr(self, "l1_ratio", 1.0)) == 0
-        self.alphas_ = all_alphas[0] if scalar else np.array(all_alphas)
-        self.mse_path_ = all_mse[0] if scalar else np.array(all_mse)
+        _choose(self, ratios, all_alphas, all_mse)
         model = ElasticNet(alpha=self.alpha_, l1_ratio=self.l1_ratio_,
                            fit_intercept=self.fit_intercept, precompute=self.precompute,
                            max_iter=self.max_iter, tol=self.tol, positive=self.positive,
@@ -319,6 +385,19 @@ class ElasticNetCV(ElasticNet):
         for attr in ("coef_", "intercept_", "dual_gap_", "n_iter_"):
             setattr(self, attr, getattr(model, attr))
         return self
+
+    def _gram_pays(self, X):
+        """Whether the folds run on per-fold Grams (``enet_cv_from_grams``):
+        precompute "auto" with n > d, or True, and d <= _FULL_GRAM_MAX_D (the
+        bound of the path's own full Gram)."""
+        n, d = X.shape
+        if isinstance(self.precompute, str) and self.precompute == "auto":
+            use = n > d
+        elif isinstance(self.precompute, (bool, np.bool_)):
+            use = bool(self.precompute)
+        else:
+            return False
+        return use and d <= _FULL_GRAM_MAX_D
 
     def _grid(self, kind, X, Y, sw, l1_ratio):
         count, grid = _check_alphas_arg(self.alphas)

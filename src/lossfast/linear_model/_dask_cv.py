@@ -251,9 +251,7 @@ def fit_enet_cv(est, X, y, sample_weight):
     """``ElasticNetCV.fit`` / ``LassoCV.fit`` for a Dask array X; returns est."""
     import warnings
     from ._base import ConvergenceWarning, check_y_present, sk_compatible
-    from ._coordinate_descent import ElasticNet
-    from ._cv_path import _alpha_grid, _check_alphas_arg
-    from ._dask_enet import cd_gram, enet_result, scaled_gram
+    from ._cv_path import enet_cv_from_grams
     from ._linear import regression_targets
     from ._matrix import design_matrix
 
@@ -278,56 +276,9 @@ def fit_enet_cv(est, X, y, sample_weight):
     _, Y, sw = regression_targets(est, Xm, y, sample_weight)
     fi = bool(est.fit_intercept)
     ids, n_folds = fold_ids(Xm, 5 if est.cv is None else est.cv, X, y)
-    grams = dask_fold_grams(Xm, Y, sw, ids, n_folds, fi)
-    # scikit-learn's grid from all rows
-    Gc, x_mean, y_mean = grams.centred(grams.total)
-    sumw = float(grams.total[-1, -1])
-    G_all, Q_all, yy_all = scaled_gram(Gc, d, n, sumw)
-    count, fixed = _check_alphas_arg(est.alphas)
-    mom = {"q": Q_all, "scale": n / sumw, "sumw": sumw}
-    all_alphas = [fixed if fixed is not None else
-                  _alpha_grid(mom, r, est.eps, count, bool(est.positive)) for r in ratios]
-    tol, max_iter = est.tol, est.max_iter
-    all_mse = []
-    unconverged = False
-    for r, grid in zip(ratios, all_alphas):
-        mse = np.empty((len(grid), n_folds))
-        for f in range(n_folds):
-            Gc_t, xm_t, ym_t = grams.centred(grams.training(f))
-            n_t = float(grams.counts.sum() - grams.counts[f])
-            G, Q, yy = scaled_gram(Gc_t, d, n_t, float(grams.training(f)[-1, -1]))
-            W = np.zeros((1, d))
-            for i, alpha in enumerate(grid):
-                W, gaps, _ = cd_gram(G, Q, yy, W, alpha * r * n_t, alpha * (1.0 - r) * n_t,
-                                     est, max_iter=max_iter, tol=tol)
-                unconverged |= bool(np.any(~(gaps <= tol * yy)))
-                b = ym_t - W @ xm_t if fi else np.zeros(1)
-                res, wsum = grams.residual_sums(f, W, b)
-                mse[i, f] = res[0] / wsum
-        all_mse.append(mse)
-    if unconverged:
-        warnings.warn("Objective did not converge on a fold's path. You might want to "
-                      "increase the number of iterations.", sk_compatible(ConvergenceWarning),
-                      stacklevel=3)
-    mean = np.array([m.mean(axis=1) for m in all_mse])
-    ri, ai = np.unravel_index(int(np.argmin(mean)), mean.shape)
-    est.l1_ratio_ = float(ratios[ri])
-    est.alpha_ = float(all_alphas[ri][ai])
-    scalar = np.ndim(getattr(est, "l1_ratio", 1.0)) == 0
-    est.alphas_ = all_alphas[0] if scalar else np.array(all_alphas)
-    est.mse_path_ = all_mse[0] if scalar else np.array(all_mse)
-    # the refit on the full Gram (no further pass over X)
-    model = ElasticNet(alpha=est.alpha_, l1_ratio=est.l1_ratio_, fit_intercept=fi,
-                       max_iter=max_iter, tol=tol, positive=est.positive,
-                       random_state=est.random_state, selection=est.selection)
-    a, b = est.alpha_ * est.l1_ratio_ * n, est.alpha_ * (1.0 - est.l1_ratio_) * n
-    coefs, gaps, iters = cd_gram(G_all, Q_all, yy_all, np.zeros((1, d)), a, b, model,
-                                 max_iter=max_iter, tol=tol)
-    enet_result(model, coefs, gaps, iters, yy_all, x_mean, y_mean, n, Xm.dtype, fi, 1, tol)
-    for attr in ("coef_", "intercept_", "dual_gap_", "n_iter_"):
-        setattr(est, attr, getattr(model, attr))
+    enet_cv_from_grams(est, dask_fold_grams(Xm, Y, sw, ids, n_folds, fi), ratios, n,
+                       Xm.dtype)
     return est
-
 
 
 # --------------------------------------------------------------------------- LogisticRegressionCV
