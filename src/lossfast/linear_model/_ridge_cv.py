@@ -451,13 +451,13 @@ class RidgeCV(LinearRegressor):
             # disjoint test folds, complementary training sets, R^2: every
             # (fold, alpha) scored from the per-fold Grams of one pass
             return self._kfold_from_grams(FoldGrams.in_memory(Xm, Y, sw, *found, fi), alphas)
-        # a scorer, or folds that overlap or leave rows out of both sets: the
-        # fold's training Gram from a Gram per test fold (weights on its rows),
-        # each (fold, alpha) scored on the fold's rows
+        # a scorer, or folds that overlap or leave rows out of both sets: each
+        # split's training Gram (weights on its training rows), each (fold,
+        # alpha) scored on the fold's rows
         w = np.ones(n, dtype=Xm.dtype) if sw is None else sw
         weights = np.zeros((n, len(splits)), dtype=Xm.dtype)
-        for f, (_, test) in enumerate(splits):
-            weights[test, f] = w[test]
+        for f, (train, _) in enumerate(splits):
+            weights[train, f] = w[train]
         # Grams around a shift close to the means, so the centring does not cancel
         shift = (np.concatenate([Xm.centre_estimate(sw), shift_estimate(Y, sw)])
                  if fi else None)
@@ -466,7 +466,7 @@ class RidgeCV(LinearRegressor):
         folds = Xm.gram(weights, shift=shift, ones=fi, Y=Y)
         scores = np.empty((len(splits), len(alphas)))
         for f, (_, test) in enumerate(splits):
-            G = total - folds[f]
+            G = folds[f]
             Xt = Xm.take_rows(test)
             for a, alpha in enumerate(alphas):
                 coef, intercept = _solve_from_gram(G, d, k, fi, alpha, shift)
@@ -496,7 +496,9 @@ class RidgeCV(LinearRegressor):
     def _fold_score(self, Xt, yt, swt, coef, intercept, alpha, y_ndim):
         """R^2 of the fold's predictions, or the scorer on a Ridge holding the
         fold's coefficients (X of the fold as a matrix-layer object, which
-        every lossfast estimator accepts)."""
+        every lossfast estimator accepts); both weighted by the fold's sample
+        weights, as scikit-learn's RidgeCV scores (a scorer that takes no
+        ``sample_weight`` is called without)."""
         if self.scoring is None:
             pred = Xt.matvec(coef, intercept).astype(np.float64)
             return r2_score(yt, pred[:, 0] if y_ndim == 1 else pred, swt)
@@ -504,7 +506,18 @@ class RidgeCV(LinearRegressor):
         est.coef_ = coef[0] if y_ndim == 1 else coef
         est.intercept_ = float(intercept[0]) if y_ndim == 1 else intercept
         est.n_features_in_ = coef.shape[1]
-        return float(self.scoring(est, Xt.X if Xt.kind == "dense" else Xt, yt))
+        kw = {} if swt is None or not _takes_sample_weight(self.scoring) else {
+            "sample_weight": swt}
+        return float(self.scoring(est, Xt.X if Xt.kind == "dense" else Xt, yt, **kw))
+
+def _takes_sample_weight(scorer):
+    import inspect
+    try:
+        params = inspect.signature(scorer).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "sample_weight" or p.kind == p.VAR_KEYWORD for p in params)
+
 
 class _Identity(_Estimator):
     """An 'estimator' whose predictions are its input (scikit-learn's
