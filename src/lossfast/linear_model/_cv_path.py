@@ -23,9 +23,23 @@ training rows of every fold (weights of a fold rescaled as scikit-learn
 does) and score each alpha by the held-out mean squared error (weighted by
 sample_weight when given); ``alpha_`` (and ``l1_ratio_``) minimise the mean
 over folds, and the model is refitted on all rows with them.
+
+Dense X whose folds are KFold-like (disjoint test folds, each training set
+the complement: KFold, StratifiedKFold, GroupKFold) with the Gram variant
+(precompute="auto" and n > d, or True) and d <= _FULL_GRAM_MAX_D takes
+``enet_cv_from_grams``, the Dask path's algorithm: ONE pass of per-fold
+Grams (``_fold_grams``), each (l1_ratio, fold) path by Gram coordinate
+descent on the training Gram (full - fold), every alpha's held-out MSE
+exactly from the fold's Gram, the grid and the refit from the full Gram --
+no further pass over X (the per-fold paths made a Gram of each training
+set, k - 1 times the rows of one pass, and a prediction pass per fold).
+These fits run one after the other (each is a d x d problem; ``n_jobs``
+does not apply).  Other splits (ShuffleSplit-like) and sparse X keep the
+per-fold paths, in threads.
 """
 import functools
 import numbers
+import types
 import warnings
 
 import numpy as np
@@ -173,6 +187,11 @@ def enet_cv_from_grams(est, grams, ratios, n, dtype):
     all_alphas = [fixed if fixed is not None else
                   _alpha_grid(mom, r, est.eps, count, bool(est.positive)) for r in ratios]
     tol, max_iter = est.tol, est.max_iter
+    # cd_gram's options, with the random state made once (not per alpha: for
+    # random_state=None that is a fresh generator per call, a third of the
+    # time of a 100 x 5 path at d = 100)
+    cd_opts = types.SimpleNamespace(positive=est.positive, selection=est.selection,
+                                    random_state=check_random_state(est.random_state))
     all_mse = []
     unconverged = False
     for r, grid in zip(ratios, all_alphas):
@@ -184,7 +203,7 @@ def enet_cv_from_grams(est, grams, ratios, n, dtype):
             W = np.zeros((1, d))
             for i, alpha in enumerate(grid):
                 W, gaps, _ = cd_gram(G, Q, yy, W, alpha * r * n_t, alpha * (1.0 - r) * n_t,
-                                     est, max_iter=max_iter, tol=tol)
+                                     cd_opts, max_iter=max_iter, tol=tol)
                 unconverged |= bool(np.any(~(gaps <= tol * yy)))
                 b = ym_t - W @ xm_t if fi else np.zeros(1)
                 res, wsum = grams.residual_sums(f, W, b)
@@ -280,9 +299,10 @@ class ElasticNetCV(ElasticNet):
     Parameters (scikit-learn 1.9's): l1_ratio (float or list, default 0.5),
     eps=1e-3, alphas=100 (a count of grid points or an array), fit_intercept,
     precompute, max_iter, tol, cv (None: 5 folds; an int or a splitter),
-    n_jobs (threads over the (l1_ratio, fold) paths: None one per thread of
-    lossfast's thread count, an int as scikit-learn's; results identical to
-    serial, see ``_parallel.py``),
+    n_jobs (threads over the (l1_ratio, fold) paths of the per-fold route:
+    None one per thread of lossfast's thread count, an int as
+    scikit-learn's; results identical to serial, see ``_parallel.py``; the
+    fold-Gram route of the module docstring runs serially),
     positive, random_state, selection.
 
     Attributes: alpha_, l1_ratio_, alphas_ ((A,) or (n_l1_ratio, A)),

@@ -33,19 +33,25 @@ def fold_ids_of_splits(splits, n):
     ids = np.full(n, -1, dtype=np.int64)
     count = 0
     for f, (train, test) in enumerate(splits):
-        train, test = np.asarray(train), np.asarray(test)
-        if test.dtype == bool:
-            test = np.flatnonzero(test)
-        if train.dtype == bool:
-            train = np.flatnonzero(train)
-        test = np.where(test < 0, test + n, test)
-        if np.any(ids[test] >= 0) or len(np.unique(test)) != len(test):
+        train, test = (_as_indices(a, n) for a in (train, test))
+        # O(n) checks (no sorting): test rows new and distinct, training rows
+        # distinct, outside the test fold, and all the others
+        if np.any(ids[test] >= 0) or np.any(np.bincount(test, minlength=n) > 1):
             return None
         ids[test] = f
-        if len(train) + len(test) != n or np.intersect1d(train % n, test).size:
+        if (len(train) + len(test) != n or np.any(ids[train] == f)
+                or np.any(np.bincount(train, minlength=n) > 1)):
             return None
         count += 1
     return ids, count
+
+
+def _as_indices(a, n):
+    a = np.asarray(a)
+    if a.dtype == bool:
+        return np.flatnonzero(a)
+    a = a.astype(np.intp, copy=False)
+    return np.where(a < 0, a + n, a)
 
 
 def _rows_of(m, rows):

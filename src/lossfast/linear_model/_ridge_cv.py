@@ -170,8 +170,9 @@ def check_cv_splits(cv, n, X=None, y=None):
         if cv > n:
             raise ValueError(f"Cannot have number of splits n_splits={cv} greater than the "
                              f"number of samples: n_samples={n}.")
-        everything = np.arange(n)
-        return [(np.setdiff1d(everything, test), test) for test in _kfold_indices(n, cv)]
+        # each training set: the rows before and after the contiguous test fold
+        return [(np.concatenate([np.arange(test[0]), np.arange(test[-1] + 1, n)]), test)
+                for test in _kfold_indices(n, cv)]
     if hasattr(cv, "split"):
         return [(np.asarray(tr), np.asarray(te)) for tr, te in cv.split(X, y)]
     if hasattr(cv, "__iter__") and not isinstance(cv, str):
