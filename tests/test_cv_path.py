@@ -179,11 +179,12 @@ def test_a_registered_path_kind_is_used_for_the_grid_the_folds_and_the_path():
     np.testing.assert_array_equal(coefs, ref[1])
 
 
-@pytest.mark.parametrize("splitter", ["group", "shuffle_split", "sparse"])
+@pytest.mark.parametrize("splitter", ["group", "shuffle_split", "sparse", "sparse_no_gram"])
 def test_cv_fold_grams_and_fallback_match_sklearn(splitter, monkeypatch):
-    """Dense X with KFold-like folds (GroupKFold here) runs on the folds'
-    Grams (enet_cv_from_grams); ShuffleSplit and sparse X keep the per-fold
-    paths; all match scikit-learn's ElasticNetCV at a tight tolerance."""
+    """KFold-like folds (GroupKFold, KFold) on dense or sparse X run on the
+    folds' Grams (enet_cv_from_grams); ShuffleSplit and precompute=False
+    keep the per-fold paths; all match scikit-learn's ElasticNetCV at a
+    tight tolerance."""
     model_selection = pytest.importorskip("sklearn.model_selection")
     from lossfast.linear_model import _cv_path
     X, y, sw = data(n=180, d=10, seed=5)
@@ -193,20 +194,22 @@ def test_cv_fold_grams_and_fallback_match_sklearn(splitter, monkeypatch):
         cv = list(model_selection.ShuffleSplit(3, test_size=0.25, train_size=0.6,
                                                random_state=1).split(X))
     Xf = X
-    if splitter == "sparse":
+    precompute = "auto"
+    if splitter.startswith("sparse"):
         sp = pytest.importorskip("scipy.sparse")
         X = X.copy()
         X[np.abs(X) < 0.8] = 0.0
         Xf = sp.csr_matrix(X)
         cv = 3
+        precompute = False if splitter == "sparse_no_gram" else "auto"
     used = []
     real = _cv_path.enet_cv_from_grams
     monkeypatch.setattr(_cv_path, "enet_cv_from_grams",
                         lambda *a: used.append(1) or real(*a))
     kw = dict(l1_ratio=[0.4, 1.0], alphas=12, cv=cv, tol=1e-12, max_iter=100000)
-    ours = lf.ElasticNetCV(**kw).fit(Xf, y, sample_weight=sw)
+    ours = lf.ElasticNetCV(precompute=precompute, **kw).fit(Xf, y, sample_weight=sw)
     ref = sk_linear.ElasticNetCV(**kw).fit(Xf, y, sample_weight=sw)
-    assert bool(used) == (splitter == "group")
+    assert bool(used) == (splitter in ("group", "sparse"))
     assert ours.l1_ratio_ == ref.l1_ratio_
     assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
     np.testing.assert_allclose(ours.alphas_, ref.alphas_, rtol=1e-12)
