@@ -31,16 +31,17 @@ the full Gram minus the fold's; held-out errors come from the fold's Gram
 (``_fold_grams.FoldGrams``).  So a k-fold search makes ONE pass over X
 whatever the number of alphas.
 
-- RidgeCV(cv=k): each (fold, alpha) is a d x d solve of the training Gram
-  (``_ridge_cv._solve_from_gram``), scored by the held-out R^2 from the
+The scoring is the in-memory estimators' own on the same FoldGrams:
+- RidgeCV(cv=k) (``RidgeCV._kfold_from_grams``): each (fold, alpha) is a
+  d x d solve of the training Gram, scored by the held-out R^2 from the
   fold's Gram (scikit-learn's default: R^2, averaged over targets).
-- LassoCV / ElasticNetCV: scikit-learn's alpha grid from X^T y of all rows;
-  per (l1_ratio, fold) the warm-started path of Gram coordinate descent
-  (``_dask_enet.cd_gram``) on the training Gram, weights rescaled to sum to
-  the training rows (as scikit-learn); each alpha scored by the held-out
-  (weighted) mean squared error from the fold's Gram; the refit on the full
-  Gram.  ``precompute=False`` is a NotImplementedError (as ElasticNet on
-  Dask).
+- LassoCV / ElasticNetCV (``_cv_path.enet_cv_from_grams``): scikit-learn's
+  alpha grid from X^T y of all rows; per (l1_ratio, fold) the warm-started
+  path of Gram coordinate descent (``_dask_enet.cd_gram``) on the training
+  Gram, weights rescaled to sum to the training rows (as scikit-learn);
+  each alpha scored by the held-out (weighted) mean squared error from the
+  fold's Gram; the refit on the full Gram.  ``precompute=False`` is a
+  NotImplementedError (as ElasticNet on Dask).
 
 LogisticRegressionCV: per fold and C, the Dask LogisticRegression objective
 on all rows with the held-out rows given weight zero (the objective is
