@@ -8,7 +8,7 @@ is what survives the noise).  Targets (SPEC 6.6):
 - RidgeCV over 50 alphas, 1e6 x 100 float64: <= 2x one Ridge fit (measured
   2.37x on AMD EPYC AVX2, one thread: Gram pass 0.70 s of the Ridge fit's
   0.75 s, the leave-one-out pass 1.09 s for its n d^2 product q = V^T x_i;
-  2.86x on Intel AVX-512: Gram 0.27 s, leave-one-out pass 0.48 s of which
+  2.78x on Intel AVX-512: Gram 0.27 s, leave-one-out pass 0.48 s of which
   0.30 s is that product; not met, see bench/README.md and
   bench/run_ridge_cv.py for the split);
 - RidgeCV over 50 alphas, 2e5 x 100: >= 30x scikit-learn's RidgeCV (same
