@@ -126,6 +126,18 @@ def test_sparse_equals_dense():
         np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("cv", [None, 4])
+def test_chunked_matrix_equals_numpy(cv):
+    from lossfast.linear_model import ChunkedMatrix
+    X, y, sw = data(n=300, d=7, seed=9)
+    C = ChunkedMatrix([X[:120], X[120:250], X[250:]])
+    a = lf.RidgeCV(alphas=ALPHAS, cv=cv).fit(C, y, sample_weight=sw)
+    b = lf.RidgeCV(alphas=ALPHAS, cv=cv).fit(X, y, sample_weight=sw)
+    assert a.alpha_ == b.alpha_
+    assert a.best_score_ == pytest.approx(b.best_score_, rel=1e-12)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10, atol=1e-12)
+
+
 def test_check_estimator_and_errors():
     estimator_checks = pytest.importorskip("sklearn.utils.estimator_checks")
     from sklearn.exceptions import SkipTestWarning

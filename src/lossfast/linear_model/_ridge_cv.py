@@ -148,7 +148,11 @@ def _rows(Xm, i0, i1):
     """Rows i0:i1 of X as a dense float64 block (a view for float64 dense X)."""
     if Xm.kind == "dense":
         return np.asarray(Xm.X[i0:i1], dtype=np.float64)
-    return Xm.take_rows(np.arange(i0, i1)).toarray().astype(np.float64)
+    block = Xm.take_rows(np.arange(i0, i1))
+    dense = getattr(block, "X", None)           # a DenseMatrix (rows of dense chunks)
+    if isinstance(dense, np.ndarray):
+        return dense.astype(np.float64)
+    return block.toarray().astype(np.float64)
 
 
 def _kfold_indices(n, k):
