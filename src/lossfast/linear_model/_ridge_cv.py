@@ -43,7 +43,7 @@ is the full Gram minus the fold's, every alpha a d x d solve, and the
 held-out R^2 (scikit-learn's default, as GridSearchCV scores a Ridge)
 comes exactly from the fold's Gram -- no pass over the fold's rows per
 alpha.  Other splits (overlapping or partial folds) or a ``scoring``
-callable take a Gram per split (weights on its test rows) and score each
+callable take a Gram per split (weights on its training rows) and score each
 (fold, alpha) on the fold's rows (R^2 of the predictions, or
 ``scoring(estimator, X_fold, y_fold)``).  ``alpha_`` maximises the mean
 over folds, and the model is refitted on all rows with it.
