@@ -14,9 +14,11 @@
  * The caller factors inv = R C (R: d x r, C: r x A, see _ridge_cv.py), which
  * is exact to rounding and has r much smaller than A when the eigenvalues are
  * far from the alphas; C = NULL means R is inv itself (r = A).  Per row
- * block the kernel computes Q = Xc_block V, then Q^2 R and (Q * c_t) R, then
- * those times C: n d^2 + (1 + k) n r (d + A) multiply-adds, one pass over X,
- * nothing of the size of X stored.
+ * block the kernel computes [Q, Xc B_0, ..., Xc B_{k-1}] = Xc_block [V, B]
+ * with B_t = V diag(c_t) R (d x r, formed once: the (H yc) factors ride on
+ * the eigen-coordinates' product, in its padding columns for k r small),
+ * then Q^2 R, and those times C: n d (d + k r) + n r (d + (1 + k) A)
+ * multiply-adds, one pass over X, nothing of the size of X stored.
  *
  * Outputs: sq_sum[t * A + a] = sum_i e_ita^2 and, when looe is given,
  * looe[(i * k + t) * A + a] = e_ita.  Rows are cut into blocks and the blocks

@@ -157,18 +157,62 @@ def test_a_registered_path_kind_is_used_for_the_grid_the_folds_and_the_path():
         return np.ascontiguousarray(np.asarray(X)[idx]).view(_Tagged)
 
     X, y, sw = data(seed=3)
+    tight = dict(tol=1e-12, max_iter=100000)
     _cv_path.register_path_kind("tagged", lambda X: isinstance(X, _Tagged), validate=validate,
                                 path=path, moments=moments, take_rows=take_rows)
     try:
-        plugged = lf.ElasticNetCV(l1_ratio=[0.5, 1.0], alphas=12, cv=3).fit(
+        plugged = lf.ElasticNetCV(l1_ratio=[0.5, 1.0], alphas=12, cv=3, **tight).fit(
             X.view(_Tagged), y, sample_weight=sw)
         grid, coefs, gaps = enet_path(X.view(_Tagged), y, alphas=8)
     finally:
         del _cv_path._PATH_KINDS["tagged"]
     assert calls == {"validate": 2, "path": 2 * 3 + 1, "moments": 2, "take_rows": 2 * 2 * 3}
-    dense = lf.ElasticNetCV(l1_ratio=[0.5, 1.0], alphas=12, cv=3).fit(X, y, sample_weight=sw)
-    np.testing.assert_array_equal(plugged.mse_path_, dense.mse_path_)
-    np.testing.assert_array_equal(plugged.coef_, dense.coef_)
+    # dense X with KFold-like folds runs on the folds' Grams (enet_cv_from_grams),
+    # another algorithm for the same fits: equal at a tight tolerance
+    dense = lf.ElasticNetCV(l1_ratio=[0.5, 1.0], alphas=12, cv=3, **tight).fit(
+        X, y, sample_weight=sw)
+    np.testing.assert_allclose(plugged.alphas_, dense.alphas_, rtol=1e-12)
+    np.testing.assert_allclose(plugged.mse_path_, dense.mse_path_, rtol=1e-9)
+    np.testing.assert_allclose(plugged.coef_, dense.coef_, atol=1e-9)
     ref = enet_path(X, y, alphas=8)
     np.testing.assert_array_equal(grid, ref[0])
     np.testing.assert_array_equal(coefs, ref[1])
+
+
+@pytest.mark.parametrize("splitter", ["group", "shuffle_split", "sparse", "sparse_no_gram"])
+def test_cv_fold_grams_and_fallback_match_sklearn(splitter, monkeypatch):
+    """KFold-like folds (GroupKFold, KFold) on dense or sparse X run on the
+    folds' Grams (enet_cv_from_grams); ShuffleSplit and precompute=False
+    keep the per-fold paths; all match scikit-learn's ElasticNetCV at a
+    tight tolerance."""
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    from lossfast.linear_model import _cv_path
+    X, y, sw = data(n=180, d=10, seed=5)
+    if splitter == "group":
+        cv = list(model_selection.GroupKFold(3).split(X, y, np.arange(180) % 8))
+    else:
+        cv = list(model_selection.ShuffleSplit(3, test_size=0.25, train_size=0.6,
+                                               random_state=1).split(X))
+    Xf = X
+    precompute = "auto"
+    if splitter.startswith("sparse"):
+        sp = pytest.importorskip("scipy.sparse")
+        X = X.copy()
+        X[np.abs(X) < 0.8] = 0.0
+        Xf = sp.csr_matrix(X)
+        cv = 3
+        precompute = False if splitter == "sparse_no_gram" else "auto"
+    used = []
+    real = _cv_path.enet_cv_from_grams
+    monkeypatch.setattr(_cv_path, "enet_cv_from_grams",
+                        lambda *a: used.append(1) or real(*a))
+    kw = dict(l1_ratio=[0.4, 1.0], alphas=12, cv=cv, tol=1e-12, max_iter=100000)
+    ours = lf.ElasticNetCV(precompute=precompute, **kw).fit(Xf, y, sample_weight=sw)
+    ref = sk_linear.ElasticNetCV(**kw).fit(Xf, y, sample_weight=sw)
+    assert bool(used) == (splitter in ("group", "sparse"))
+    assert ours.l1_ratio_ == ref.l1_ratio_
+    assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
+    np.testing.assert_allclose(ours.alphas_, ref.alphas_, rtol=1e-12)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-5)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+    assert ours.intercept_ == pytest.approx(ref.intercept_, abs=1e-6)

@@ -84,6 +84,37 @@ def test_kfold_matches_sklearn(cv, weighted):
     np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-8)
 
 
+@pytest.mark.parametrize("splitter", ["group", "shuffle_split", "scorer"])
+def test_kfold_both_branches_match_sklearn(splitter, monkeypatch):
+    """GroupKFold takes the fold Grams of one pass (FoldGrams.in_memory);
+    ShuffleSplit (overlapping test folds, rows in neither set) and a scoring
+    callable take the per-split Gram and the fold's rows."""
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    metrics = pytest.importorskip("sklearn.metrics")
+    from lossfast.linear_model import _fold_grams
+    X, y, sw = data(n=160, d=6, seed=7)
+    groups = np.arange(160) % 7
+    scoring = None
+    if splitter == "group":
+        cv = list(model_selection.GroupKFold(4).split(X, y, groups))
+    else:
+        cv = list(model_selection.ShuffleSplit(4, test_size=0.3, train_size=0.5,
+                                               random_state=0).split(X))
+    if splitter == "scorer":
+        cv = 4
+        scoring = metrics.get_scorer("neg_mean_squared_error")
+    used = []
+    real = _fold_grams.FoldGrams.in_memory.__func__
+    monkeypatch.setattr(_fold_grams.FoldGrams, "in_memory",
+                        classmethod(lambda cls, *a: used.append(1) or real(cls, *a)))
+    ours = lf.RidgeCV(alphas=ALPHAS, cv=cv, scoring=scoring).fit(X, y, sample_weight=sw)
+    ref = sk_linear.RidgeCV(alphas=ALPHAS, cv=cv, scoring=scoring).fit(X, y, sample_weight=sw)
+    assert bool(used) == (splitter == "group")
+    assert ours.alpha_ == ref.alpha_
+    assert ours.best_score_ == pytest.approx(ref.best_score_, rel=1e-8)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
+
+
 def test_sparse_equals_dense():
     sp = pytest.importorskip("scipy.sparse")
     X, y, sw = data(n=200, d=8, offset=0.0)
@@ -93,6 +124,18 @@ def test_sparse_equals_dense():
         b = lf.RidgeCV(alphas=ALPHAS, cv=cv).fit(X, y, sample_weight=sw)
         assert a.alpha_ == b.alpha_
         np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("cv", [None, 4])
+def test_chunked_matrix_equals_numpy(cv):
+    from lossfast.linear_model import ChunkedMatrix
+    X, y, sw = data(n=300, d=7, seed=9)
+    C = ChunkedMatrix([X[:120], X[120:250], X[250:]])
+    a = lf.RidgeCV(alphas=ALPHAS, cv=cv).fit(C, y, sample_weight=sw)
+    b = lf.RidgeCV(alphas=ALPHAS, cv=cv).fit(X, y, sample_weight=sw)
+    assert a.alpha_ == b.alpha_
+    assert a.best_score_ == pytest.approx(b.best_score_, rel=1e-12)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10, atol=1e-12)
 
 
 def test_check_estimator_and_errors():

@@ -24,26 +24,24 @@ come from the row numbers, per chunk); for a splitter or an iterable of
 (train, test) pairs, the test folds given (their indices go to the client,
 not X), which must be disjoint and each training set the complement of its
 test fold (KFold / StratifiedKFold / GroupKFold; ShuffleSplit-like
-splitters are a NotImplementedError).  One pass then computes per chunk the
-weighted Gram of [X - s, Y - s_Y, 1] of the chunk's rows of each fold (each
-row in one fold's Gram: n d^2 in all); the full Gram is their sum and a
-training Gram is the full Gram minus the fold's.  The held-out error of a
-model (coef, b) needs only the fold's Gram: with the residual
-r = [x - s, y - s_Y, 1] . v, v = [-coef, 1, -(b + s.coef - s_Y)],
-sum_test w r^2 = v^T G_f v exactly (and the held-out variance of y is the
-centred G_f's).  So a k-fold search makes ONE pass over X whatever the
-number of alphas.
+splitters are a NotImplementedError).  One pass of ``_fold_grams``'
+per-block fold Grams (the in-memory estimators' too), one task per chunk,
+gives every fold's Gram, the full Gram as their sum and a training Gram as
+the full Gram minus the fold's; held-out errors come from the fold's Gram
+(``_fold_grams.FoldGrams``).  So a k-fold search makes ONE pass over X
+whatever the number of alphas.
 
-- RidgeCV(cv=k): each (fold, alpha) is a d x d solve of the training Gram
-  (``_ridge_cv._solve_from_gram``), scored by the held-out R^2 from the
+The scoring is the in-memory estimators' own on the same FoldGrams:
+- RidgeCV(cv=k) (``RidgeCV._kfold_from_grams``): each (fold, alpha) is a
+  d x d solve of the training Gram, scored by the held-out R^2 from the
   fold's Gram (scikit-learn's default: R^2, averaged over targets).
-- LassoCV / ElasticNetCV: scikit-learn's alpha grid from X^T y of all rows;
-  per (l1_ratio, fold) the warm-started path of Gram coordinate descent
-  (``_dask_enet.cd_gram``) on the training Gram, weights rescaled to sum to
-  the training rows (as scikit-learn); each alpha scored by the held-out
-  (weighted) mean squared error from the fold's Gram; the refit on the full
-  Gram.  ``precompute=False`` is a NotImplementedError (as ElasticNet on
-  Dask).
+- LassoCV / ElasticNetCV (``_cv_path.enet_cv_from_grams``): scikit-learn's
+  alpha grid from X^T y of all rows; per (l1_ratio, fold) the warm-started
+  path of Gram coordinate descent (``_dask_enet.cd_gram``) on the training
+  Gram, weights rescaled to sum to the training rows (as scikit-learn);
+  each alpha scored by the held-out (weighted) mean squared error from the
+  fold's Gram; the refit on the full Gram.  ``precompute=False`` is a
+  NotImplementedError (as ElasticNet on Dask).
 
 LogisticRegressionCV: per fold and C, the Dask LogisticRegression objective
 on all rows with the held-out rows given weight zero (the objective is
@@ -64,8 +62,9 @@ import numbers
 import numpy as np
 
 from .. import _lossfast
-from ._chunked import block_gram
 from ._dask import RowArray, _label_index, _unique
+from ._fold_grams import (FoldGrams, fold_counts_of_block, fold_grams_of_block,
+                          fold_ids_of_splits, gram_shift)
 from ._logistic_cv import store_cv_result
 
 
@@ -111,19 +110,12 @@ def split_ids(Xm, cv, X, y):
     complement of its test fold), and the number of folds."""
     n = Xm.shape[0]
     splits = cv.split(X, y) if hasattr(cv, "split") else cv
-    ids = np.full(n, -1, dtype=np.int64)
-    count = 0
-    for f, (train, test) in enumerate(splits):
-        train, test = np.asarray(train), np.asarray(test)
-        test = np.where(test < 0, test + n, test)
-        if np.any(ids[test] >= 0) or len(np.unique(test)) != len(test):
-            raise NotImplementedError("on Dask arrays the test folds must be disjoint "
-                                      "(KFold-like splitters)")
-        ids[test] = f
-        if len(train) + len(test) != n or np.intersect1d(train % n, test).size:
-            raise NotImplementedError("on Dask arrays each training set must be the "
-                                      "complement of its test fold (KFold-like splitters)")
-        count += 1
+    found = fold_ids_of_splits(splits, n)
+    if found is None:
+        raise NotImplementedError("on Dask arrays the test folds must be disjoint and each "
+                                  "training set the complement of its test fold (KFold-like "
+                                  "splitters)")
+    ids, count = found
     if count < 2:
         raise ValueError("cv must give at least 2 splits")
     return Xm.aligned(ids, "cv folds"), count
@@ -138,81 +130,13 @@ def fold_ids(Xm, cv, X, y):
                      f"of (train, test) index arrays, got {cv!r}")
 
 
-def _chunk_fold_grams(Xb, Yb, wb, fb, n_folds, shift):
-    """(n_folds + 1, D, D): the weighted Gram of [X - shift, Y - shift_Y, 1]
-    of the chunk's rows of each test fold (the last: rows in no fold)."""
-    d, k = Xb.shape[1], Yb.shape[1]
-    D = d + k + 1
-    out = np.zeros((n_folds + 1, D, D))
-    for f in np.unique(fb):
-        rows = np.flatnonzero(fb == f)
-        if rows[-1] - rows[0] + 1 == rows.size:
-            rows = slice(rows[0], rows[-1] + 1)           # a contiguous run: views
-        w = None if wb is None else np.ascontiguousarray(wb[rows]).reshape(-1, 1)
-        out[n_folds if f < 0 else f] = block_gram(np.ascontiguousarray(Xb[rows]), w, shift,
-                                                  True, np.ascontiguousarray(Yb[rows]))[0]
-    return out
-
-
-def _chunk_fold_counts(fb, n_folds):
-    return np.bincount(np.where(fb < 0, n_folds, fb), minlength=n_folds + 1).astype(np.float64)
-
-
-class FoldGrams:
-    """The per-fold weighted Grams of [X - s, Y - s_Y, 1] from one pass
-    (module docstring): ``total`` (D, D), ``fold[f]`` (D, D), the shift
-    (None without intercept), the rows per fold ``counts`` (n_folds + 1,)."""
-
-    def __init__(self, Xm, Y, sw, ids, n_folds, fit_intercept):
-        from ._linear import shift_estimate
-        self.d, self.k = Xm.shape[1], Y.shape[1]
-        self.fit_intercept = bool(fit_intercept)
-        self.shift = (np.concatenate([Xm.centre_estimate(sw), shift_estimate(Y, sw)])
-                      if fit_intercept else None)
-        parts = Xm._map_reduce(_chunk_fold_grams, [Y, sw, ids], [n_folds, self.shift])
-        Xm.check_finite_after(parts)
-        self.fold = parts[:n_folds]
-        self.total = parts.sum(axis=0)
-        self.counts = Xm._map_reduce(_chunk_fold_counts, [ids], [n_folds], use_x=False)
-        self.n_folds = n_folds
-
-    def centred(self, G):
-        """(Gc, x_mean, y_mean) of a Gram (``_linear.centre_gram``; uncentred
-        without intercept)."""
-        from ._linear import centre_gram
-        d, k = self.d, self.k
-        if not self.fit_intercept:
-            return G[:d + k, :d + k], np.zeros(d), np.zeros(k)
-        return centre_gram(G, self.shift, d, k, True)
-
-    def training(self, f):
-        return self.total - self.fold[f]
-
-    def residual_sums(self, f, coef, intercept):
-        """sum over fold f's rows of w r^2 for each target (k,) of the model
-        (coef (k, d), intercept (k,)), and the fold's total weight."""
-        d, k = self.d, self.k
-        G = self.fold[f]
-        s = np.zeros(d + k) if self.shift is None else self.shift
-        V = np.zeros((d + k + 1, k))
-        V[:d] = -coef.T
-        V[d:d + k] = np.eye(k)
-        V[-1] = -(intercept + coef @ s[:d] - s[d:])
-        return np.maximum(np.einsum("it,ij,jt->t", V, G, V), 0.0), float(G[-1, -1])
-
-    def r2(self, f, coef, intercept):
-        """The held-out R^2 of fold f (``_linear.r2_score``'s rules, averaged
-        over targets)."""
-        from ._linear import centre_gram
-        d, k = self.d, self.k
-        num, _ = self.residual_sums(f, coef, intercept)
-        Gc, _, _ = centre_gram(self.fold[f], self.shift, d, k, True)
-        den = np.maximum(np.diag(Gc)[d:], 0.0)
-        scores = np.ones(k)
-        ok = den != 0
-        scores[ok] = 1.0 - num[ok] / den[ok]
-        scores[(num != 0) & ~ok] = 0.0
-        return float(scores.mean())
+def dask_fold_grams(Xm, Y, sw, ids, n_folds, fit_intercept):
+    """``FoldGrams`` of a Dask X: ``fold_grams_of_block`` per chunk, tree-summed."""
+    shift = gram_shift(Xm, Y, sw, fit_intercept)
+    parts = Xm._map_reduce(fold_grams_of_block, [Y, sw, ids], [n_folds, shift])
+    Xm.check_finite_after(parts)
+    counts = Xm._map_reduce(fold_counts_of_block, [ids], [n_folds], use_x=False)
+    return FoldGrams(parts, counts, shift, Xm.shape[1], Y.shape[1], fit_intercept)
 
 
 # --------------------------------------------------------------------------- RidgeCV
@@ -237,7 +161,7 @@ def fit_ridge_cv(est, X, y, sample_weight):
     from ._base import check_y_present
     from ._linear import centred_moments, regression_targets
     from ._matrix import design_matrix
-    from ._ridge_cv import _eigh, _inverse_factors, _solve_from_gram
+    from ._ridge_cv import _eigh, _inverse_factors
 
     alphas = est._alphas()
     check_y_present(est, y)
@@ -253,22 +177,8 @@ def fit_ridge_cv(est, X, y, sample_weight):
         if est.store_cv_results:
             raise ValueError("cv!=None and store_cv_results=True are incompatible")
         ids, n_folds = fold_ids(Xm, est.cv, X, y)
-        grams = FoldGrams(Xm, Y, sw, ids, n_folds, fi)
-        D = d + k + 1
-        scores = np.empty((n_folds, A))
-        for f in range(n_folds):
-            G = grams.training(f)
-            for a, alpha in enumerate(alphas):
-                coef, intercept = _solve_from_gram(G if fi else G[:D - 1, :D - 1], d, k, fi,
-                                                   alpha, grams.shift)
-                scores[f, a] = grams.r2(f, coef, intercept)
-        mean = scores.mean(axis=0)
-        best = int(np.argmax(mean))
-        est.alpha_ = float(alphas[best])
-        est.best_score_ = float(mean[best])
-        G = grams.total
-        coef, intercept = _solve_from_gram(G if fi else G[:D - 1, :D - 1], d, k, fi, est.alpha_,
-                                           grams.shift)
+        coef, intercept = est._kfold_from_grams(
+            dask_fold_grams(Xm, Y, sw, ids, n_folds, fi), alphas)
     else:
         if est.gcv_mode not in (None, "auto", "eigen", "cov", "svd"):
             if est.gcv_mode == "gram":
@@ -342,9 +252,7 @@ def fit_enet_cv(est, X, y, sample_weight):
     """``ElasticNetCV.fit`` / ``LassoCV.fit`` for a Dask array X; returns est."""
     import warnings
     from ._base import ConvergenceWarning, check_y_present, sk_compatible
-    from ._coordinate_descent import ElasticNet
-    from ._cv_path import _alpha_grid, _check_alphas_arg
-    from ._dask_enet import cd_gram, enet_result, scaled_gram
+    from ._cv_path import enet_cv_from_grams
     from ._linear import regression_targets
     from ._matrix import design_matrix
 
@@ -369,56 +277,9 @@ def fit_enet_cv(est, X, y, sample_weight):
     _, Y, sw = regression_targets(est, Xm, y, sample_weight)
     fi = bool(est.fit_intercept)
     ids, n_folds = fold_ids(Xm, 5 if est.cv is None else est.cv, X, y)
-    grams = FoldGrams(Xm, Y, sw, ids, n_folds, fi)
-    # scikit-learn's grid from all rows
-    Gc, x_mean, y_mean = grams.centred(grams.total)
-    sumw = float(grams.total[-1, -1])
-    G_all, Q_all, yy_all = scaled_gram(Gc, d, n, sumw)
-    count, fixed = _check_alphas_arg(est.alphas)
-    mom = {"q": Q_all, "scale": n / sumw, "sumw": sumw}
-    all_alphas = [fixed if fixed is not None else
-                  _alpha_grid(mom, r, est.eps, count, bool(est.positive)) for r in ratios]
-    tol, max_iter = est.tol, est.max_iter
-    all_mse = []
-    unconverged = False
-    for r, grid in zip(ratios, all_alphas):
-        mse = np.empty((len(grid), n_folds))
-        for f in range(n_folds):
-            Gc_t, xm_t, ym_t = grams.centred(grams.training(f))
-            n_t = float(grams.counts.sum() - grams.counts[f])
-            G, Q, yy = scaled_gram(Gc_t, d, n_t, float(grams.training(f)[-1, -1]))
-            W = np.zeros((1, d))
-            for i, alpha in enumerate(grid):
-                W, gaps, _ = cd_gram(G, Q, yy, W, alpha * r * n_t, alpha * (1.0 - r) * n_t,
-                                     est, max_iter=max_iter, tol=tol)
-                unconverged |= bool(np.any(~(gaps <= tol * yy)))
-                b = ym_t - W @ xm_t if fi else np.zeros(1)
-                res, wsum = grams.residual_sums(f, W, b)
-                mse[i, f] = res[0] / wsum
-        all_mse.append(mse)
-    if unconverged:
-        warnings.warn("Objective did not converge on a fold's path. You might want to "
-                      "increase the number of iterations.", sk_compatible(ConvergenceWarning),
-                      stacklevel=3)
-    mean = np.array([m.mean(axis=1) for m in all_mse])
-    ri, ai = np.unravel_index(int(np.argmin(mean)), mean.shape)
-    est.l1_ratio_ = float(ratios[ri])
-    est.alpha_ = float(all_alphas[ri][ai])
-    scalar = np.ndim(getattr(est, "l1_ratio", 1.0)) == 0
-    est.alphas_ = all_alphas[0] if scalar else np.array(all_alphas)
-    est.mse_path_ = all_mse[0] if scalar else np.array(all_mse)
-    # the refit on the full Gram (no further pass over X)
-    model = ElasticNet(alpha=est.alpha_, l1_ratio=est.l1_ratio_, fit_intercept=fi,
-                       max_iter=max_iter, tol=tol, positive=est.positive,
-                       random_state=est.random_state, selection=est.selection)
-    a, b = est.alpha_ * est.l1_ratio_ * n, est.alpha_ * (1.0 - est.l1_ratio_) * n
-    coefs, gaps, iters = cd_gram(G_all, Q_all, yy_all, np.zeros((1, d)), a, b, model,
-                                 max_iter=max_iter, tol=tol)
-    enet_result(model, coefs, gaps, iters, yy_all, x_mean, y_mean, n, Xm.dtype, fi, 1, tol)
-    for attr in ("coef_", "intercept_", "dual_gap_", "n_iter_"):
-        setattr(est, attr, getattr(model, attr))
+    enet_cv_from_grams(est, dask_fold_grams(Xm, Y, sw, ids, n_folds, fi), ratios, n,
+                       Xm.dtype)
     return est
-
 
 
 # --------------------------------------------------------------------------- LogisticRegressionCV

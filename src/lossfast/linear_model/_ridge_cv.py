@@ -15,8 +15,9 @@ them for every alpha at once:
 - n > d ("cov" mode): ONE pass of the Gram kernel over X gives Xc^T Xc and
   Xc^T yc (centred by the rank-one correction), its eigendecomposition
   V diag(lam) V^T; then one pass of the C kernel ``ridge_loo``
-  (csrc/ridge_loo.h) computes, row block by row block, q_i = V^T xc_i and
-  for all alphas H_ii = w_i / sum(w) + sum_j q_ij^2 / (lam_j + alpha) and
+  (csrc/ridge_loo.h) computes, row block by row block, q_i = V^T xc_i (in
+  the same product as xc_i^T V diag(c) R, the (H yc) factors) and for all
+  alphas H_ii = w_i / sum(w) + sum_j q_ij^2 / (lam_j + alpha) and
   (H yc)_i = sum_j q_ij c_j / (lam_j + alpha), c = V^T Xc^T yc -- nothing of
   the size of X is kept.  The matrix 1 / (lam_j + alpha_a) (d x A) is first
   factored as R C with few columns (``_inverse_factors``): where an
@@ -25,7 +26,7 @@ them for every alpha at once:
   to 2^-54 relative (below rounding), and likewise lam << alpha; the
   eigenvalue / alpha pairs in between are kept as they are.  So the
   per-alpha work per row is a few multiply-adds instead of d, and the pass
-  costs n d^2 + (1 + k) n r (d + A) multiply-adds (r the factor's columns:
+  costs n d (d + k r) + n r (d + (1 + k) A) multiply-adds (r the factor's columns:
   9 when every alpha is far below the spectrum, as for n >> alphas) instead
   of (1 + k) n d A; scikit-learn passes over X once per alpha.  Sparse X
   takes the same formulas in NumPy by blocks of rows;
@@ -34,13 +35,18 @@ them for every alpha at once:
   H_ii = w_i / sum(w) + sum_j U_ij^2 lam_j / (lam_j + alpha).
 
 ``cv`` = an int or any object with ``split`` (a scikit-learn splitter) runs
-k-fold cross-validation reusing Grams: one pass of the Gram kernel per fold
-gives the fold's Gram G_f, the training Gram of a fold is G - G_f, and every
-alpha is a d x d solve; the fold's predictions for all alphas are one
-product.  Scores: R^2 on the held-out fold (scikit-learn's default, as
-GridSearchCV scores a Ridge), or ``scoring(estimator, X_fold, y_fold)``;
-``alpha_`` maximises the mean over folds, and the model is refitted on all
-rows with it.
+k-fold cross-validation reusing Grams.  With disjoint test folds whose
+training sets are their complements (KFold, StratifiedKFold, GroupKFold)
+and the default scoring, ONE pass computes the Gram of each test fold's
+rows (``_fold_grams``, shared with the Dask path): a fold's training Gram
+is the full Gram minus the fold's, every alpha a d x d solve, and the
+held-out R^2 (scikit-learn's default, as GridSearchCV scores a Ridge)
+comes exactly from the fold's Gram -- no pass over the fold's rows per
+alpha.  Other splits (overlapping or partial folds) or a ``scoring``
+callable take a Gram per split (weights on its training rows) and score each
+(fold, alpha) on the fold's rows (R^2 of the predictions, or
+``scoring(estimator, X_fold, y_fold)``).  ``alpha_`` maximises the mean
+over folds, and the model is refitted on all rows with it.
 """
 import numbers
 
@@ -48,6 +54,7 @@ import numpy as np
 
 from ._base import (_as_float_array, _Estimator, check_consistent_length, check_finite,
                     check_y_present, validate_sample_weight)
+from ._fold_grams import FoldGrams, fold_ids_of_splits
 from ._linear import LinearRegressor, Ridge, _gram_pinv, centred_moments, r2_score
 from ._matrix import design_matrix, shift_estimate
 from ._solvers import cholesky_solve
@@ -141,7 +148,11 @@ def _rows(Xm, i0, i1):
     """Rows i0:i1 of X as a dense float64 block (a view for float64 dense X)."""
     if Xm.kind == "dense":
         return np.asarray(Xm.X[i0:i1], dtype=np.float64)
-    return Xm.take_rows(np.arange(i0, i1)).toarray().astype(np.float64)
+    block = Xm.take_rows(np.arange(i0, i1))
+    dense = getattr(block, "X", None)           # a DenseMatrix (rows of dense chunks)
+    if isinstance(dense, np.ndarray):
+        return dense.astype(np.float64)
+    return block.toarray().astype(np.float64)
 
 
 def _kfold_indices(n, k):
@@ -163,8 +174,9 @@ def check_cv_splits(cv, n, X=None, y=None):
         if cv > n:
             raise ValueError(f"Cannot have number of splits n_splits={cv} greater than the "
                              f"number of samples: n_samples={n}.")
-        everything = np.arange(n)
-        return [(np.setdiff1d(everything, test), test) for test in _kfold_indices(n, cv)]
+        # each training set: the rows before and after the contiguous test fold
+        return [(np.concatenate([np.arange(test[0]), np.arange(test[-1] + 1, n)]), test)
+                for test in _kfold_indices(n, cv)]
     if hasattr(cv, "split"):
         return [(np.asarray(tr), np.asarray(te)) for tr, te in cv.split(X, y)]
     if hasattr(cv, "__iter__") and not isinstance(cv, str):
@@ -439,12 +451,18 @@ class RidgeCV(LinearRegressor):
         k = Y.shape[1]
         fi = bool(self.fit_intercept)
         splits = check_cv_splits(self.cv, n, X, y)
+        found = fold_ids_of_splits(splits, n) if self.scoring is None else None
+        if found is not None:
+            # disjoint test folds, complementary training sets, R^2: every
+            # (fold, alpha) scored from the per-fold Grams of one pass
+            return self._kfold_from_grams(FoldGrams.in_memory(Xm, Y, sw, *found, fi), alphas)
+        # a scorer, or folds that overlap or leave rows out of both sets: each
+        # split's training Gram (weights on its training rows), each (fold,
+        # alpha) scored on the fold's rows
         w = np.ones(n, dtype=Xm.dtype) if sw is None else sw
-        D = d + k + (1 if fi else 0)
-        # the weighted Gram of [X, Y, 1] of every test fold: one weight column each
         weights = np.zeros((n, len(splits)), dtype=Xm.dtype)
-        for f, (_, test) in enumerate(splits):
-            weights[test, f] = w[test]
+        for f, (train, _) in enumerate(splits):
+            weights[train, f] = w[train]
         # Grams around a shift close to the means, so the centring does not cancel
         shift = (np.concatenate([Xm.centre_estimate(sw), shift_estimate(Y, sw)])
                  if fi else None)
@@ -453,22 +471,39 @@ class RidgeCV(LinearRegressor):
         folds = Xm.gram(weights, shift=shift, ones=fi, Y=Y)
         scores = np.empty((len(splits), len(alphas)))
         for f, (_, test) in enumerate(splits):
-            G = total - folds[f]
+            G = folds[f]
             Xt = Xm.take_rows(test)
             for a, alpha in enumerate(alphas):
                 coef, intercept = _solve_from_gram(G, d, k, fi, alpha, shift)
                 scores[f, a] = self._fold_score(Xt, y[test], None if sw is None else sw[test],
                                                 coef, intercept, alpha, y.ndim)
+        return self._choose(scores, alphas, lambda alpha: _solve_from_gram(
+            total, d, k, fi, alpha, shift))
+
+    def _kfold_from_grams(self, grams, alphas):
+        """alpha_ and best_score_ from the held-out R^2 of every (fold, alpha)
+        computed from a ``_fold_grams.FoldGrams`` (in memory or Dask); returns
+        the refit's (coef, intercept) on the full Gram."""
+        scores = np.empty((grams.n_folds, len(alphas)))
+        for f in range(grams.n_folds):
+            G = grams.training(f)
+            for a, alpha in enumerate(alphas):
+                scores[f, a] = grams.r2(f, *grams.solve_ridge(G, alpha))
+        return self._choose(scores, alphas, lambda alpha: grams.solve_ridge(grams.total, alpha))
+
+    def _choose(self, scores, alphas, refit):
         mean = scores.mean(axis=0)
         best = int(np.argmax(mean))
         self.alpha_ = float(alphas[best])
         self.best_score_ = float(mean[best])
-        return _solve_from_gram(total, d, k, fi, self.alpha_, shift)
+        return refit(self.alpha_)
 
     def _fold_score(self, Xt, yt, swt, coef, intercept, alpha, y_ndim):
         """R^2 of the fold's predictions, or the scorer on a Ridge holding the
         fold's coefficients (X of the fold as a matrix-layer object, which
-        every lossfast estimator accepts)."""
+        every lossfast estimator accepts); both weighted by the fold's sample
+        weights, as scikit-learn's RidgeCV scores (a scorer that takes no
+        ``sample_weight`` is called without)."""
         if self.scoring is None:
             pred = Xt.matvec(coef, intercept).astype(np.float64)
             return r2_score(yt, pred[:, 0] if y_ndim == 1 else pred, swt)
@@ -476,7 +511,18 @@ class RidgeCV(LinearRegressor):
         est.coef_ = coef[0] if y_ndim == 1 else coef
         est.intercept_ = float(intercept[0]) if y_ndim == 1 else intercept
         est.n_features_in_ = coef.shape[1]
-        return float(self.scoring(est, Xt.X if Xt.kind == "dense" else Xt, yt))
+        kw = {} if swt is None or not _takes_sample_weight(self.scoring) else {
+            "sample_weight": swt}
+        return float(self.scoring(est, Xt.X if Xt.kind == "dense" else Xt, yt, **kw))
+
+def _takes_sample_weight(scorer):
+    import inspect
+    try:
+        params = inspect.signature(scorer).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "sample_weight" or p.kind == p.VAR_KEYWORD for p in params)
+
 
 class _Identity(_Estimator):
     """An 'estimator' whose predictions are its input (scikit-learn's
