@@ -475,3 +475,25 @@ def test_dual_options():
     b = lf.LinearSVC(C=0.3, tol=1e-11).fit(np.vstack([X, X[:50]]),
                                            np.concatenate([y, y[:50]]))
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-6, atol=1e-7)
+
+
+def test_dual_auto_rule():
+    """dual="auto" for squared hinge without an intercept: the dual on dense
+    X and on sparse X with n < d, primal Newton on sparse X with n >= d
+    (scikit-learn's rule for "auto"; the dual's scattered rows lose to
+    Newton's streamed products there): the fit is exactly the chosen
+    solver's, and both reach liblinear's coefficients."""
+    rng = np.random.default_rng(61)
+    for n, d, sparse, dual in ((300, 20, False, True), (300, 20, True, False),
+                               (40, 200, True, True)):
+        X = rng.standard_normal((n, d)) * (rng.random((n, d)) < 0.3)
+        y = (X @ rng.standard_normal(d) > 0).astype(int)
+        Xf = sp.csr_matrix(X) if sparse else X
+        auto = lf.LinearSVC(C=0.1, fit_intercept=False, tol=1e-10, random_state=0).fit(Xf, y)
+        chosen = lf.LinearSVC(C=0.1, fit_intercept=False, tol=1e-10, dual=dual,
+                              random_state=0).fit(Xf, y)
+        np.testing.assert_array_equal(auto.coef_, chosen.coef_)
+        assert auto.n_iter_[0] == chosen.n_iter_[0]
+        ref = sk_svm.LinearSVC(C=0.1, fit_intercept=False, tol=1e-10, max_iter=100_000,
+                               dual=not dual, random_state=0).fit(X, y)
+        np.testing.assert_allclose(auto.coef_, ref.coef_, rtol=1e-5, atol=1e-6)

@@ -240,7 +240,7 @@ class LinearClassifier(_Estimator):
         check_y_present(self, y)
         Xm = design_matrix(self, X, reset=True, finite=True)
         n, d = Xm.shape
-        if self._dual_applies(C, Xm.kind, fit_intercept):
+        if self._dual_applies(C, Xm.kind, fit_intercept, n, d):
             return self._fit_dual(Xm, y, sample_weight, float(C), tol, max_iter, fit_intercept)
         if alpha is not None:
             C = 1.0 / (float(alpha) * n) if alpha > 0 else np.inf
@@ -320,7 +320,7 @@ class LinearClassifier(_Estimator):
                 results.append(res)
         return store_fit_result(self, classes, coef, intercept, results, Xm.dtype, info)
 
-    def _dual_applies(self, C, kind, fit_intercept):
+    def _dual_applies(self, C, kind, fit_intercept, n, d):
         """Whether fit runs the dual coordinate descent (LinearSVC)."""
         return False
 
@@ -447,10 +447,13 @@ class LinearSVC(LinearClassifier):
       (fit_intercept=False) both solve the same problem and the coefficients
       agree.
     - ``dual=True`` with the L2 penalty, and ``dual="auto"`` (default) for
-      the hinge loss or without an intercept (squared hinge with an
+      the hinge loss or squared hinge without an intercept on dense X or on
+      sparse X with fewer rows than columns (squared hinge with an
       intercept runs primal Newton: the intercept's outer search below can
       take thousands of passes on uncentred X, where Newton takes a few
-      iterations; on Dask arrays "auto" is always primal): the dual
+      iterations; on sparse X with n >= d, scikit-learn's rule for
+      "auto", Newton's streamed products beat the dual's scattered rows;
+      on Dask arrays "auto" is always primal): the dual
       coordinate descent of liblinear (Hsieh et al. 2008, with shrinking;
       ``csrc/svm_dual.c``), for both losses -- the exact hinge SVM
       included.  Its intercept is free: an outer loop on b solves the dual
@@ -525,7 +528,7 @@ class LinearSVC(LinearClassifier):
         l1_ratio = 1.0 if self.penalty == "l1" else 0.0
         return self.loss, self.C, None, l1_ratio, self.solver
 
-    def _dual_applies(self, C, kind, fit_intercept):
+    def _dual_applies(self, C, kind, fit_intercept, n, d):
         if not (self.penalty == "l2" and self.dual in ("auto", True) and C != np.inf
                 and isinstance(self.solver, str) and self.solver.lower() == "auto"):
             return False
@@ -538,8 +541,16 @@ class LinearSVC(LinearClassifier):
         # "auto": the free intercept's outer search crawls where the dual is
         # degenerate (uncentred X: 9000 passes without converging on columns of
         # mean 5, where primal Newton takes 6 iterations), so squared hinge with
-        # an intercept stays primal; the exact hinge has no primal solver
-        return self.dual is True or not fit_intercept or self.loss == "hinge"
+        # an intercept stays primal; the exact hinge has no primal solver.
+        # Squared hinge on CSR rows with n >= d (scikit-learn's rule for
+        # dual="auto") is primal too: a dual step is a scattered row (the
+        # per-row cost of SGD), while Newton's matrix products stream X --
+        # 0.150 s against the dual's 0.216 s on 1e5 x 2e4 with 50 nonzeros per
+        # row at tol 1e-4 (the same objective to 1e-7); on dense rows the dual
+        # wins (0.113 s against 0.257 s on 1e5 x 100)
+        if self.dual is True or self.loss == "hinge":
+            return True
+        return not fit_intercept and not (kind == "csr" and n >= d)
 
     def _fit_dual(self, Xm, y, sample_weight, C, tol, max_iter, fit_intercept):
         """One dual coordinate descent fit per binary problem (one-vs-rest)."""
