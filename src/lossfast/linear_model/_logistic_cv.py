@@ -32,17 +32,20 @@ def stratified_folds(y_idx, k):
     samples, in order, spread over the folds as evenly as the sorted labels
     allocate them."""
     # classes numbered by their first appearance in y, as scikit-learn does
-    _, first = np.unique(y_idx, return_index=True)
+    _, first, inverse = np.unique(y_idx, return_index=True, return_inverse=True)
     order = np.argsort(np.argsort(first))
-    y_idx = order[np.unique(y_idx, return_inverse=True)[1]]
+    y_idx = order[inverse.reshape(-1)]
     n_classes = int(y_idx.max()) + 1
     counts = np.bincount(y_idx, minlength=n_classes)
     if k > counts.max():
         raise ValueError(f"n_splits={k} cannot be greater than the number of members in each "
                          "class.")
-    y_order = np.sort(y_idx)
-    allocation = np.asarray([np.bincount(y_order[i::k], minlength=n_classes)
-                             for i in range(k)])
+    # allocation[i, c]: the members of class c in sort(y)[i::k], counted
+    # without the sort: class c holds the sorted positions [start_c, end_c)
+    end = np.cumsum(counts)
+    start = end - counts
+    i = np.arange(k)[:, None]
+    allocation = (end - i + k - 1) // k - (start - i + k - 1) // k
     test_folds = np.empty(len(y_idx), dtype=np.intp)
     for c in range(n_classes):
         test_folds[y_idx == c] = np.arange(k).repeat(allocation[:, c])
@@ -88,6 +91,32 @@ def _blas_threads(n):
     return threadpool_limits(max(int(n), 1), user_api="blas")
 
 
+def _partitions(splits, tests, order, n):
+    """Whether the test folds partition range(n) (order: their concatenation)
+    and each training set is the rest, in any order: by marks, in O(n) per
+    fold (not by sorts)."""
+    if not (order.dtype.kind in "iu" and order.size == n
+            and (n == 0 or (int(order.min()) >= 0 and int(order.max()) < n))):
+        return False
+    fold_of = np.full(n, -1, dtype=np.intp)
+    fold_of[order] = np.repeat(np.arange(len(tests)), [te.size for te in tests])
+    if np.count_nonzero(fold_of < 0):                   # a row twice, another never
+        return False
+    for f, (tr, _) in enumerate(splits):
+        tr = np.asarray(tr)
+        if not (tr.dtype.kind in "iu" and tr.size == n - tests[f].size):
+            return False
+        if tr.size and (int(tr.min()) < 0 or int(tr.max()) >= n):
+            return False
+        mark = np.zeros(n, dtype=bool)
+        mark[tr] = True
+        # as many distinct rows as entries, none of them in the test fold:
+        # the complement of the test fold
+        if np.count_nonzero(mark) != tr.size or np.any(fold_of[tr] == f):
+            return False
+    return True
+
+
 def _fold_data(Xm, y, sw, splits):
     """fold(f) -> (X_train, y_train, sw_train, X_test, y_test) of split f.
 
@@ -105,11 +134,7 @@ def _fold_data(Xm, y, sw, splits):
     n, d = Xm.shape
     tests = [np.asarray(te) for _, te in splits]
     order = np.concatenate(tests) if tests else np.empty(0, dtype=np.intp)
-    partition = (Xm.kind == "dense" and order.dtype.kind in "iu" and order.size == n
-                 and np.array_equal(np.sort(order), np.arange(n))
-                 and all(np.array_equal(np.sort(np.asarray(tr)),
-                                        np.setdiff1d(np.arange(n), te, assume_unique=True))
-                         for tr, te in splits))
+    partition = Xm.kind == "dense" and _partitions(splits, tests, order, n)
     if partition:
         Xp = np.take(Xm.X, order, axis=0)
         yp = y[order]
