@@ -261,3 +261,23 @@ def test_shared_passes_fold_lacking_one_of_three_classes():
     splits = [(np.setdiff1d(np.arange(300), te), te) for te in blocks]
     with pytest.raises(ValueError, match="lacks a class"):
         lf.LogisticRegressionCV(Cs=3, cv=splits).fit(X, y)
+
+
+@pytest.mark.parametrize("k, ratios", [(2, (0.0,)), (3, (0.0,)), (2, (0.0, 0.5))])
+def test_batched_accuracies_without_intercept(k, ratios):
+    """The folds' accuracies (scored after the paths from the stored
+    coefficients, every (C, l1_ratio) at once) equal each separately fitted
+    model's, without an intercept, for a multinomial model and over two
+    l1_ratios."""
+    X, y = data(n=240, k=k, seed=5)
+    Cs = np.logspace(-2, 2, 4)
+    ours = lf.LogisticRegressionCV(Cs=Cs, cv=3, l1_ratios=ratios, fit_intercept=False,
+                                   tol=1e-10, max_iter=1000).fit(X, y)
+    key = ours.classes_[1] if k == 2 else ours.classes_[0]
+    for f, (train, test) in enumerate(stratified_folds(y, 3)):
+        for c, C in enumerate(Cs):
+            for r, l1_ratio in enumerate(ratios):
+                ref = lf.LogisticRegression(C=C, l1_ratio=l1_ratio, fit_intercept=False,
+                                            tol=1e-10, max_iter=1000).fit(X[train], y[train])
+                acc = np.mean(ref.predict(X[test]) == y[test])
+                assert ours.scores_[key][f, c, r] == pytest.approx(acc)
