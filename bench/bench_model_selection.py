@@ -34,7 +34,20 @@ is what survives the noise).  Targets (SPEC 6.6):
   (AVX2); 5 classes 2.70x-2.76x (AVX-512) and 2.43x-2.56x (AVX2) -- 4x not
   met; the 5-class case takes 47 batched evaluations per fit; what is left: the
   batched passes (~0.30 s: 21 evaluations of 5 folds), the refit (5 passes
-  on all rows, 0.04 s), the fold-order copy and the moments (0.05 s);
+  on all rows, 0.04 s), the fold-order copy and the moments (0.05 s).
+  Then (2026-12-02, same machine, load 1.3-3.7, three runs): the held-out
+  products with BLAS on lossfast's thread count (OpenBLAS's default team of
+  both cores had cost ~0.045 s of CPU time for 0.02 s of products), the
+  moments by the C moments kernel, stratified folds and the partition check
+  without sorts: binary 3.90x-4.06x (AVX-512; main 3.50x in the same
+  conditions) and 3.37x-3.63x (AVX2; main 3.22x); 5 classes 2.89x-2.93x
+  (AVX-512) and 2.56x-2.70x (AVX2).  Per binary fit (0.45 s): batched
+  passes 0.31 s (memory-bound: 21 reads of X), refit 0.037 s, fold-order
+  copy 0.019 s, held-out products 0.019 s, moments 0.010 s, Python in the
+  folds' threads ~0.03 s; 5 classes (0.75 s): the batched kernel 0.63 s of
+  it (47 evaluations, about scikit-learn's 35 iterations per fold plus the
+  first line search of each C), so 4x there needs a faster softmax kernel
+  or fewer evaluations, not less Python;
 - RidgeCV(cv=5), LassoCV, ElasticNetCV (3 l1_ratios), 100 alphas x 5 folds,
   1e5 x 100: against scikit-learn (same alpha_); in memory these run on the
   per-fold Grams of one pass (``_fold_grams.py``).

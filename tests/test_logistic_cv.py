@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import lossfast as lf
-from lossfast.linear_model._logistic_cv import stratified_folds
+from lossfast.linear_model._logistic_cv import _partitions, stratified_folds
 
 sk_linear = pytest.importorskip("sklearn.linear_model")
 model_selection = pytest.importorskip("sklearn.model_selection")
@@ -19,13 +19,41 @@ def data(n=300, d=6, k=3, seed=0):
     return X, y
 
 
-def test_stratified_folds_equal_sklearn():
-    _, y = data(n=257, k=4, seed=1)
-    ours = stratified_folds(y, 5)
-    ref = list(model_selection.StratifiedKFold(5).split(np.zeros(len(y)), y))
+@pytest.mark.parametrize("n, k, n_splits, labels", [(257, 4, 5, "int"), (100, 2, 3, "int"),
+                                                     (311, 6, 4, "str"), (50, 3, 2, "str")])
+def test_stratified_folds_equal_sklearn(n, k, n_splits, labels):
+    _, y = data(n=n, k=k, seed=1)
+    if labels == "str":                  # classes numbered by first appearance, not by value
+        y = np.array(["zyx"[i % 3] + str(v) for i, v in enumerate(y)])
+    ours = stratified_folds(y, n_splits)
+    ref = list(model_selection.StratifiedKFold(n_splits).split(np.zeros(len(y)), y))
+    assert len(ours) == len(ref)
     for (a_tr, a_te), (b_tr, b_te) in zip(ours, ref):
         np.testing.assert_array_equal(a_te, b_te)
         np.testing.assert_array_equal(a_tr, b_tr)
+
+
+def test_partitions():
+    """The fold-order layout only for test folds partitioning the rows with
+    each training set exactly the rest (any order)."""
+    n = 20
+    tests = [np.arange(f * 5, f * 5 + 5) for f in range(4)]
+    splits = [(np.setdiff1d(np.arange(n), te)[::-1], te) for te in tests]
+    order = np.concatenate(tests)
+    assert _partitions(splits, tests, order, n)
+    dup = list(splits)
+    dup[0] = (np.r_[splits[0][0][:-1], splits[0][0][0]], tests[0])    # a row twice, one missing
+    assert not _partitions(dup, tests, order, n)
+    leak = list(splits)
+    leak[1] = (np.r_[splits[1][0][:-1], tests[1][0]], tests[1])       # a test row in training
+    assert not _partitions(leak, tests, order, n)
+    short = list(splits)
+    short[2] = (splits[2][0][:-1], tests[2])                          # a row left out
+    assert not _partitions(short, tests, order, n)
+    overlap = [te.copy() for te in tests]
+    overlap[0][0] = 7                                                 # test folds overlap
+    assert not _partitions(splits, overlap, np.concatenate(overlap), n)
+    assert not _partitions(splits, tests, order, n + 1)               # a row in no test fold
 
 
 @pytest.mark.parametrize("k", [2, 3])
@@ -233,3 +261,23 @@ def test_shared_passes_fold_lacking_one_of_three_classes():
     splits = [(np.setdiff1d(np.arange(300), te), te) for te in blocks]
     with pytest.raises(ValueError, match="lacks a class"):
         lf.LogisticRegressionCV(Cs=3, cv=splits).fit(X, y)
+
+
+@pytest.mark.parametrize("k, ratios", [(2, (0.0,)), (3, (0.0,)), (2, (0.0, 0.5))])
+def test_batched_accuracies_without_intercept(k, ratios):
+    """The folds' accuracies (scored after the paths from the stored
+    coefficients, every (C, l1_ratio) at once) equal each separately fitted
+    model's, without an intercept, for a multinomial model and over two
+    l1_ratios."""
+    X, y = data(n=240, k=k, seed=5)
+    Cs = np.logspace(-2, 2, 4)
+    ours = lf.LogisticRegressionCV(Cs=Cs, cv=3, l1_ratios=ratios, fit_intercept=False,
+                                   tol=1e-10, max_iter=1000).fit(X, y)
+    key = ours.classes_[1] if k == 2 else ours.classes_[0]
+    for f, (train, test) in enumerate(stratified_folds(y, 3)):
+        for c, C in enumerate(Cs):
+            for r, l1_ratio in enumerate(ratios):
+                ref = lf.LogisticRegression(C=C, l1_ratio=l1_ratio, fit_intercept=False,
+                                            tol=1e-10, max_iter=1000).fit(X[train], y[train])
+                acc = np.mean(ref.predict(X[test]) == y[test])
+                assert ours.scores_[key][f, c, r] == pytest.approx(acc)
