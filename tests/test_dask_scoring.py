@@ -38,12 +38,13 @@ def test_logistic_regression_cv_scoring(scheduler, target):
         seen.append((type(X), type(y_test), X.shape, y_test.shape, X.dtype))
         return _true_class_probability(est, X, y_test)
 
-    from sklearn.model_selection import StratifiedKFold
-    # a splitter: its test indices come to the client (not X)
-    splitter = StratifiedKFold(3, shuffle=True, random_state=0)
+    from sklearn.model_selection import KFold, StratifiedKFold
+    # splitters: their test indices come to the client (not X); KFold's
+    # contiguous folds leave some chunks without held-out rows
     cases = [(sklearn_metrics.get_scorer("neg_log_loss"), sw, 3),
              (recording, None, 3),
-             (_true_class_probability, sw, splitter)]
+             (_true_class_probability, sw, StratifiedKFold(3, shuffle=True, random_state=0)),
+             (sklearn_metrics.get_scorer("neg_log_loss"), None, KFold(3))]
     for scoring, s, cv in cases:
         kw = dict(Cs=Cs, cv=cv, tol=1e-8, scoring=scoring)
         ref = lf.LogisticRegressionCV(**kw).fit(Xn, y, sample_weight=s)
@@ -71,21 +72,24 @@ def test_logistic_regression_cv_scoring(scheduler, target):
 
 def test_held_out_rows_and_labels():
     """The held-out arrays hold exactly the fold's rows and labels (string
-    labels keep their dtype), in X's row order."""
+    labels keep their dtype), in X's row order, without empty chunks
+    (KFold's contiguous folds leave chunks without rows of a fold)."""
     from lossfast.linear_model import _dask, _dask_cv, _dask_scoring
     Xn = _numpy_X()
     _, _, y3, _ = _targets(Xn)
     labels = np.array(["a", "b", "c"])[y3]
     with dask.config.set(scheduler="threads"):
-        Xd = da.from_array(Xn, chunks=(400, Xn.shape[1]))
-        M = _dask.DaskMatrix(Xd)
+        M = _dask.DaskMatrix(da.from_array(Xn, chunks=(400, Xn.shape[1])))
         classes, yk, _ = M.classification_targets(None, _split(labels), None)
-        ids, n_folds = _dask_cv.stratified_ids(M, yk, len(classes), 3)
-        scorer = _dask_scoring.FoldScorer(None, M, _split(labels), ids, n_folds, (3, 1, 1))
-        fold_of = ids.array.compute()
-        for f in range(n_folds):
-            Xt, yt = scorer.held_out(f)
-            got_X, got = dask.compute(Xt, yt)     # (Xt.compute() is guarded)
-            np.testing.assert_array_equal(got_X, Xn[fold_of == f])
-            assert got.dtype == labels.dtype
-            np.testing.assert_array_equal(got, labels[fold_of == f])
+        for ids, n_folds in (_dask_cv.stratified_ids(M, yk, len(classes), 3),
+                             _dask_cv.kfold_ids(M, 3)):
+            scorer = _dask_scoring.FoldScorer(None, M, _split(labels), ids, n_folds,
+                                              (n_folds, 1, 1))
+            fold_of = ids.array.compute()
+            for f in range(n_folds):
+                Xt, yt = scorer.held_out(f)
+                assert 0 not in Xt.chunks[0] and Xt.chunks[0] == yt.chunks[0]
+                got_X, got = dask.compute(Xt, yt)     # (Xt.compute() is guarded)
+                np.testing.assert_array_equal(got_X, Xn[fold_of == f])
+                assert got.dtype == labels.dtype
+                np.testing.assert_array_equal(got, labels[fold_of == f])

@@ -7,10 +7,11 @@ rows with the held-out rows at weight zero, i.e. on the training rows; the
 same object moves along the C path, as in memory).  ``X_test`` and
 ``y_test`` are the fold's held-out rows as lazy Dask arrays:
 
-- ``X_test`` (n_test, n_features), X's dtype: each row chunk of X
-  contributes its rows of the fold, selected on the worker holding the
+- ``X_test`` (n_test, n_features), X's dtype: each row chunk of X with
+  rows in the fold contributes them, selected on the worker holding the
   chunk (chunk sizes known: one per-chunk count of the fold ids, on the
-  workers, for all folds);
+  workers, for all folds; chunks without rows of the fold are left out, so
+  an estimator's per-chunk predict never sees an empty chunk);
 - ``y_test`` (n_test,): the labels as passed to ``fit`` (their dtype), in
   the same row order as ``X_test``.
 
@@ -70,6 +71,9 @@ class FoldScorer:
                                meta=np.empty((0, 0), dtype=self.X.dtype))
             yt = da.map_blocks(_chunk_fold_rows, self.y, self.ids, f, chunks=(rows,),
                                dtype=self.y.dtype, meta=np.empty((0,), dtype=self.y.dtype))
+            keep = np.flatnonzero(self.sizes[:, f])
+            if keep.size < len(rows):
+                Xt, yt = Xt.blocks[keep], yt.blocks[keep]
             self._fold = (f, Xt, yt)
         return self._fold[1:]
 
