@@ -239,3 +239,26 @@ def test_sgd_targets_and_weights_placed_once(cluster, monkeypatch):
                 held = cluster.who_has(parts)
                 assert all(set(where[x.key]) <= set(held[f.key])
                            for f, x in zip(parts, x_futures))
+
+
+def test_predictions_on_an_empty_chunk():
+    """A Dask array with an empty row chunk (e.g. filtered by rows): the lazy
+    predictions are the in-memory ones (the per-chunk method never gets 0
+    rows, which the in-memory estimators refuse)."""
+    from lossfast.linear_model import SGDClassifier
+    Xn = _numpy_X()[:600]
+    _, yb, y3, _ = _targets(_numpy_X())
+    Xd = da.from_array(Xn, chunks=((200, 0, 400), (Xn.shape[1],)))
+    with dask.config.set(scheduler="threads"):
+        for est in (LinearClassifier(loss="modified_huber").fit(Xn, y3[:600]),
+                    SGDClassifier(loss="log_loss", random_state=0).fit(Xn * 0.1, yb[:600])):
+            for m in ("predict", "predict_proba", "predict_log_proba"):
+                got = getattr(est, m)(Xd)
+                assert isinstance(got, da.Array)
+                want = getattr(est, m)(Xn)
+                got = got.compute()
+                assert got.dtype == want.dtype
+                if want.dtype.kind == "f":
+                    np.testing.assert_allclose(got, want, rtol=1e-12)
+                else:
+                    np.testing.assert_array_equal(got, want)

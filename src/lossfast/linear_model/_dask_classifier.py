@@ -162,6 +162,10 @@ def fit_classifier(est, Xm, info, classes, y_kernel, sw, solver, owner, l1, l2, 
 
 
 def _method_on_chunk(Xb, est, method):
+    if Xb.shape[0] == 0:
+        # an empty chunk (a Dask array filtered by rows): the in-memory
+        # method refuses 0 samples; its result on one row, none kept
+        return getattr(est, method)(np.zeros((1, Xb.shape[1]), dtype=Xb.dtype))[:0]
     return getattr(est, method)(Xb)
 
 
