@@ -9,7 +9,9 @@ minimum and the median over the rounds, and the ratios of the minima:
   threads_per_worker=1)`` (X persisted on the workers before timing);
 * "dask (threads)": lossfast on a Dask array of the same chunks held in this
   process, threaded scheduler;
-* "in memory": lossfast on the NumPy array of the same rows;
+* "in memory": lossfast on the NumPy array of the same rows, lossfast's
+  default thread count (one per core), and "in memory (1 thread)" the same
+  with ``lf.num_threads(1)`` (the Dask roles run one thread per worker);
 * "dask-ml": ``dask_ml.linear_model.LogisticRegression(solver="lbfgs")`` on the
   distributed array (every ``--dask-ml-every`` rounds: it takes 10-40 s).
 
@@ -78,12 +80,18 @@ def main():
             with dask.config.set(scheduler="threads"):
                 return lf.LogisticRegression(C=C, fit_intercept=False).fit(X_t, y_t).coef_.ravel()
 
+        def in_memory_one_thread():
+            with lf.num_threads(1):
+                return lf.LogisticRegression(C=C, fit_intercept=False).fit(X_np,
+                                                                          y_np).coef_.ravel()
+
         roles = {
             "dask (distributed)": lambda: lf.LogisticRegression(
                 C=C, fit_intercept=False).fit(X, y).coef_.ravel(),
             "dask (threads)": threads_fit,
             "in memory": lambda: lf.LogisticRegression(
                 C=C, fit_intercept=False).fit(X_np, y_np).coef_.ravel(),
+            "in memory (1 thread)": in_memory_one_thread,
             "dask-ml": dask_ml_fit,
         }
         times = {r: [] for r in roles}
@@ -106,7 +114,7 @@ def main():
           f"workers x 1 thread; SIMD {lf._lossfast.simd_level()}; "
           f"load average during the rounds {min(loads):.1f}-{max(loads):.1f}")
     for role, t in times.items():
-        print(f"  {role:20s} min {best[role]:7.3f} s  median {np.median(t):7.3f} s  "
+        print(f"  {role:22s} min {best[role]:7.3f} s  median {np.median(t):7.3f} s  "
               f"(runs: {', '.join(f'{v:.2f}' for v in t)})")
     base = best["dask (distributed)"]
     print(f"  dask-ml / dask (distributed)        {best['dask-ml'] / base:6.1f}x  (target >= 10)")
@@ -114,6 +122,8 @@ def main():
     print(f"  dask (distributed) / in memory      {base / best['in memory']:6.2f}x  (target <= 3)")
     print(f"  dask (threads) / in memory          "
           f"{best['dask (threads)'] / best['in memory']:6.2f}x")
+    print(f"  dask (distributed) / in memory (1t) "
+          f"{base / best['in memory (1 thread)']:6.2f}x")
 
 
 if __name__ == "__main__":

@@ -154,3 +154,111 @@ def test_sgd_estimators_on_dask(scheduler):
     one = SGDRegressor(random_state=3, max_iter=5, tol=None).fit(X1, y)
     np.testing.assert_array_equal(
         one.coef_, SGDRegressor(random_state=3, max_iter=5, tol=None).fit(Xn, y).coef_)
+
+
+@pytest.mark.filterwarnings("ignore:Maximum number of iteration")
+def test_sgd_predict_is_lazy(scheduler):
+    """SGDClassifier / SGDRegressor fitted on a Dask array: predict,
+    decision_function, predict_proba and predict_log_proba of a Dask array
+    are lazy Dask arrays (nothing computed: X's generator is not called),
+    equal to the in-memory fit's predictions (binary and one-vs-rest,
+    float32 too)."""
+    import test_dask
+    from lossfast.linear_model import SGDClassifier, SGDRegressor
+    where = "worker" if scheduler == "distributed" else "any"
+    for dtype in (np.float64, np.float32):
+        Xn = _numpy_X(dtype) * dtype(0.1)
+        y, yb, y3, _ = _targets(Xn.astype(np.float64) * 10)
+        Xd = _lazy_X(where, dtype) * dtype(0.1)
+        for Est, target, kw in ((SGDClassifier, yb, dict(loss="log_loss")),
+                                (SGDClassifier, y3, dict(loss="modified_huber")),
+                                (SGDClassifier, yb, dict()),
+                                (SGDRegressor, y, dict())):
+            kw = dict(shuffle=False, random_state=0, max_iter=3, tol=None, **kw)
+            ref = Est(**kw).fit(Xn, target)
+            dk = Est(**kw).fit(Xd, _split(target))
+            methods = ["predict"]
+            if Est is SGDClassifier:
+                methods.append("decision_function")
+                if kw.get("loss") in ("log_loss", "modified_huber"):
+                    methods += ["predict_proba", "predict_log_proba"]
+            before = test_dask._CALLS["n"]
+            outs = [getattr(dk, m)(Xd) for m in methods]
+            assert all(isinstance(o, da.Array) for o in outs)
+            if scheduler == "threads":
+                assert test_dask._CALLS["n"] == before            # nothing computed
+            got = dask.compute(*outs)
+            for m, o, g in zip(methods, outs, got):
+                want = getattr(ref, m)(Xn)
+                assert o.shape == want.shape and g.dtype == want.dtype, m
+                if m == "predict" and Est is SGDClassifier:
+                    np.testing.assert_array_equal(g, want)
+                else:
+                    np.testing.assert_allclose(g, want, rtol=1e-6 if dtype == np.float32
+                                               else 1e-12, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:Maximum number of iteration")
+def test_sgd_targets_and_weights_placed_once(cluster, monkeypatch):
+    """On a distributed cluster the kernel's targets and the sample weights
+    are scattered once per fit, each chunk's slice to the worker holding
+    that chunk of X, and every epoch's chunk task takes its own slices'
+    futures (not the client's arrays); the fit stays the in-memory one."""
+    from distributed import Future
+    from lossfast.linear_model import SGDClassifier, SGDRegressor, _dask_sgd
+    seen = []
+    real_placed = _dask_sgd.DaskRows.placed
+
+    def placed(self, v):
+        seen.append(self)
+        return real_placed(self, v)
+
+    monkeypatch.setattr(_dask_sgd.DaskRows, "placed", placed)
+    Xn = _numpy_X() * 0.1
+    y, yb, y3, sw = _targets(Xn * 10)
+    Xd = _lazy_X("worker") * 0.1
+    n_chunks = len(_chunks()[0])
+    with cluster.as_current():
+        for Est, target, n_targets in ((SGDClassifier, yb, 1), (SGDClassifier, y3, 3),
+                                       (SGDRegressor, y, 1)):
+            kw = dict(shuffle=False, random_state=0, max_iter=4, tol=None)
+            seen.clear()
+            ref = Est(**kw).fit(Xn, target, sample_weight=sw)
+            dk = Est(**kw).fit(Xd, _split(target), sample_weight=_split(sw))
+            np.testing.assert_array_equal(dk.coef_, ref.coef_)
+            assert len(set(map(id, seen))) == 1                # one DaskRows per fit
+            # the targets once per class and the weights once, 4 epochs each
+            assert seen[0].scattered == (n_targets + 1) * n_chunks
+            # what the chunk tasks were given: futures of slices on the workers
+            assert all(isinstance(f, Future) for _, parts in seen[0]._placed for f in parts)
+            # each placed on the worker holding its chunk of X (it may since
+            # have been copied to the other one too, e.g. by work stealing)
+            x_futures = seen[0].Xm._chunk_futures([], True)[0]
+            where = cluster.who_has(x_futures)
+            for _, parts in seen[0]._placed:
+                held = cluster.who_has(parts)
+                assert all(set(where[x.key]) <= set(held[f.key])
+                           for f, x in zip(parts, x_futures))
+
+
+def test_predictions_on_an_empty_chunk():
+    """A Dask array with an empty row chunk (e.g. filtered by rows): the lazy
+    predictions are the in-memory ones (the per-chunk method never gets 0
+    rows, which the in-memory estimators refuse)."""
+    from lossfast.linear_model import SGDClassifier
+    Xn = _numpy_X()[:600]
+    _, yb, y3, _ = _targets(_numpy_X())
+    Xd = da.from_array(Xn, chunks=((200, 0, 400), (Xn.shape[1],)))
+    with dask.config.set(scheduler="threads"):
+        for est in (LinearClassifier(loss="modified_huber").fit(Xn, y3[:600]),
+                    SGDClassifier(loss="log_loss", random_state=0).fit(Xn * 0.1, yb[:600])):
+            for m in ("predict", "predict_proba", "predict_log_proba"):
+                got = getattr(est, m)(Xd)
+                assert isinstance(got, da.Array)
+                want = getattr(est, m)(Xn)
+                got = got.compute()
+                assert got.dtype == want.dtype
+                if want.dtype.kind == "f":
+                    np.testing.assert_allclose(got, want, rtol=1e-12)
+                else:
+                    np.testing.assert_array_equal(got, want)

@@ -162,20 +162,27 @@ def fit_classifier(est, Xm, info, classes, y_kernel, sw, solver, owner, l1, l2, 
 
 
 def _method_on_chunk(Xb, est, method):
+    if Xb.shape[0] == 0:
+        # an empty chunk (a Dask array filtered by rows): the in-memory
+        # method refuses 0 samples; its result on one row, none kept
+        return getattr(est, method)(np.zeros((1, Xb.shape[1]), dtype=Xb.dtype))[:0]
     return getattr(est, method)(Xb)
 
 
 def map_chunks(est, X, method):
     """``est.<method>(X)`` (predict, predict_proba, predict_log_proba) on a
     Dask array X as a lazy Dask array: the in-memory method on each row
-    chunk where it lives (X's features checked now)."""
+    chunk where it lives (X's features checked now).  Used by the
+    classifiers of ``_classifier`` and by SGDClassifier; the result's dtype
+    is the in-memory method's on one row of zeros of X's dtype."""
     from ._base import check_is_fitted
     from ._matrix import design_matrix
     check_is_fitted(est)
     Xm = design_matrix(est, X, reset=False)
+    dtype = np.asarray(getattr(est, method)(np.zeros((1, Xm.shape[1]), dtype=Xm.dtype))).dtype
     if method == "predict":
         return Xm.array.map_blocks(_method_on_chunk, est, method, drop_axis=1,
-                                   meta=np.empty((0,), dtype=est.classes_.dtype))
+                                   meta=np.empty((0,), dtype=dtype))
     return Xm.array.map_blocks(_method_on_chunk, est, method,
                                chunks=(Xm.row_chunks, (len(est.classes_),)),
-                               meta=np.empty((0, 0), dtype=est.coef_.dtype))
+                               meta=np.empty((0, 0), dtype=dtype))

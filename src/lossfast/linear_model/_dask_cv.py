@@ -54,8 +54,8 @@ computed per chunk from the per-chunk class counts (the rank of a row
 within its class decides its fold), so no label vector reaches the client;
 other splitters pass their test indices as above.  Held-out accuracy of
 every C's model is one pass over the chunks (the count of correct held-out
-rows per model per chunk, tree-summed).  Other scorers:
-NotImplementedError.
+rows per model per chunk, tree-summed).  A ``scoring`` callable gets each
+model with its fold's held-out rows as lazy Dask arrays (``_dask_scoring``).
 """
 import numbers
 
@@ -63,6 +63,7 @@ import numpy as np
 
 from .. import _lossfast
 from ._dask import RowArray, _label_index, _unique
+from ._dask_scoring import FoldScorer
 from ._fold_grams import (FoldGrams, fold_counts_of_block, fold_grams_of_block,
                           fold_ids_of_splits, gram_shift)
 from ._logistic_cv import store_cv_result
@@ -385,7 +386,6 @@ def fit_logistic_cv(est, X, y, sample_weight):
 
     Cs, ratios = est._grids()
     check_y_present(est, y)
-    _not_with_scoring(est)
     Xm = design_matrix(est, X, reset=True)
     n, d = Xm.shape
     classes, y_kernel, sw = Xm.classification_targets(est, y, sample_weight)
@@ -399,6 +399,8 @@ def fit_logistic_cv(est, X, y, sample_weight):
     swp = None if sw is None else sw.array
     k = 1 if len(classes) == 2 else len(classes)
     width = d + (1 if est.fit_intercept else 0)
+    scorer = None if est.scoring is None else FoldScorer(     # held-out rows lazily
+        est.scoring, Xm, y, ids, n_folds, (n_folds, len(Cs), len(ratios)))
 
     def fold_weights(f):
         args = [ids.array] if swp is None else [ids.array, swp]
@@ -417,9 +419,14 @@ def fit_logistic_cv(est, X, y, sample_weight):
                 else:
                     model.set_params(C=C)
                 model.fit(Xp, y, sample_weight=wf)
+                if scorer is not None:
+                    scorer(f, c, r, model)
                 paths[f, c, r, :, :d] = model.coef_
                 if est.fit_intercept:
                     paths[f, c, r, :, d] = model.intercept_
+    if scorer is not None:
+        return store_cv_result(est, classes, Cs, ratios, scorer.scores, paths, d, Xm.dtype,
+                               (Xp, y, swp))
     # the held-out accuracy of every (fold, C, l1_ratio) model: one pass
     models = paths.transpose(0, 2, 1, 3, 4).reshape(n_folds, len(ratios) * len(Cs) * k, width)
     W = np.ascontiguousarray(models[:, :, :d])

@@ -519,6 +519,9 @@ class SGDClassifier(_BaseSGD):
         return self._decision(X)
 
     def predict(self, X):
+        if type(X).__module__.startswith("dask."):      # lazy per chunk: _dask_classifier
+            from ._dask_classifier import map_chunks
+            return map_chunks(self, X, "predict")
         s = self.decision_function(X)
         idx = (s > 0).astype(np.intp) if s.ndim == 1 else np.argmax(s, axis=1)
         return self.classes_[idx]
@@ -529,6 +532,9 @@ class SGDClassifier(_BaseSGD):
     @available_if(_has_proba)
     def predict_proba(self, X):
         """Probabilities for log_loss and modified_huber (see the class docstring)."""
+        if type(X).__module__.startswith("dask."):      # lazy per chunk: _dask_classifier
+            from ._dask_classifier import map_chunks
+            return map_chunks(self, X, "predict_proba")
         s = np.asarray(self.decision_function(X), dtype=np.float64)
         if self.loss == "log_loss":
             from ..activations import sigmoid
@@ -542,6 +548,9 @@ class SGDClassifier(_BaseSGD):
 
     @available_if(_has_proba)
     def predict_log_proba(self, X):
+        if type(X).__module__.startswith("dask."):      # lazy per chunk: _dask_classifier
+            from ._dask_classifier import map_chunks
+            return map_chunks(self, X, "predict_log_proba")
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
