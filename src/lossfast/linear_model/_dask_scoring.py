@@ -46,10 +46,10 @@ class FoldScorer:
 
     def __init__(self, scoring, Xm, y, ids, n_folds, shape):
         from ._dask import is_dask_array
-        from ._dask_cv import _chunk_fold_counts
+        from ._fold_grams import fold_counts_of_block
         self.scoring = scoring
         self.scores = np.empty(shape)
-        counts = Xm._map_reduce(_chunk_fold_counts, [ids], [n_folds], combine="list",
+        counts = Xm._map_reduce(fold_counts_of_block, [ids], [n_folds], combine="list",
                                 use_x=False)
         self.sizes = np.array(counts)[:, :n_folds].astype(np.int64)    # (chunks, folds)
         if not is_dask_array(y):
