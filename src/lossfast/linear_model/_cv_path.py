@@ -206,9 +206,10 @@ def enet_cv_from_grams(est, grams, ratios, n, dtype):
     for r, grid in zip(ratios, all_alphas):
         mse = np.empty((len(grid), grams.n_folds))
         for f in range(grams.n_folds):
-            Gc_t, xm_t, ym_t = grams.centred(grams.training(f))
+            G_t = grams.training(f)
+            Gc_t, xm_t, ym_t = grams.centred(G_t)
             n_t = float(grams.counts.sum() - grams.counts[f])
-            G, Q, yy = scaled_gram(Gc_t, d, n_t, float(grams.training(f)[-1, -1]))
+            G, Q, yy = scaled_gram(Gc_t, d, n_t, float(G_t[-1, -1]))
             W = np.zeros((1, d))
             for i, alpha in enumerate(grid):
                 W, gaps, _ = cd_gram(G, Q, yy, W, alpha * r * n_t, alpha * (1.0 - r) * n_t,

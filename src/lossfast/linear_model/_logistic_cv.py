@@ -21,6 +21,7 @@ import numpy as np
 from .. import _lossfast as _core
 from ._base import _Estimator, check_y_present
 from ._chunked import ChunkedMatrix
+from ._fold_grams import fold_ids_of_splits
 from ._logistic import LogisticRegression, _check_classification_targets, _encode_labels
 from ._matrix import DenseMatrix, design_matrix
 from ._parallel import run_folds
@@ -92,29 +93,20 @@ def _blas_threads(n):
 
 
 def _partitions(splits, tests, order, n):
-    """Whether the test folds partition range(n) (order: their concatenation)
-    and each training set is the rest, in any order: by marks, in O(n) per
-    fold (not by sorts)."""
-    if not (order.dtype.kind in "iu" and order.size == n
-            and (n == 0 or (int(order.min()) >= 0 and int(order.max()) < n))):
+    """Whether the test folds `tests` partition range(n) (order: their
+    concatenation) and each training set of `splits` is the rest of its
+    fold, in any order: the check of
+    ``_fold_grams.fold_ids_of_splits`` (O(n) per fold, no sorts), on
+    non-negative integer indices below n only (``order`` then indexes the
+    fold-ordered copy directly)."""
+    def indices(a):
+        return a.dtype.kind in "iu" and (a.size == 0 or (int(a.min()) >= 0
+                                                         and int(a.max()) < n))
+    if not (order.size == n and indices(order)
+            and all(indices(np.asarray(tr)) for tr, _ in splits)):
         return False
-    fold_of = np.full(n, -1, dtype=np.intp)
-    fold_of[order] = np.repeat(np.arange(len(tests)), [te.size for te in tests])
-    if np.count_nonzero(fold_of < 0):                   # a row twice, another never
-        return False
-    for f, (tr, _) in enumerate(splits):
-        tr = np.asarray(tr)
-        if not (tr.dtype.kind in "iu" and tr.size == n - tests[f].size):
-            return False
-        if tr.size and (int(tr.min()) < 0 or int(tr.max()) >= n):
-            return False
-        mark = np.zeros(n, dtype=bool)
-        mark[tr] = True
-        # as many distinct rows as entries, none of them in the test fold:
-        # the complement of the test fold
-        if np.count_nonzero(mark) != tr.size or np.any(fold_of[tr] == f):
-            return False
-    return True
+    found = fold_ids_of_splits([(tr, te) for (tr, _), te in zip(splits, tests)], n)
+    return found is not None and not np.any(found[0] < 0)
 
 
 def _fold_data(Xm, y, sw, splits):
