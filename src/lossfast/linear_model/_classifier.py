@@ -24,6 +24,7 @@ from ._logistic import (_two_class_logits, apply_class_weight,
 from ._matrix import design_matrix
 from ._objective import LinearObjective, LossSpec
 from ._solvers import _NONSMOOTH_CLASSIFICATION, resolve_solver
+from ._dask import is_dask_array
 
 # the registry's loss kind of each classification loss (what solvers may fit
 # it: L-BFGS the smooth ones, Newton those with a (generalised) Hessian, the
@@ -336,7 +337,7 @@ class LinearClassifier(_Estimator):
     def predict(self, X):
         """classes_[1] where the decision value is > 0 (two classes), else the
         class of the largest decision value."""
-        if type(X).__module__.startswith("dask."):      # lazy per chunk: _dask_classifier
+        if is_dask_array(X):      # lazy per chunk: _dask_classifier
             from ._dask_classifier import map_chunks
             return map_chunks(self, X, "predict")
         s = self.decision_function(X)
@@ -356,7 +357,7 @@ class LinearClassifier(_Estimator):
     def predict_proba(self, X):
         """Class probabilities (n, n_classes), for the losses that define
         them (see the class docstring)."""
-        if type(X).__module__.startswith("dask."):      # lazy per chunk: _dask_classifier
+        if is_dask_array(X):      # lazy per chunk: _dask_classifier
             from ._dask_classifier import map_chunks
             return map_chunks(self, X, "predict_proba")
         check_is_fitted(self)
@@ -382,7 +383,7 @@ class LinearClassifier(_Estimator):
     @available_if(_has_proba)
     def predict_log_proba(self, X):
         """Log of predict_proba."""
-        if type(X).__module__.startswith("dask."):      # lazy per chunk: _dask_classifier
+        if is_dask_array(X):      # lazy per chunk: _dask_classifier
             from ._dask_classifier import map_chunks
             return map_chunks(self, X, "predict_log_proba")
         check_is_fitted(self)

@@ -82,6 +82,7 @@ from ._base import (ConvergenceWarning, _as_float_array, _Estimator, check_consi
                     record_features, sk_compatible, validate_sample_weight, validate_X)
 from ._matrix import shift_estimate
 from ._solvers import SolverResult, cholesky_solve
+from ._dask import is_dask_array
 
 _MIN_WS = 16          # the working set grows by at least this many features
 _FIRST_WS = 64        # features in the first working set (at most)
@@ -677,7 +678,7 @@ class ElasticNet(_Estimator):
                           "advised to use the LinearRegression estimator", UserWarning,
                           stacklevel=2)
         check_y_present(self, y)
-        if type(X).__module__.startswith("dask."):       # one Gram pass: _dask_enet.py
+        if is_dask_array(X):       # one Gram pass: _dask_enet.py
             from ._dask_enet import fit_enet as fit_enet_dask
             return fit_enet_dask(self, X, y, sample_weight, alpha=alpha, l1_ratio=l1_ratio, tol=tol,
                             max_iter=max_iter)
@@ -746,7 +747,7 @@ class ElasticNet(_Estimator):
         """X @ coef_.T + intercept_ (sparse X through the CSR kernel, never
         densified)."""
         check_is_fitted(self)
-        if type(X).__module__.startswith("dask."):       # lazy: _dask_enet.py
+        if is_dask_array(X):       # lazy: _dask_enet.py
             from ._dask_enet import predict_enet
             return predict_enet(self, X)
         from ._sparse import is_sparse

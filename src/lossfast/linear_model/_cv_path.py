@@ -55,6 +55,7 @@ from ._fold_grams import FoldGrams, fold_ids_of_splits
 from ._matrix import DenseMatrix, design_matrix
 from ._parallel import run_folds, shared_random_state
 from ._ridge_cv import check_cv_splits
+from ._dask import is_dask_array
 
 
 class _PathKind:
@@ -353,7 +354,7 @@ class ElasticNetCV(ElasticNet):
 
     def fit(self, X, y, sample_weight=None):
         """Choose alpha (and l1_ratio) by cross-validation, then fit; returns self."""
-        if type(X).__module__.startswith("dask."):      # per-chunk passes: _dask_cv.py
+        if is_dask_array(X):      # per-chunk passes: _dask_cv.py
             from ._dask_cv import fit_enet_cv
             return fit_enet_cv(self, X, y, sample_weight)
         ratios = self._l1_ratios()

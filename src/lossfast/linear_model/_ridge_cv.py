@@ -58,6 +58,7 @@ from ._fold_grams import FoldGrams, fold_ids_of_splits
 from ._linear import LinearRegressor, Ridge, _gram_pinv, centred_moments, r2_score
 from ._matrix import design_matrix, shift_estimate
 from ._solvers import cholesky_solve
+from ._dask import is_dask_array
 from .. import _lossfast
 
 # rows per block of the second pass of the "cov" mode for sparse X
@@ -238,7 +239,7 @@ class RidgeCV(LinearRegressor):
 
     def fit(self, X, y, sample_weight=None):
         """Choose alpha and fit; returns self."""
-        if type(X).__module__.startswith("dask."):      # per-chunk passes: _dask_cv.py
+        if is_dask_array(X):      # per-chunk passes: _dask_cv.py
             from ._dask_cv import fit_ridge_cv
             return fit_ridge_cv(self, X, y, sample_weight)
         alphas = self._alphas()

@@ -34,6 +34,7 @@ from ._base import (ConvergenceWarning, _Estimator, available_if, check_consiste
                     check_y_present, sk_compatible, validate_sample_weight)
 from ._logistic import _check_classification_targets, _encode_labels, apply_class_weight
 from ._matrix import design_matrix
+from ._dask import is_dask_array
 
 # the loss ids of csrc/sgd.h, and the margin threshold or whether epsilon applies
 _CLASSIFICATION_LOSSES = {
@@ -519,7 +520,7 @@ class SGDClassifier(_BaseSGD):
         return self._decision(X)
 
     def predict(self, X):
-        if type(X).__module__.startswith("dask."):      # lazy per chunk: _dask_classifier
+        if is_dask_array(X):      # lazy per chunk: _dask_classifier
             from ._dask_classifier import map_chunks
             return map_chunks(self, X, "predict")
         s = self.decision_function(X)
@@ -532,7 +533,7 @@ class SGDClassifier(_BaseSGD):
     @available_if(_has_proba)
     def predict_proba(self, X):
         """Probabilities for log_loss and modified_huber (see the class docstring)."""
-        if type(X).__module__.startswith("dask."):      # lazy per chunk: _dask_classifier
+        if is_dask_array(X):      # lazy per chunk: _dask_classifier
             from ._dask_classifier import map_chunks
             return map_chunks(self, X, "predict_proba")
         s = np.asarray(self.decision_function(X), dtype=np.float64)
@@ -548,7 +549,7 @@ class SGDClassifier(_BaseSGD):
 
     @available_if(_has_proba)
     def predict_log_proba(self, X):
-        if type(X).__module__.startswith("dask."):      # lazy per chunk: _dask_classifier
+        if is_dask_array(X):      # lazy per chunk: _dask_classifier
             from ._dask_classifier import map_chunks
             return map_chunks(self, X, "predict_log_proba")
         with np.errstate(divide="ignore"):
