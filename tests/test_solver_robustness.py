@@ -182,3 +182,28 @@ def test_stopping_on_a_plateau_away_from_the_optimum_warns():
     # a learning rate far too small: the objective creeps, the gradient stays large
     with pytest.warns(ConvergenceWarning, match="above the optimum"):
         lf.Ridge(solver="sgd", learning_rate=1e-9, max_iter=5, random_state=0).fit(X, y)
+
+
+def test_values_that_contradict_their_slopes_are_the_rounding_level():
+    """A convex f computed with coarse rounding (here: a quadratic quantised to
+    steps of 1e-9, far above 256 float64 roundings of f ~ 1, as a sum with
+    cancellation is): L-BFGS's line search fails where the exact slope still
+    points down but the computed values cannot drop; that is convergence
+    (slope_contradicts), and the iterate is the optimum to the accuracy the
+    quantisation allows."""
+    from lossfast.linear_model._solvers import ROUNDING_MESSAGE, lbfgs, slope_contradicts
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((8, 8))
+    H = A @ A.T + 0.1 * np.eye(8)
+    xs = rng.standard_normal(8)
+
+    def fg(x):
+        r = x - xs
+        return np.round((1.0 + 0.5 * r @ H @ r) / 1e-9) * 1e-9, H @ r
+
+    res = lbfgs(fg, np.zeros(8), max_iter=500, gtol=1e-14)
+    assert res.converged and res.message == ROUNDING_MESSAGE
+    # at the optimum to sqrt(quantum / lambda_min) at worst
+    assert np.max(np.abs(res.x - xs)) < 10 * np.sqrt(1e-9 / np.linalg.eigvalsh(H)[0])
+    assert slope_contradicts(1.0, 1.0, -1e-3) and not slope_contradicts(1.0, 0.9, -1e-3)
+    assert not slope_contradicts(1.0, 1.0, 0.0) and not slope_contradicts(1.0, np.inf, -1.0)

@@ -53,9 +53,11 @@ def _cubic_min(a, fa, da, b, fb, db):
     return t if math.isfinite(t) else None
 
 
-def wolfe_line_search(fg, x, f0, g0, p, alpha1, *, c1=1e-4, c2=0.9, max_ls=50):
+def wolfe_line_search(fg, x, f0, g0, p, alpha1, *, c1=1e-4, c2=0.9, max_ls=50, noise=None):
     """Step alpha along p with f(x + alpha p) <= f0 + c1 alpha g0.p and
-    |g(x + alpha p).p| <= c2 |g0.p|.  Returns (alpha, f, g) or None."""
+    |g(x + alpha p).p| <= c2 |g0.p|.  Returns (alpha, f, g) or None.  With a
+    list `noise`, True is appended when a trial point's values contradict its
+    slope (slope_contradicts): the evidence that f is at its rounding level."""
     dphi0 = float(g0 @ p)
     if not dphi0 < 0:
         return None
@@ -63,7 +65,10 @@ def wolfe_line_search(fg, x, f0, g0, p, alpha1, *, c1=1e-4, c2=0.9, max_ls=50):
 
     def phi(alpha):
         f, g = fg(x + alpha * p)
-        return float(f), g, float(g @ p)
+        f, d = float(f), float(g @ p)
+        if noise is not None and slope_contradicts(f0, f, d):
+            noise.append(True)
+        return f, g, d
 
     def zoom(lo, hi):
         # lo, hi: (alpha, f, g, dphi); lo satisfies sufficient decrease
@@ -130,12 +135,26 @@ ROUNDING_MESSAGE = ("the objective cannot be decreased further at float64 precis
                     "(the predicted decrease is at its rounding level)")
 
 
-def at_rounding_level(f, g, p):
+def at_rounding_level(f, g, p, contradicted=False):
     """True when a line search along p cannot decrease f because the
     decrease a full step predicts, |g . p|, is within a few hundred float64
-    roundings of f: the iterate is as stationary as f can tell.  A solver
-    whose line search fails there has converged, not failed."""
-    return abs(float(g @ p)) <= 256.0 * _EPS * max(abs(f), 1.0)
+    roundings of f, or because the computed values contradicted the slopes
+    (`contradicted`, see slope_contradicts): the iterate is as stationary as f
+    can tell.  A solver whose line search fails there has converged, not
+    failed."""
+    return contradicted or abs(float(g @ p)) <= 256.0 * _EPS * max(abs(f), 1.0)
+
+
+def slope_contradicts(f0, f_t, d_t):
+    """True when the trial point x + t p (t > 0) still has a descent slope d_t =
+    g(x + t p).p < 0 but its computed value f_t is not below f0 = f(x).  The
+    objectives here are convex, so their slope along p only grows with t: a
+    negative slope at t means f decreases on all of [0, t], and f_t >= f0 is
+    then rounding in the computed f.  This catches the rounding level that
+    the bound of at_rounding_level misses when f itself is computed with
+    cancellation (raw columns with means of 1e4: residuals of a few units
+    from predictions of 1e4, so f carries ~1e4 roundings, not a few)."""
+    return math.isfinite(f_t) and f_t >= f0 and d_t < 0
 
 
 def lbfgs(fg, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, m=10, max_ls=50, verbose=0,
@@ -173,14 +192,15 @@ def lbfgs(fg, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, m=10, max_ls=50, v
             p = -g
         # first step (and after a restart): 1 / ||p|| as L-BFGS-B, then the unit step
         alpha1 = 1.0 if S else 1.0 / max(float(np.linalg.norm(p)), 1e-300)
-        ls = wolfe_line_search(fg, x, f, g, p, alpha1, max_ls=max_ls)
+        noise = []
+        ls = wolfe_line_search(fg, x, f, g, p, alpha1, max_ls=max_ls, noise=noise)
         if ls is None:
             if S and not retried:
                 # the quasi-Newton model is off: restart from steepest descent
                 S.clear(), Y.clear(), rho.clear()
                 retried = True
                 continue
-            converged = at_rounding_level(f, g, p)
+            converged = at_rounding_level(f, g, p, contradicted=bool(noise))
             message = (ROUNDING_MESSAGE if converged else
                        "line search failed (the objective cannot be decreased further)")
             break
@@ -323,15 +343,16 @@ def newton(fg_z, step_fn, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, verbos
         if not gs < 0:
             step, gs = -g, -float(g @ g)
         t = 1.0
-        accepted = False
+        accepted = noise = False
         for _ in range(40):
             f_new, g_new, aux_new = fg_z(x + t * step)
             if math.isfinite(f_new) and f_new <= f + 1e-4 * t * gs:
                 accepted = True
                 break
+            noise = noise or slope_contradicts(f, float(f_new), float(g_new @ step))
             t *= 0.5
         if not accepted:
-            converged = at_rounding_level(f, g, step)
+            converged = at_rounding_level(f, g, step, contradicted=noise)
             message = (ROUNDING_MESSAGE if converged else
                        "line search failed (the objective cannot be decreased further)")
             break
@@ -973,18 +994,19 @@ def lagged_newton(fg_z, objective, cache, x0, *, max_iter=100, gtol=1e-4, ftol=6
         if not gs < 0:
             step, gs = -g, -float(g @ g)
         t = 1.0
-        accepted = False
+        accepted = noise = False
         for _ in range(40):
             f_new, g_new, Z_new = fg_z(x + t * step)
             if math.isfinite(f_new) and f_new <= f + 1e-4 * t * gs:
                 accepted = True
                 break
+            noise = noise or slope_contradicts(f, float(f_new), float(g_new @ step))
             t *= 0.5
         if not accepted:
             if not fresh:
                 cache["gram"] = None           # the stale curvature misled: rebuild, retry
                 continue
-            converged = at_rounding_level(f, g, step)
+            converged = at_rounding_level(f, g, step, contradicted=noise)
             message = (ROUNDING_MESSAGE if converged else
                        "line search failed (the objective cannot be decreased further)")
             break
