@@ -459,7 +459,7 @@ class LinearSVC(LinearClassifier):
       ``csrc/svm_dual.c``), for both losses -- the exact hinge SVM
       included.  Its intercept is free: an outer loop on b solves the dual
       for each b (warm-started) and finds the root of sum_i alpha_i y_i
-      (the intercept's optimality condition) by regula falsi (see
+      (the intercept's optimality condition) by a safeguarded secant (see
       ``_svm_dual.py``), stopping when |sum_i alpha_i y_i| <= tol sum_i
       alpha_i.  ``tol`` is liblinear's eps on the dual's projected gradient,
       ``max_iter`` bounds the passes of each dual solve, ``random_state``

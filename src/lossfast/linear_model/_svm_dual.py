@@ -14,7 +14,7 @@ fixed b the kernel solves the dual over alpha (the dual's feasible set does
 not depend on b, so every solve warm-starts from the last alpha and w), and
 by the envelope theorem dF*(b)/db = -g(b) with g(b) = sum_i alpha_i(b) y_i,
 a non-increasing function of b; the optimal b is its root, found by
-bracketing and the Illinois variant of regula falsi.  The fit stops when
+bracketing and Dekker's secant method with bisection.  The fit stops when
 |g(b)| <= tol sum_i alpha_i (the intercept's optimality to tol relative to
 the dual's scale) or when the bracket is below tol relative to |b| (a jump
 of g, which the hinge's piecewise-linear F* may have at its minimum).  Only
@@ -27,7 +27,7 @@ import numpy as np
 from .. import _lossfast as _core
 
 LOSSES = {"hinge": 0, "squared_hinge": 1}
-# bracket expansion and the Illinois iterations bound the intercept's solves
+# bracket expansion and the secant iterations bound the intercept's solves
 _MAX_OUTER = 100
 
 
@@ -81,8 +81,11 @@ def fit_binary(Xm, y, cost, *, loss, fit_intercept, tol, max_iter, seed, b0=0.0)
     b, g = float(b0), pb.solve(b0)
     converged = pb.small(g)
     # bracket the root of the non-increasing g: step away in the direction
-    # of the sign of g, doubling the step (margins are of order 1)
+    # of the sign of g, doubling the step (margins are of order 1).  (A small
+    # first step with secant extrapolation took 8 solves where this takes 5
+    # on the bench's dense data: g is piecewise there, its secants mislead.)
     step, outer = 1.0, 1
+    b_prev = g_prev = None
     b_other, g_other = b, g
     while not converged and outer < _MAX_OUTER:
         b_other = b + math.copysign(step, g)
@@ -93,34 +96,45 @@ def fit_binary(Xm, y, cost, *, loss, fit_intercept, tol, max_iter, seed, b0=0.0)
         elif (g_other > 0) != (g > 0):
             break
         else:
-            b, g = b_other, g_other
+            b_prev, g_prev, b, g = b, g, b_other, g_other
             step *= 2.0
-    # Illinois: regula falsi halving the kept end's value when it is kept twice
-    lo, glo, hi, ghi = b, g, b_other, g_other
+    # Dekker's secant with bisection (Brent's safeguard): the secant through
+    # the best iterate and the previous best (not through the bracket's far
+    # end, which regula falsi uses: when g is flat near the root and steep
+    # far from it, as the hinge's g on sparse rows, regula falsi creeps --
+    # 11 solves where this takes 6 on the bench's CSR data), kept when it
+    # falls between the best iterate and the bracket's midpoint, else the
+    # midpoint; a bracket that did not halve in two steps is bisected.
+    a, ga = b_other, g_other                       # the contrapoint: g(a), g(b) of opposite signs
+    prev, gprev = (b_prev, g_prev) if b_prev is not None else (a, ga)
+    if abs(ga) < abs(g):
+        prev, gprev = b, g
+        a, ga, b, g = b, g, a, ga
     width = max(pb.tol, 4 * np.finfo(np.float64).eps)
-    side = 0
+    widths = [abs(a - b)]
     while not converged and outer < _MAX_OUTER:
-        if abs(hi - lo) <= width * max(1.0, abs(lo), abs(hi)):
+        if abs(a - b) <= width * max(1.0, abs(a), abs(b)):
             converged = True             # a jump of g: the minimum is at the jump
             break
-        denom = glo - ghi
-        bm = lo - glo * (hi - lo) / (ghi - glo) if denom != 0 else 0.5 * (lo + hi)
-        if not (min(lo, hi) < bm < max(lo, hi)):
-            bm = 0.5 * (lo + hi)
+        mid = 0.5 * (a + b)
+        # (after a swap the previous best is b itself: then the secant of a, b)
+        p0, gp0 = (prev, gprev) if prev != b and g != gprev else (a, ga)
+        bm = b - g * (b - p0) / (g - gp0) if g != gp0 else mid
+        if not (min(b, mid) < bm < max(b, mid)):
+            bm = mid
+        if len(widths) >= 3 and widths[-1] > 0.5 * widths[-3]:
+            bm = mid
         gm = pb.solve(bm)
         outer += 1
-        b, g = bm, gm
         if pb.small(gm):
-            converged = True
-        elif (gm > 0) == (glo > 0):
-            lo, glo = bm, gm
-            if side == -1:
-                ghi *= 0.5
-            side = -1
-        else:
-            hi, ghi = bm, gm
-            if side == 1:
-                glo *= 0.5
-            side = 1
+            b, g, converged = bm, gm, True
+            break
+        prev, gprev = b, g
+        if (gm > 0) != (g > 0):
+            a, ga = b, g                 # the root lies between bm and the old best
+        b, g = bm, gm
+        if abs(ga) < abs(g):             # b is the iterate with the smaller |g|
+            a, ga, b, g = b, g, a, ga
+        widths.append(abs(a - b))
     # alpha and w are the solution at the last intercept solved for
     return pb.w, pb.last_b, pb.passes, converged and pb.last_status == 0
