@@ -144,6 +144,144 @@ static void lm_from_f64_f32(const double *restrict in, int64_t n, float *restric
 LM_BLOCK_LOOPS(float, f32)
 LM_BLOCK_LOOPS(double, f64)
 
+/* ------------------------------------------------- output-lane kernels */
+
+/* Many outputs of small d (e.g. a batched softmax: 5 classes x 5 folds of
+ * d = 50): the row-dot loops above reduce each (4-row group, output) across
+ * the SIMD lanes and run a lane tail of d; these kernels put the OUTPUTS
+ * along the lanes instead.  W^T (d x kp, kp = k rounded up to LM_VL, zero
+ * padding) is built once per call; a register block of 4 rows x LM_NV
+ * vectors of outputs accumulates Z = X W^T (one broadcast of X[i, j] per row
+ * and j, one load of a row of W^T per j and 4 rows); the gradient is
+ * accumulated transposed, G^T (d x kp) += X^T R, by register blocks of 4
+ * columns x LM_NV vectors of outputs over a panel of rows, and is
+ * transposed into the chunk's partial once per chunk.  Every sum runs over
+ * j (forward) or the chunk's rows (backward) in order, in float64.  The
+ * choice between the two layouts is lm_use_lanes'. */
+#if defined(LF_TARGET_AVX512)
+#define LM_VL 8
+#define LM_NV 4 /* 4 x 4 accumulators of AVX-512's 32 registers */
+#elif defined(LF_TARGET_AVX2)
+#define LM_VL 4
+#define LM_NV 3 /* 4 x 3 of AVX2's 16 */
+#else
+#define LM_VL 2
+#define LM_NV 3
+#endif
+typedef double lm_vec __attribute__((vector_size(LM_VL * 8), aligned(LM_VL * 8)));
+#define LM_LANE_PANEL 64 /* rows of a backward panel: X and R of it stay in L1 */
+
+static int64_t lm_lanes_kp(int64_t k) { return (k + LM_VL - 1) / LM_VL * LM_VL; }
+
+/* Z[r, c0 + c] (r < MR, c < NV * LM_VL and c0 + c < k) = sum_j X[r, j] WT[j, c0 + c]
+ * + bp[c0 + c]; MR and NV are constants after inlining. */
+#define LM_LANE_LOOPS(T, SFX)                                                               \
+    LF_INLINE void lm_fwd_tile_##SFX(const T *restrict X, int64_t d, const int MR,          \
+                                     const int NV, const double *restrict WT, int64_t kp,   \
+                                     const double *restrict bp, int64_t k, int64_t c0,      \
+                                     double *restrict Z) {                                  \
+        lm_vec acc[4][LM_NV];                                                               \
+        for (int r = 0; r < MR; r++)                                                        \
+            for (int v = 0; v < NV; v++) acc[r][v] = (lm_vec){0};                           \
+        for (int64_t j = 0; j < d; j++) {                                                   \
+            const lm_vec *w = (const lm_vec *)(WT + j * kp + c0);                           \
+            lm_vec wv[LM_NV];                                                               \
+            for (int v = 0; v < NV; v++) wv[v] = w[v];                                      \
+            for (int r = 0; r < MR; r++) {                                                  \
+                const double p = (double)X[r * d + j];                                      \
+                for (int v = 0; v < NV; v++) acc[r][v] += p * wv[v];                        \
+            }                                                                               \
+        }                                                                                   \
+        const int64_t nc = LM_MIN((int64_t)NV * LM_VL, k - c0);                             \
+        for (int r = 0; r < MR; r++) {                                                      \
+            double t[LM_NV * LM_VL];                                                        \
+            memcpy(t, acc[r], sizeof(lm_vec) * (size_t)NV);                                 \
+            for (int64_t c = 0; c < nc; c++) Z[r * k + c0 + c] = t[c] + bp[c0 + c];         \
+        }                                                                                   \
+    }                                                                                       \
+                                                                                            \
+    /* all output tiles of MR rows */                                                       \
+    LF_INLINE void lm_fwd_rows_##SFX(const T *restrict X, int64_t d, const int MR,          \
+                                     const double *restrict WT, int64_t kp,                 \
+                                     const double *restrict bp, int64_t k,                  \
+                                     double *restrict Z) {                                  \
+        for (int64_t c0 = 0; c0 < kp; c0 += LM_NV * LM_VL) {                                \
+            switch ((int)LM_MIN((kp - c0) / LM_VL, LM_NV)) {                                \
+            case 1: lm_fwd_tile_##SFX(X, d, MR, 1, WT, kp, bp, k, c0, Z); break;            \
+            case 2: lm_fwd_tile_##SFX(X, d, MR, 2, WT, kp, bp, k, c0, Z); break;            \
+            case 3: lm_fwd_tile_##SFX(X, d, MR, 3, WT, kp, bp, k, c0, Z); break;            \
+            default: lm_fwd_tile_##SFX(X, d, MR, LM_NV, WT, kp, bp, k, c0, Z); break;       \
+            }                                                                               \
+        }                                                                                   \
+    }                                                                                       \
+                                                                                            \
+    /* Z (m x k) = X W^T + b of a block, outputs along the lanes */                         \
+    static void lm_forward_lanes_##SFX(const T *restrict X, int64_t m, int64_t d,           \
+                                       int64_t k, const double *restrict WT, int64_t kp,    \
+                                       const double *restrict bp, double *restrict Z) {     \
+        int64_t i = 0;                                                                      \
+        for (; i + 4 <= m; i += 4) lm_fwd_rows_##SFX(X + i * d, d, 4, WT, kp, bp, k, Z + i * k); \
+        for (; i < m; i++) lm_fwd_rows_##SFX(X + i * d, d, 1, WT, kp, bp, k, Z + i * k);    \
+    }                                                                                       \
+                                                                                            \
+    /* GT[j0 + q, c0 + c] += sum_{i < m} X[i, j0 + q] Rp[i, c0 + c] (q < JR, c < NV LM_VL) */ \
+    LF_INLINE void lm_bwd_tile_##SFX(const T *restrict X, int64_t d, int64_t m,             \
+                                     const int JR, const int NV, int64_t j0,                \
+                                     const double *restrict Rp, int64_t kp, int64_t c0,     \
+                                     double *restrict GT) {                                 \
+        lm_vec acc[4][LM_NV];                                                               \
+        for (int q = 0; q < JR; q++)                                                        \
+            for (int v = 0; v < NV; v++)                                                    \
+                acc[q][v] = *(const lm_vec *)(GT + (j0 + q) * kp + c0 + v * LM_VL);         \
+        for (int64_t i = 0; i < m; i++) {                                                   \
+            const lm_vec *rr = (const lm_vec *)(Rp + i * kp + c0);                          \
+            lm_vec rv[LM_NV];                                                               \
+            for (int v = 0; v < NV; v++) rv[v] = rr[v];                                     \
+            for (int q = 0; q < JR; q++) {                                                  \
+                const double p = (double)X[i * d + j0 + q];                                 \
+                for (int v = 0; v < NV; v++) acc[q][v] += p * rv[v];                        \
+            }                                                                               \
+        }                                                                                   \
+        for (int q = 0; q < JR; q++)                                                        \
+            for (int v = 0; v < NV; v++)                                                    \
+                *(lm_vec *)(GT + (j0 + q) * kp + c0 + v * LM_VL) = acc[q][v];               \
+    }                                                                                       \
+                                                                                            \
+    LF_INLINE void lm_bwd_cols_##SFX(const T *restrict X, int64_t d, int64_t m,             \
+                                     const int JR, int64_t j0, const double *restrict Rp,   \
+                                     int64_t kp, double *restrict GT) {                     \
+        for (int64_t c0 = 0; c0 < kp; c0 += LM_NV * LM_VL) {                                \
+            switch ((int)LM_MIN((kp - c0) / LM_VL, LM_NV)) {                                \
+            case 1: lm_bwd_tile_##SFX(X, d, m, JR, 1, j0, Rp, kp, c0, GT); break;           \
+            case 2: lm_bwd_tile_##SFX(X, d, m, JR, 2, j0, Rp, kp, c0, GT); break;           \
+            case 3: lm_bwd_tile_##SFX(X, d, m, JR, 3, j0, Rp, kp, c0, GT); break;           \
+            default: lm_bwd_tile_##SFX(X, d, m, JR, LM_NV, j0, Rp, kp, c0, GT); break;      \
+            }                                                                               \
+        }                                                                                   \
+    }                                                                                       \
+                                                                                            \
+    /* GT (d x kp) += X^T Rp and gbp (kp) += sum_i Rp[i, :] for the m rows of a block, by \
+     * panels of LM_LANE_PANEL rows (each (column, output) summed over rows in order) */    \
+    static void lm_backward_lanes_##SFX(const T *restrict X, int64_t m, int64_t d,          \
+                                        const double *restrict Rp, int64_t kp,              \
+                                        double *restrict GT, double *restrict gbp) {        \
+        for (int64_t i0 = 0; i0 < m; i0 += LM_LANE_PANEL) {                                 \
+            const int64_t mr = LM_MIN((int64_t)LM_LANE_PANEL, m - i0);                      \
+            const T *Xp = X + i0 * d;                                                       \
+            const double *Rq = Rp + i0 * kp;                                                \
+            int64_t j0 = 0;                                                                 \
+            for (; j0 + 4 <= d; j0 += 4) lm_bwd_cols_##SFX(Xp, d, mr, 4, j0, Rq, kp, GT);   \
+            for (; j0 < d; j0++) lm_bwd_cols_##SFX(Xp, d, mr, 1, j0, Rq, kp, GT);           \
+            for (int64_t i = 0; i < mr; i++) {                                              \
+                LF_PRAGMA(omp simd)                                                         \
+                for (int64_t c = 0; c < kp; c++) gbp[c] += Rq[i * kp + c];                  \
+            }                                                                               \
+        }                                                                                   \
+    }
+
+LM_LANE_LOOPS(float, f32)
+LM_LANE_LOOPS(double, f64)
+
 static void lm_scale_rows4(const double *restrict p, int64_t ldp, const double *restrict w,
                            int64_t m, double *restrict out, int64_t ldo) {
     for (int q = 0; q < 4; q++) {
@@ -193,51 +331,78 @@ static int64_t lm_loss_outputs(const lf_lm_loss_args *A) {
     return A->rowwise ? lm_groups(A) : A->k;
 }
 
-/* Bytes of a loss chunk's scratch: z and r, then for float32 data y
- * (elementwise losses) and w, then the elementwise losses (loss_per_output). */
-static size_t lm_loss_scratch(const lf_lm_loss_args *A, int F32) {
-    const int64_t B = lm_loss_block_rows(A->d, A->k, F32 ? 4 : 8);
-    const size_t zone = lm_region(LM_MIN(B, A->n) * A->k, sizeof(double));
-    const int64_t G = lm_groups(A);
-    return 2 * zone + (F32 && !A->rowwise ? zone : 0) +
-           (F32 && A->weight ? lm_region(LM_MIN(B, A->n) * G, sizeof(double)) : 0) +
-           (A->loss_per_output ? zone : 0);
+/* Where a loss chunk's scratch regions start (bytes) and its size: z and r,
+ * then for float32 data y (elementwise losses) and w, the elementwise losses
+ * (loss_per_output), and for the output-lane layout (kp > 0) the padded
+ * derivatives Rp (B x kp), G^T (d x kp) and the intercept's sums (kp). */
+typedef struct lm_loss_layout {
+    size_t z, r, y, w, l, rp, gt, gb, total;
+} lm_loss_layout;
+
+static lm_loss_layout lm_loss_scratch(const lf_lm_loss_args *A, int F32, int64_t kp) {
+    const int64_t B = LM_MIN(lm_loss_block_rows(A->d, A->k, F32 ? 4 : 8), A->n);
+    const size_t zone = lm_region(B * A->k, sizeof(double));
+    lm_loss_layout L;
+    L.z = 0;
+    L.r = zone;
+    L.y = 2 * zone;
+    L.w = L.y + (F32 && !A->rowwise ? zone : 0);
+    L.l = L.w + (F32 && A->weight ? lm_region(B * lm_groups(A), sizeof(double)) : 0);
+    L.rp = L.l + (A->loss_per_output ? zone : 0);
+    L.gt = L.rp + (kp ? lm_region(B * kp, sizeof(double)) : 0);
+    L.gb = L.gt + (kp ? lm_region(A->d * kp, sizeof(double)) : 0);
+    L.total = L.gb + (kp ? lm_region(kp, sizeof(double)) : 0);
+    return L;
 }
 
 /* The context of a chunk body: the kernel's arguments and its float type;
- * the bodies derive every size from the arguments themselves. */
+ * the bodies derive every size from the arguments themselves.  The loss
+ * kernel's output-lane layout adds W^T (d x kp) and the padded intercept bp
+ * (kp), shared read-only by the threads (wt NULL: the row-dot layout). */
 typedef struct lm_ctx {
     const void *args; /* lf_lm_loss_args or lf_lm_gram_args */
     int F32;
+    const double *wt, *bp;
+    int64_t kp;
 } lm_ctx;
 
 /* Blocks [b0, b1) of one chunk: partial = [grad_coef (k x d), grad_intercept
  * (k), loss].  The thread's scratch holds float64 decision values,
- * derivatives and, for float32 data, the block's targets and weights. */
+ * derivatives and, for float32 data, the block's targets and weights (and
+ * the output-lane layout's G^T, lm_loss_layout). */
 static int lm_loss_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *partial,
                          void *scratch) {
-    const lf_lm_loss_args *A = (const lf_lm_loss_args *)((const lm_ctx *)ctx)->args;
-    const int F32 = ((const lm_ctx *)ctx)->F32, want_grad = A->grad_coef != NULL;
+    const lm_ctx *K = (const lm_ctx *)ctx;
+    const lf_lm_loss_args *A = (const lf_lm_loss_args *)K->args;
+    const int F32 = K->F32, want_grad = A->grad_coef != NULL;
     const int64_t n = A->n, d = A->d, k = A->k, kd = k * d, ts = F32 ? 4 : 8;
-    const int64_t B = lm_loss_block_rows(d, k, ts);
+    const int64_t B = lm_loss_block_rows(d, k, ts), kp = K->wt ? K->kp : 0;
     const int per_output = A->loss_per_output != NULL;
     const int64_t P = lm_loss_outputs(A); /* sums of loss_per_output */
-    const size_t zone = lm_region(LM_MIN(B, n) * k, sizeof(double));
+    const lm_loss_layout S = lm_loss_scratch(A, F32, kp);
     char *sp = (char *)scratch;
-    double *zbuf = (double *)sp, *rbuf = (double *)(sp + zone);
-    double *ybuf = (double *)(sp + 2 * zone);
-    double *wbuf = (double *)(sp + (F32 && !A->rowwise ? 3 : 2) * zone);
-    /* the elementwise losses of a block (per_output), after every other zone */
-    double *lbuf = (double *)(sp + lm_loss_scratch(A, F32) - (per_output ? zone : 0));
+    double *zbuf = (double *)(sp + S.z), *rbuf = (double *)(sp + S.r);
+    double *ybuf = (double *)(sp + S.y), *wbuf = (double *)(sp + S.w);
+    double *lbuf = (double *)(sp + S.l); /* the elementwise losses of a block (per_output) */
+    double *Rp = (double *)(sp + S.rp), *GT = (double *)(sp + S.gt);
+    double *gbp = (double *)(sp + S.gb);
     double *G = partial, *gb = G + kd, *lk = G + kd + k + 1;
     double loss = 0.0;
     (void)c;
+    if (kp && want_grad) {
+        memset(GT, 0, (size_t)(d * kp) * sizeof(double));
+        memset(gbp, 0, (size_t)kp * sizeof(double));
+    }
     for (int64_t blk = b0; blk < b1; blk++) {
         const int64_t a = blk * B, m = LM_MIN(B, n - a);
         const char *Xb = (const char *)A->X + a * d * ts;
         /* float64 data: decision values straight into z_out when asked for */
         double *Zb = !F32 && A->z_out ? (double *)A->z_out + a * k : zbuf;
-        if (F32)
+        if (kp && F32)
+            lm_forward_lanes_f32((const float *)Xb, m, d, k, K->wt, kp, K->bp, Zb);
+        else if (kp)
+            lm_forward_lanes_f64((const double *)Xb, m, d, k, K->wt, kp, K->bp, Zb);
+        else if (F32)
             lm_forward_f32((const float *)Xb, m, d, k, A->coef, A->intercept, Zb);
         else
             lm_forward_f64((const double *)Xb, m, d, k, A->coef, A->intercept, Zb);
@@ -251,17 +416,65 @@ static int lm_loss_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *p
             loss += lf_lm_block_loss(A, a, m, Zb, want_grad ? rbuf : NULL, ybuf, wbuf, F32,
                                      NULL);
         }
-        if (want_grad) {
+        if (want_grad && kp) {
+            /* the derivatives with rows padded to kp (zeros) */
+            for (int64_t i = 0; i < m; i++) {
+                for (int64_t q = 0; q < k; q++) Rp[i * kp + q] = rbuf[i * k + q];
+                for (int64_t q = k; q < kp; q++) Rp[i * kp + q] = 0.0;
+            }
+            if (F32)
+                lm_backward_lanes_f32((const float *)Xb, m, d, Rp, kp, GT, gbp);
+            else
+                lm_backward_lanes_f64((const double *)Xb, m, d, Rp, kp, GT, gbp);
+        } else if (want_grad) {
             if (F32)
                 lm_backward_f32((const float *)Xb, m, d, k, rbuf, G, gb);
             else
                 lm_backward_f64((const double *)Xb, m, d, k, rbuf, G, gb);
         }
     }
+    if (kp && want_grad) {
+        for (int64_t q = 0; q < k; q++) {
+            for (int64_t j = 0; j < d; j++) G[q * d + j] = GT[j * kp + q];
+            gb[q] = gbp[q];
+        }
+    }
     if (per_output)
         for (int64_t q = 0; q < P; q++) loss += lk[q];
     G[kd + k] = loss;
     return 0;
+}
+
+/* Test and benchmark hook (lf_lm_kernels.set_layout): 0 chooses by
+ * lm_use_lanes, 1 forces the row-dot loops, 2 the output-lane kernels;
+ * process-wide, for this SIMD level's table. */
+static int lm_layout_forced = 0;
+
+static int lm_set_layout(int layout) {
+    if (layout < 0 || layout > 2) return -2;
+    lm_layout_forced = layout;
+    return 0;
+}
+
+/* Whether a dense pass of k outputs on d features takes the output-lane
+ * kernels.  Measured (Xeon, one thread, a pass of the fused loss kernel,
+ * row dots / lanes time): AVX-512 lanes 1.9x faster at k = 20-25, d = 50
+ * (a batched softmax of 5 classes), 1.5x at k = 25, d = 1000, 1.1-1.35x at
+ * k = 5, d = 30-500, a tie at k = 4, d = 100, slower for k <= 3 (0.5x at
+ * k = 1: 7 of 8 lanes padding) and at k = 5, d = 1000 (0.94x); AVX2 lanes
+ * 1.2-1.5x faster for k >= 8 (d = 20-1000), slower at k = 4-6, d = 100
+ * (0.79-0.92x: 2 vectors of outputs take 6 loads per 8 multiply-adds);
+ * baseline (2 lanes) 0.9-1.2x, no gain: row dots there. */
+#if defined(LF_TARGET_AVX512)
+#define LM_LANES_MIN_K 5
+#elif defined(LF_TARGET_AVX2)
+#define LM_LANES_MIN_K 8
+#else
+#define LM_LANES_MIN_K 0 /* never */
+#endif
+static int lm_use_lanes(int64_t d, int64_t k) {
+    if (lm_layout_forced) return lm_layout_forced == 2;
+    return LM_LANES_MIN_K > 0 && k >= LM_LANES_MIN_K && (d <= 512 || k >= 2 * LM_VL);
 }
 
 LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32) {
@@ -280,15 +493,33 @@ LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32)
     const int64_t B = lm_loss_block_rows(d, k, ts);
     const int64_t nblocks = (n + B - 1) / B;
     const int64_t kd = k * d, width = kd + k + 1 + (A->loss_per_output ? P : 0);
-    lm_ctx ctx = {A, F32};
+    lm_ctx ctx = {A, F32, NULL, NULL, 0};
+    double *wt = NULL;
+    if (lm_use_lanes(d, k)) {
+        /* W^T (d x kp) and the intercept (kp), zero-padded */
+        const int64_t kp = lm_lanes_kp(k);
+        wt = aligned_alloc(64, lm_region(d * kp + kp, sizeof(double)));
+        if (!wt) return -1;
+        for (int64_t j = 0; j < d; j++) {
+            for (int64_t q = 0; q < k; q++) wt[j * kp + q] = A->coef[q * d + j];
+            for (int64_t q = k; q < kp; q++) wt[j * kp + q] = 0.0;
+        }
+        for (int64_t q = 0; q < kp; q++)
+            wt[d * kp + q] = q < k && A->intercept ? A->intercept[q] : 0.0;
+        ctx.wt = wt;
+        ctx.bp = wt + d * kp;
+        ctx.kp = kp;
+    }
     lf_chunk_job job = {lm_plan(nblocks, width, n * LM_MAX(d, 1) * k), width,
-                        lm_loss_scratch(A, F32), 1, lm_loss_chunk, &ctx};
+                        lm_loss_scratch(A, F32, ctx.wt ? ctx.kp : 0).total, 1, lm_loss_chunk,
+                        &ctx};
     double *res = malloc((size_t)width * sizeof(double));
-    if (!res) return -1;
-    if (lf_run_chunks(&job, res) != 0) {
+    if (!res || lf_run_chunks(&job, res) != 0) {
         free(res);
+        free(wt);
         return -1;
     }
+    free(wt);
     *loss_out = res[kd + k];
     if (A->loss_per_output)
         memcpy(A->loss_per_output, res + kd + k + 1, (size_t)P * sizeof(double));
@@ -368,7 +599,7 @@ LF_INLINE int lm_gram(const lf_lm_gram_args *A, const int F32) {
     const int64_t B = LM_GRAM_ROWS, ldp = LM_GRAM_LDP;
     const int64_t nblocks = (n + B - 1) / B;
     const int64_t width = M * Dp * Dp;
-    lm_ctx ctx = {A, F32};
+    lm_ctx ctx = {A, F32, NULL, NULL, 0};
     lf_chunk_job job = {lm_plan(nblocks, width, n * D * LM_MAX(D / 8, 1) * M), width,
                         (size_t)((Dp + 5) * ldp) * sizeof(double), 1, lm_gram_chunk, &ctx};
     double *res = malloc((size_t)width * sizeof(double));
@@ -407,7 +638,7 @@ static int lm_nonfinite_chunk(void *ctx, int64_t c, int64_t a, int64_t b, double
 }
 
 LF_INLINE int64_t lm_nonfinite(const void *x, int64_t n, const int F32) {
-    lm_ctx ctx = {x, F32};
+    lm_ctx ctx = {x, F32, NULL, NULL, 0};
     lf_chunk_job job = {lf_plan_items(n, 1), 1, 0, 0, lm_nonfinite_chunk, &ctx};
     double cnt = 0.0;
     if (n <= 0) return 0;
@@ -419,6 +650,7 @@ static int64_t lm_nonfinite_f32(const void *x, int64_t n) { return lm_nonfinite(
 static int64_t lm_nonfinite_f64(const void *x, int64_t n) { return lm_nonfinite(x, n, 0); }
 
 const lf_lm_kernels LF_TARGET(lf_linear_model)[] = {
-    {lm_loss_f32, lm_loss_f64, lm_gram_f32, lm_gram_f64, lm_nonfinite_f32, lm_nonfinite_f64},
+    {lm_loss_f32, lm_loss_f64, lm_gram_f32, lm_gram_f64, lm_nonfinite_f32, lm_nonfinite_f64,
+     lm_set_layout},
 };
 LF_DEFINE_SELECTOR(lf_lm_kernels, lf_linear_model)

@@ -132,6 +132,10 @@ typedef struct lf_lm_kernels {
     lf_lm_loss_fn loss_f32, loss_f64;
     lf_lm_gram_fn gram_f32, gram_f64;
     lf_lm_count_fn nonfinite_f32, nonfinite_f64;
+    /* Test / benchmark hook: the dense loss kernels' layout, 0 by their rule
+     * (linear_model.c, lm_use_lanes), 1 the row dots, 2 the outputs along the
+     * SIMD lanes; process-wide for this table; returns 0, or -2. */
+    int (*set_layout)(int layout);
 } lf_lm_kernels;
 
 /* The kernels of the SIMD level in use (a table of one entry). */
