@@ -25,16 +25,73 @@
     const T *restrict x0 = (X) + (i) * (d), *restrict x1 = x0 + (d);                        \
     const T *restrict x2 = x1 + (d), *restrict x3 = x2 + (d);
 
+/* Outputs per register block of the row-dot loops: 4 rows x LM_KB outputs
+ * of accumulators (one load of each row of X per LM_KB outputs, one load of
+ * each W row per 4 rows); AVX-512's 32 registers hold 4 x 4, 16 registers
+ * 4 x 2. */
+#if defined(LF_TARGET_AVX512)
+#define LM_KB 4
+#else
+#define LM_KB 2
+#endif
+
+/* s_rq += x_r[j] w_q[j] for the 4 rows r and the outputs q < LM_KB of a block
+ * of outputs (straight multiply-adds the compiler vectorises over j) */
+#define LM_DOTS2(x0, x1, x2, x3, v0, v1)                                                   \
+    s00 += x0 * v0; s10 += x1 * v0; s20 += x2 * v0; s30 += x3 * v0;                        \
+    s01 += x0 * v1; s11 += x1 * v1; s21 += x2 * v1; s31 += x3 * v1;
+
 #define LM_BLOCK_LOOPS(T, SFX)                                                              \
     /* Z[i, c] = sum_j X[i, j] W[c, j] + b[c] for the m rows of a block (float64),      \
-     * four rows at a time (one load of W for four rows). */                             \
+     * four rows and LM_KB outputs at a time (one load of W for four rows, one load     \
+     * of X for LM_KB outputs). */                                                      \
     static void lm_forward_##SFX(const T *restrict X, int64_t m, int64_t d, int64_t k,      \
                                  const double *restrict W, const double *restrict b,        \
                                  double *restrict Z) {                                      \
         int64_t i = 0;                                                                      \
         for (; i + 4 <= m; i += 4) {                                                        \
             LM_FOUR_ROWS(T, X, i, d)                                                        \
-            for (int64_t c = 0; c < k; c++) {                                               \
+            int64_t c = 0;                                                                  \
+            for (; LM_KB >= 4 && c + 4 <= k; c += 4) {                                      \
+                const double *restrict w0 = W + c * d, *restrict w1 = w0 + d;               \
+                const double *restrict w2 = w1 + d, *restrict w3 = w2 + d;                  \
+                double s00 = 0.0, s10 = 0.0, s20 = 0.0, s30 = 0.0;                          \
+                double s01 = 0.0, s11 = 0.0, s21 = 0.0, s31 = 0.0;                          \
+                double s02 = 0.0, s12 = 0.0, s22 = 0.0, s32 = 0.0;                          \
+                double s03 = 0.0, s13 = 0.0, s23 = 0.0, s33 = 0.0;                          \
+                LF_PRAGMA(omp simd reduction(+ : s00, s10, s20, s30, s01, s11, s21, s31,    \
+                                                 s02, s12, s22, s32, s03, s13, s23, s33))   \
+                for (int64_t j = 0; j < d; j++) {                                           \
+                    const double a0 = (double)x0[j], a1 = (double)x1[j];                    \
+                    const double a2 = (double)x2[j], a3 = (double)x3[j];                    \
+                    const double v0 = w0[j], v1 = w1[j], v2 = w2[j], v3 = w3[j];            \
+                    LM_DOTS2(a0, a1, a2, a3, v0, v1)                                        \
+                    s02 += a0 * v2; s12 += a1 * v2; s22 += a2 * v2; s32 += a3 * v2;         \
+                    s03 += a0 * v3; s13 += a1 * v3; s23 += a2 * v3; s33 += a3 * v3;         \
+                }                                                                           \
+                const double sv[4][4] = {{s00, s01, s02, s03}, {s10, s11, s12, s13},        \
+                                         {s20, s21, s22, s23}, {s30, s31, s32, s33}};       \
+                for (int r = 0; r < 4; r++)                                                 \
+                    for (int q = 0; q < 4; q++)                                             \
+                        Z[(i + r) * k + c + q] = sv[r][q] + (b ? b[c + q] : 0.0);           \
+            }                                                                               \
+            for (; c + 2 <= k; c += 2) {                                                    \
+                const double *restrict w0 = W + c * d, *restrict w1 = w0 + d;               \
+                double s00 = 0.0, s10 = 0.0, s20 = 0.0, s30 = 0.0;                          \
+                double s01 = 0.0, s11 = 0.0, s21 = 0.0, s31 = 0.0;                          \
+                LF_PRAGMA(omp simd reduction(+ : s00, s10, s20, s30, s01, s11, s21, s31))   \
+                for (int64_t j = 0; j < d; j++) {                                           \
+                    const double a0 = (double)x0[j], a1 = (double)x1[j];                    \
+                    const double a2 = (double)x2[j], a3 = (double)x3[j];                    \
+                    const double v0 = w0[j], v1 = w1[j];                                    \
+                    LM_DOTS2(a0, a1, a2, a3, v0, v1)                                        \
+                }                                                                           \
+                const double sv[4][2] = {{s00, s01}, {s10, s11}, {s20, s21}, {s30, s31}};   \
+                for (int r = 0; r < 4; r++)                                                 \
+                    for (int q = 0; q < 2; q++)                                             \
+                        Z[(i + r) * k + c + q] = sv[r][q] + (b ? b[c + q] : 0.0);           \
+            }                                                                               \
+            for (; c < k; c++) {                                                            \
                 const double *restrict w = W + c * d;                                       \
                 double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                              \
                 LF_PRAGMA(omp simd reduction(+ : s0, s1, s2, s3))                           \
@@ -71,7 +128,26 @@
         int64_t i = 0;                                                                      \
         for (; i + 4 <= m; i += 4) {                                                        \
             LM_FOUR_ROWS(T, X, i, d)                                                        \
-            for (int64_t c = 0; c < k; c++) {                                               \
+            int64_t c = 0;                                                                  \
+            /* LM_KB outputs per load of the 4 rows (each output's sums as below) */       \
+            for (; c + LM_KB <= k; c += LM_KB) {                                            \
+                double rq[LM_KB][4];                                                        \
+                double *restrict gq[LM_KB];                                                 \
+                for (int q = 0; q < LM_KB; q++) {                                           \
+                    for (int r = 0; r < 4; r++) rq[q][r] = R[(i + r) * k + c + q];          \
+                    gb[c + q] += (rq[q][0] + rq[q][1]) + (rq[q][2] + rq[q][3]);             \
+                    gq[q] = G + (c + q) * d;                                                \
+                }                                                                           \
+                LF_PRAGMA(omp simd)                                                         \
+                for (int64_t j = 0; j < d; j++) {                                           \
+                    const double a0 = (double)x0[j], a1 = (double)x1[j];                    \
+                    const double a2 = (double)x2[j], a3 = (double)x3[j];                    \
+                    for (int q = 0; q < LM_KB; q++)                                         \
+                        gq[q][j] += (rq[q][0] * a0 + rq[q][1] * a1) +                       \
+                                    (rq[q][2] * a2 + rq[q][3] * a3);                        \
+                }                                                                           \
+            }                                                                               \
+            for (; c < k; c++) {                                                            \
                 const double r0 = R[i * k + c], r1 = R[(i + 1) * k + c];                    \
                 const double r2 = R[(i + 2) * k + c], r3 = R[(i + 3) * k + c];              \
                 gb[c] += (r0 + r1) + (r2 + r3);                                             \

@@ -463,7 +463,9 @@ class LogisticRegressionCV(_Estimator):
                             raise ValueError("a training fold lacks a class: use stratified "
                                              "folds (cv=None or an int)")
                     else:
-                        model.set_params(C=C)
+                        # (a plain attribute: set_params' signature inspection
+                        # cost ~0.5 ms a call)
+                        model.C = C
                         prepared["l1"], prepared["l2"], _ = model._penalty()
                     model._fit_prepared(prepared)
                     if self.scoring is not None:
