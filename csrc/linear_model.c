@@ -228,9 +228,10 @@ LM_BLOCK_LOOPS(double, f64)
  * along the lanes instead.  W^T (d x kp, kp = k rounded up to LM_VL, zero
  * padding) is built once per call; a register block of 4 rows x LM_NV
  * vectors of outputs accumulates Z = X W^T (one broadcast of X[i, j] per row
- * and j, one load of a row of W^T per j and 4 rows); the gradient is
- * accumulated transposed, G^T (d x kp) += X^T R, by register blocks of 4
- * columns x LM_NV vectors of outputs over a panel of rows, and is
+ * and j, one load of a row of W^T per j and 4 rows; 8 rows when the outputs
+ * fill one vector); the gradient is accumulated transposed, G^T (d x kp) +=
+ * X^T R, by register blocks of 4 columns (8 for one vector) x LM_NV vectors
+ * of outputs over a panel of rows, and is
  * transposed into the chunk's partial once per chunk.  Every sum runs over
  * j (forward) or the chunk's rows (backward) in order, in float64.  The
  * choice between the two layouts is lm_use_lanes'. */
@@ -245,6 +246,8 @@ LM_BLOCK_LOOPS(double, f64)
 #define LM_NV 3
 #endif
 typedef double lm_vec __attribute__((vector_size(LM_VL * 8), aligned(LM_VL * 8)));
+/* the same register at any double's address (rows of Z and R, k apart) */
+typedef double lm_uvec __attribute__((vector_size(LM_VL * 8), aligned(8), may_alias));
 #define LM_LANE_PANEL 64 /* rows of a backward panel: X and R of it stay in L1 */
 
 static int64_t lm_lanes_kp(int64_t k) { return (k + LM_VL - 1) / LM_VL * LM_VL; }
@@ -256,7 +259,7 @@ static int64_t lm_lanes_kp(int64_t k) { return (k + LM_VL - 1) / LM_VL * LM_VL; 
                                      const int NV, const double *restrict WT, int64_t kp,   \
                                      const double *restrict bp, int64_t k, int64_t c0,      \
                                      double *restrict Z) {                                  \
-        lm_vec acc[4][LM_NV];                                                               \
+        lm_vec acc[8][LM_NV];                                                               \
         for (int r = 0; r < MR; r++)                                                        \
             for (int v = 0; v < NV; v++) acc[r][v] = (lm_vec){0};                           \
         for (int64_t j = 0; j < d; j++) {                                                   \
@@ -268,11 +271,20 @@ static int64_t lm_lanes_kp(int64_t k) { return (k + LM_VL - 1) / LM_VL * LM_VL; 
                 for (int v = 0; v < NV; v++) acc[r][v] += p * wv[v];                        \
             }                                                                               \
         }                                                                                   \
-        const int64_t nc = LM_MIN((int64_t)NV * LM_VL, k - c0);                             \
+        /* whole vectors of outputs stored as vectors (Z's rows are k apart: unaligned), \
+         * the last one's outputs below k one by one */                                    \
         for (int r = 0; r < MR; r++) {                                                      \
-            double t[LM_NV * LM_VL];                                                        \
-            memcpy(t, acc[r], sizeof(lm_vec) * (size_t)NV);                                 \
-            for (int64_t c = 0; c < nc; c++) Z[r * k + c0 + c] = t[c] + bp[c0 + c];         \
+            for (int v = 0; v < NV; v++) {                                                  \
+                const int64_t cv = c0 + v * LM_VL;                                          \
+                const lm_vec o = acc[r][v] + *(const lm_vec *)(bp + cv);                    \
+                if (cv + LM_VL <= k) {                                                      \
+                    *(lm_uvec *)(Z + r * k + cv) = o;                                       \
+                } else {                                                                    \
+                    double t[LM_VL];                                                        \
+                    memcpy(t, &o, sizeof o);                                                \
+                    for (int64_t c = 0; c < k - cv; c++) Z[r * k + cv + c] = t[c];          \
+                }                                                                           \
+            }                                                                               \
         }                                                                                   \
     }                                                                                       \
                                                                                             \
@@ -296,21 +308,26 @@ static int64_t lm_lanes_kp(int64_t k) { return (k + LM_VL - 1) / LM_VL * LM_VL; 
                                        int64_t k, const double *restrict WT, int64_t kp,    \
                                        const double *restrict bp, double *restrict Z) {     \
         int64_t i = 0;                                                                      \
+        /* one vector of outputs: 8 rows a block (8 broadcasts per load of W^T) */          \
+        if (kp == LM_VL)                                                                    \
+            for (; i + 8 <= m; i += 8)                                                      \
+                lm_fwd_tile_##SFX(X + i * d, d, 8, 1, WT, kp, bp, k, 0, Z + i * k);        \
         for (; i + 4 <= m; i += 4) lm_fwd_rows_##SFX(X + i * d, d, 4, WT, kp, bp, k, Z + i * k); \
         for (; i < m; i++) lm_fwd_rows_##SFX(X + i * d, d, 1, WT, kp, bp, k, Z + i * k);    \
     }                                                                                       \
                                                                                             \
-    /* GT[j0 + q, c0 + c] += sum_{i < m} X[i, j0 + q] Rp[i, c0 + c] (q < JR, c < NV LM_VL) */ \
+    /* GT[j0 + q, c0 + c] += sum_{i < m} X[i, j0 + q] R[i, c0 + c] (q < JR, c < NV LM_VL; \
+     * R's rows ldr apart, read as kp lanes: lanes past k are discarded) */               \
     LF_INLINE void lm_bwd_tile_##SFX(const T *restrict X, int64_t d, int64_t m,             \
                                      const int JR, const int NV, int64_t j0,                \
-                                     const double *restrict Rp, int64_t kp, int64_t c0,     \
-                                     double *restrict GT) {                                 \
-        lm_vec acc[4][LM_NV];                                                               \
+                                     const double *restrict Rp, int64_t ldr, int64_t kp,    \
+                                     int64_t c0, double *restrict GT) {                     \
+        lm_vec acc[8][LM_NV];                                                               \
         for (int q = 0; q < JR; q++)                                                        \
             for (int v = 0; v < NV; v++)                                                    \
                 acc[q][v] = *(const lm_vec *)(GT + (j0 + q) * kp + c0 + v * LM_VL);         \
         for (int64_t i = 0; i < m; i++) {                                                   \
-            const lm_vec *rr = (const lm_vec *)(Rp + i * kp + c0);                          \
+            const lm_uvec *rr = (const lm_uvec *)(Rp + i * ldr + c0);                       \
             lm_vec rv[LM_NV];                                                               \
             for (int v = 0; v < NV; v++) rv[v] = rr[v];                                     \
             for (int q = 0; q < JR; q++) {                                                  \
@@ -325,32 +342,36 @@ static int64_t lm_lanes_kp(int64_t k) { return (k + LM_VL - 1) / LM_VL * LM_VL; 
                                                                                             \
     LF_INLINE void lm_bwd_cols_##SFX(const T *restrict X, int64_t d, int64_t m,             \
                                      const int JR, int64_t j0, const double *restrict Rp,   \
-                                     int64_t kp, double *restrict GT) {                     \
+                                     int64_t ldr, int64_t kp, double *restrict GT) {        \
         for (int64_t c0 = 0; c0 < kp; c0 += LM_NV * LM_VL) {                                \
             switch ((int)LM_MIN((kp - c0) / LM_VL, LM_NV)) {                                \
-            case 1: lm_bwd_tile_##SFX(X, d, m, JR, 1, j0, Rp, kp, c0, GT); break;           \
-            case 2: lm_bwd_tile_##SFX(X, d, m, JR, 2, j0, Rp, kp, c0, GT); break;           \
-            case 3: lm_bwd_tile_##SFX(X, d, m, JR, 3, j0, Rp, kp, c0, GT); break;           \
-            default: lm_bwd_tile_##SFX(X, d, m, JR, LM_NV, j0, Rp, kp, c0, GT); break;      \
+            case 1: lm_bwd_tile_##SFX(X, d, m, JR, 1, j0, Rp, ldr, kp, c0, GT); break;           \
+            case 2: lm_bwd_tile_##SFX(X, d, m, JR, 2, j0, Rp, ldr, kp, c0, GT); break;           \
+            case 3: lm_bwd_tile_##SFX(X, d, m, JR, 3, j0, Rp, ldr, kp, c0, GT); break;           \
+            default: lm_bwd_tile_##SFX(X, d, m, JR, LM_NV, j0, Rp, ldr, kp, c0, GT); break;      \
             }                                                                               \
         }                                                                                   \
     }                                                                                       \
                                                                                             \
-    /* GT (d x kp) += X^T Rp and gbp (kp) += sum_i Rp[i, :] for the m rows of a block, by \
-     * panels of LM_LANE_PANEL rows (each (column, output) summed over rows in order) */    \
+    /* GT (d x kp) += X^T R and gbp (kp) += sum_i R[i, :] for the m rows of a block (R: \
+     * m x k, rows read as kp lanes: kp - k doubles of slack after it), by panels of    \
+     * LM_LANE_PANEL rows (each (column, output) summed over rows in order) */          \
     static void lm_backward_lanes_##SFX(const T *restrict X, int64_t m, int64_t d,          \
-                                        const double *restrict Rp, int64_t kp,              \
+                                        const double *restrict R, int64_t k, int64_t kp,    \
                                         double *restrict GT, double *restrict gbp) {        \
         for (int64_t i0 = 0; i0 < m; i0 += LM_LANE_PANEL) {                                 \
             const int64_t mr = LM_MIN((int64_t)LM_LANE_PANEL, m - i0);                      \
             const T *Xp = X + i0 * d;                                                       \
-            const double *Rq = Rp + i0 * kp;                                                \
+            const double *Rq = R + i0 * k;                                                  \
             int64_t j0 = 0;                                                                 \
-            for (; j0 + 4 <= d; j0 += 4) lm_bwd_cols_##SFX(Xp, d, mr, 4, j0, Rq, kp, GT);   \
-            for (; j0 < d; j0++) lm_bwd_cols_##SFX(Xp, d, mr, 1, j0, Rq, kp, GT);           \
+            if (kp == LM_VL) /* one vector of outputs: 8 columns a block */                 \
+                for (; j0 + 8 <= d; j0 += 8)                                                \
+                    lm_bwd_tile_##SFX(Xp, d, mr, 8, 1, j0, Rq, k, kp, 0, GT);               \
+            for (; j0 + 4 <= d; j0 += 4) lm_bwd_cols_##SFX(Xp, d, mr, 4, j0, Rq, k, kp, GT); \
+            for (; j0 < d; j0++) lm_bwd_cols_##SFX(Xp, d, mr, 1, j0, Rq, k, kp, GT);        \
             for (int64_t i = 0; i < mr; i++) {                                              \
                 LF_PRAGMA(omp simd)                                                         \
-                for (int64_t c = 0; c < kp; c++) gbp[c] += Rq[i * kp + c];                  \
+                for (int64_t c = 0; c < kp; c++) gbp[c] += Rq[i * k + c];                   \
             }                                                                               \
         }                                                                                   \
     }
@@ -407,12 +428,13 @@ static int64_t lm_loss_outputs(const lf_lm_loss_args *A) {
     return A->rowwise ? lm_groups(A) : A->k;
 }
 
-/* Where a loss chunk's scratch regions start (bytes) and its size: z and r,
- * then for float32 data y (elementwise losses) and w, the elementwise losses
- * (loss_per_output), and for the output-lane layout (kp > 0) the padded
- * derivatives Rp (B x kp), G^T (d x kp) and the intercept's sums (kp). */
+/* Where a loss chunk's scratch regions start (bytes) and its size: z and r
+ * (with LM_VL doubles of slack: the output-lane backward reads r's last row
+ * as kp lanes), then for float32 data y (elementwise losses) and w, the
+ * elementwise losses (loss_per_output), and for the output-lane layout
+ * (kp > 0) G^T (d x kp) and the intercept's sums (kp). */
 typedef struct lm_loss_layout {
-    size_t z, r, y, w, l, rp, gt, gb, total;
+    size_t z, r, y, w, l, gt, gb, total;
 } lm_loss_layout;
 
 static lm_loss_layout lm_loss_scratch(const lf_lm_loss_args *A, int F32, int64_t kp) {
@@ -421,11 +443,10 @@ static lm_loss_layout lm_loss_scratch(const lf_lm_loss_args *A, int F32, int64_t
     lm_loss_layout L;
     L.z = 0;
     L.r = zone;
-    L.y = 2 * zone;
+    L.y = L.r + lm_region(B * A->k + LM_VL, sizeof(double));
     L.w = L.y + (F32 && !A->rowwise ? zone : 0);
     L.l = L.w + (F32 && A->weight ? lm_region(B * lm_groups(A), sizeof(double)) : 0);
-    L.rp = L.l + (A->loss_per_output ? zone : 0);
-    L.gt = L.rp + (kp ? lm_region(B * kp, sizeof(double)) : 0);
+    L.gt = L.l + (A->loss_per_output ? zone : 0);
     L.gb = L.gt + (kp ? lm_region(A->d * kp, sizeof(double)) : 0);
     L.total = L.gb + (kp ? lm_region(kp, sizeof(double)) : 0);
     return L;
@@ -460,7 +481,7 @@ static int lm_loss_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *p
     double *zbuf = (double *)(sp + S.z), *rbuf = (double *)(sp + S.r);
     double *ybuf = (double *)(sp + S.y), *wbuf = (double *)(sp + S.w);
     double *lbuf = (double *)(sp + S.l); /* the elementwise losses of a block (per_output) */
-    double *Rp = (double *)(sp + S.rp), *GT = (double *)(sp + S.gt);
+    double *GT = (double *)(sp + S.gt);
     double *gbp = (double *)(sp + S.gb);
     double *G = partial, *gb = G + kd, *lk = G + kd + k + 1;
     double loss = 0.0;
@@ -493,15 +514,10 @@ static int lm_loss_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *p
                                      NULL);
         }
         if (want_grad && kp) {
-            /* the derivatives with rows padded to kp (zeros) */
-            for (int64_t i = 0; i < m; i++) {
-                for (int64_t q = 0; q < k; q++) Rp[i * kp + q] = rbuf[i * k + q];
-                for (int64_t q = k; q < kp; q++) Rp[i * kp + q] = 0.0;
-            }
             if (F32)
-                lm_backward_lanes_f32((const float *)Xb, m, d, Rp, kp, GT, gbp);
+                lm_backward_lanes_f32((const float *)Xb, m, d, rbuf, k, kp, GT, gbp);
             else
-                lm_backward_lanes_f64((const double *)Xb, m, d, Rp, kp, GT, gbp);
+                lm_backward_lanes_f64((const double *)Xb, m, d, rbuf, k, kp, GT, gbp);
         } else if (want_grad) {
             if (F32)
                 lm_backward_f32((const float *)Xb, m, d, k, rbuf, G, gb);
@@ -533,13 +549,15 @@ static int lm_set_layout(int layout) {
 }
 
 /* Whether a dense pass of k outputs on d features takes the output-lane
- * kernels.  Measured (Xeon, one thread, a pass of the fused loss kernel,
- * row dots / lanes time): AVX-512 lanes 1.9x faster at k = 20-25, d = 50
- * (a batched softmax of 5 classes), 1.5x at k = 25, d = 1000, 1.1-1.35x at
- * k = 5, d = 30-500, a tie at k = 4, d = 100, slower for k <= 3 (0.5x at
- * k = 1: 7 of 8 lanes padding) and at k = 5, d = 1000 (0.94x); AVX2 lanes
- * 1.2-1.5x faster for k >= 8 (d = 20-1000), slower at k = 4-6, d = 100
- * (0.79-0.92x: 2 vectors of outputs take 6 loads per 8 multiply-adds);
+ * kernels.  Measured (AMD EPYC (Zen 4), one thread, a pass of the fused loss
+ * kernel, row dots / lanes time): AVX-512 lanes 1.3-1.9x faster at k = 20-25,
+ * d = 50 (a batched softmax of 5 classes: 4-5 folds x 5 classes), 1.5x at
+ * k = 25, d = 1000, 1.1-1.35x at k = 5, d = 30-500, 1.46x at k = 8, d = 100,
+ * a tie at k = 4, d = 100 (half the lanes padding), slower for k <= 3 (0.5x
+ * at k = 1) and at k = 5, d = 1000 (0.94x); AVX2 lanes 1.2-1.5x faster for
+ * k >= 8 (d = 20-1000), 1.6x at k = 4 = one vector, d = 100 (the batched
+ * binary folds: 8-row blocks), slower at k = 5-6, d = 100 (0.79-0.92x: 2
+ * vectors of outputs take 6 loads per 8 multiply-adds) and k <= 3;
  * baseline (2 lanes) 0.9-1.2x, no gain: row dots there. */
 #if defined(LF_TARGET_AVX512)
 #define LM_LANES_MIN_K 5
@@ -550,7 +568,8 @@ static int lm_set_layout(int layout) {
 #endif
 static int lm_use_lanes(int64_t d, int64_t k) {
     if (lm_layout_forced) return lm_layout_forced == 2;
-    return LM_LANES_MIN_K > 0 && k >= LM_LANES_MIN_K && (d <= 512 || k >= 2 * LM_VL);
+    return LM_LANES_MIN_K > 0 && (k >= LM_LANES_MIN_K || k == LM_VL) &&
+           (d <= 512 || k >= 2 * LM_VL);
 }
 
 LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32) {
