@@ -225,10 +225,11 @@ def test_shared_passes_equal_separate_passes(solver, n_classes):
     separate = lf.LogisticRegressionCV(class_weight={c: 1.0 for c in range(n_classes)},
                                        **kw).fit(X, y, sample_weight=sw)
     # (the same objective summed in another order: the solvers may stop one
-    # step apart on the relative-reduction rule, ~1e-7 here)
+    # step apart on the relative-reduction rule, ~1e-7 here: 1.2e-7 on an AMD
+    # EPYC for 3 classes, on main and with either layout of the loss kernel)
     for key in batched.coefs_paths_:
         np.testing.assert_allclose(batched.coefs_paths_[key], separate.coefs_paths_[key],
-                                   rtol=1e-6, atol=1e-7)
+                                   rtol=1e-6, atol=3e-7)
         np.testing.assert_array_equal(batched.scores_[key], separate.scores_[key])
     np.testing.assert_allclose(batched.coef_, separate.coef_, rtol=1e-6, atol=1e-7)
     assert batched.C_[0] == separate.C_[0]
