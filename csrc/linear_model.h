@@ -18,6 +18,12 @@
  *          This is X^T W X and X^T W y for the normal equation (one pass), and
  *          the Hessian X^T D X (with its intercept row) for Newton.
  *
+ * A block's Z and gradient are computed by one of two layouts, the same
+ * sums in another order (linear_model.c, lm_use_lanes): row dots (a dot
+ * product over d per row and output, for few outputs or large d) or the
+ * outputs along the SIMD lanes (W^T and G^T register blocks, for many
+ * outputs of small d, e.g. the batched folds of LogisticRegressionCV).
+ *
  * float32 data: X, y, the weights and z_out are float32; X is read as it
  * is, and a block's decision values, targets, weights, losses and derivatives
  * are float64 (the engine's float64 kernel).  So the objective and gradient
