@@ -47,7 +47,18 @@ is what survives the noise).  Targets (SPEC 6.6):
   folds' threads ~0.03 s; 5 classes (0.75 s): the batched kernel 0.63 s of
   it (47 evaluations, about scikit-learn's 35 iterations per fold plus the
   first line search of each C), so 4x there needs a faster softmax kernel
-  or fewer evaluations, not less Python;
+  or fewer evaluations, not less Python.
+  Then (2026-12-02, AMD EPYC (Zen 4), AVX-512 and AVX2, load 2.3-3.2, min of
+  5 interleaved rounds, scikit-learn 1.33-2.03 s): the fused kernel's
+  output-lane micro-kernels (csrc/linear_model.c: W^T and G^T register
+  blocks, the outputs along the SIMD lanes, no per-output horizontal sums;
+  chosen per call by lm_use_lanes) and 4 x LM_KB register blocks of its row
+  dots: binary 4.68x (AVX-512) and 4.78x (AVX2), 5 classes 5.53x (AVX-512)
+  and 3.65x (AVX2), same C_ (main in the same session: 3.36x / 3.48x, 3.02x
+  / 2.53x).  One batched 5-class pass (1e4 x 50, 4 folds x 5 classes):
+  AVX-512 1.46 -> 1.00 ms, AVX2 2.60 -> 1.80 ms (row dots -> lanes,
+  ``test_lm_loss_layouts``); on AVX2 its softmax (the loss engine's) is now
+  ~0.5-0.7 ms of it, the 5-class fit's 200 block passes ~0.40 s of 0.53 s;
 - RidgeCV(cv=5), LassoCV, ElasticNetCV (3 l1_ratios), 100 alphas x 5 folds,
   1e5 x 100: against scikit-learn (same alpha_); in memory these run on the
   per-fold Grams of one pass (``_fold_grams.py``).
@@ -203,3 +214,50 @@ def test_elastic_net_cv_vs_sklearn(benchmark):
             rounds=2)
     assert last["lossfast"].l1_ratio_ == last["sklearn"].l1_ratio_
     assert last["lossfast"].alpha_ == pytest.approx(last["sklearn"].alpha_, rel=1e-12)
+
+
+@pytest.mark.parametrize("simd", ["avx512", "avx2"])
+@pytest.mark.parametrize("n, d, classes, models", [(20_000, 100, 1, 4), (10_000, 50, 5, 4),
+                                                   (10_000, 50, 5, 5), (100_000, 100, 1, 1)])
+def test_lm_loss_layouts(benchmark, n, d, classes, models, simd):
+    """One fused loss / gradient pass of the batched folds' shapes (models
+    side by side: logistic k = models, softmax groups of `classes`) with the
+    row-dot loops and with the output-lane kernels (``lm_set_layout``), one
+    thread, thread time, 9 interleaved rounds; ratio rows / lanes (> 1:
+    lanes faster).  The automatic rule (lm_use_lanes) picks one of them."""
+    from lossfast.linear_model._objective import LossSpec
+    levels = _lossfast.SIMD_LEVELS
+    if levels.index(simd) > levels.index(_lossfast.simd_level_supported()):
+        pytest.skip(f"no {simd} on this CPU")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, d))
+    k = classes * models
+    coef, b = rng.standard_normal((k, d)) / np.sqrt(d), rng.standard_normal(k)
+    if classes == 1:
+        spec = LossSpec("bce_logits", {"pos_weight": 1.0, "label_smoothing": 0.0})
+        y, L, groups = (rng.random((n, k)) < 0.5).astype(float), np.empty(k), 1
+    else:
+        spec = LossSpec("softmax_xent_sparse", None)
+        y, L, groups = rng.integers(0, classes, n * models), np.empty(models), models
+    G, Gb = np.empty((k, d)), np.empty(k)
+
+    def layout(lay):
+        def run():
+            _lossfast.lm_set_layout(lay)
+            try:
+                return _lossfast.lm_loss_gradient(X, y, None, coef, b, spec.kernel, spec.params,
+                                                  G, Gb, None, L, groups)
+            finally:
+                _lossfast.lm_set_layout(0)
+        return run
+
+    level, threads = _lossfast.simd_level(), lf.get_num_threads()
+    _lossfast.set_simd_level(simd)
+    lf.set_num_threads(1)
+    try:
+        interleaved(benchmark, f"lm_loss_gradient {n:.0e}x{d} {classes} classes x {models}",
+                    {"lossfast": layout(2), "rows": layout(1)}, rounds=9,
+                    clock=time.thread_time)
+    finally:
+        _lossfast.set_simd_level(level)
+        lf.set_num_threads(threads)

@@ -18,6 +18,12 @@
  *          This is X^T W X and X^T W y for the normal equation (one pass), and
  *          the Hessian X^T D X (with its intercept row) for Newton.
  *
+ * A block's Z and gradient are computed by one of two layouts, the same
+ * sums in another order (linear_model.c, lm_use_lanes): row dots (a dot
+ * product over d per row and output, for few outputs or large d) or the
+ * outputs along the SIMD lanes (W^T and G^T register blocks, for many
+ * outputs of small d, e.g. the batched folds of LogisticRegressionCV).
+ *
  * float32 data: X, y, the weights and z_out are float32; X is read as it
  * is, and a block's decision values, targets, weights, losses and derivatives
  * are float64 (the engine's float64 kernel).  So the objective and gradient
@@ -132,6 +138,10 @@ typedef struct lf_lm_kernels {
     lf_lm_loss_fn loss_f32, loss_f64;
     lf_lm_gram_fn gram_f32, gram_f64;
     lf_lm_count_fn nonfinite_f32, nonfinite_f64;
+    /* Test / benchmark hook: the dense loss kernels' layout, 0 by their rule
+     * (linear_model.c, lm_use_lanes), 1 the row dots, 2 the outputs along the
+     * SIMD lanes; process-wide for this table; returns 0, or -2. */
+    int (*set_layout)(int layout);
 } lf_lm_kernels;
 
 /* The kernels of the SIMD level in use (a table of one entry). */

@@ -49,8 +49,19 @@ cdef extern from "linear_model.h" nogil:
         lf_lm_gram_fn gram_f64
         lf_lm_count_fn nonfinite_f32
         lf_lm_count_fn nonfinite_f64
+        int (*set_layout)(int) noexcept nogil
 
     const lf_lm_kernels *lf_linear_model()
+
+
+def lm_set_layout(int layout):
+    """Test / benchmark hook: the dense lm_loss_gradient's block layout for the
+    SIMD level in use -- 0 the kernel's own rule, 1 the row dots (a dot
+    product over d per row and output), 2 the outputs along the SIMD lanes
+    (linear_model.c).  Process-wide; the results agree to rounding."""
+    if lf_linear_model().set_layout(layout) != 0:
+        raise ValueError(f"layout must be 0, 1 or 2, got {layout}")
+
 
 def lm_loss_gradient(const floating[:, ::1] X, y, const floating[::1] weight,
                      const double[:, ::1] coef, const double[::1] intercept, Kernel kernel,

@@ -181,6 +181,9 @@ class SharedPasses:
     the sum over its blocks -- in block order, whatever the timing, so the
     results do not depend on the schedule.  Measured: 5 folds' passes in
     one batched call 1.7x faster than 5 separate passes (AVX-512 and AVX2).
+    The kernel takes such many-output passes (20-25 outputs of a 5-class
+    model, 4 of a binary one on AVX2) with the outputs along the SIMD lanes
+    (csrc/linear_model.c, lm_use_lanes): 1.4-1.7x faster than its row dots.
 
     More classes: the K models' softmax outputs side by side, the row-wise
     loss on groups of k classes (``groups=K``: each row's label and weight
@@ -463,7 +466,9 @@ class LogisticRegressionCV(_Estimator):
                             raise ValueError("a training fold lacks a class: use stratified "
                                              "folds (cv=None or an int)")
                     else:
-                        model.set_params(C=C)
+                        # (a plain attribute: set_params' signature inspection
+                        # cost ~0.5 ms a call)
+                        model.C = C
                         prepared["l1"], prepared["l2"], _ = model._penalty()
                     model._fit_prepared(prepared)
                     if self.scoring is not None:
