@@ -26,6 +26,7 @@ from ._logistic import LogisticRegression, _check_classification_targets, _encod
 from ._matrix import DenseMatrix, design_matrix
 from ._parallel import run_folds
 from ._ridge_cv import check_cv_splits
+from ._dask import is_dask_array
 
 
 def stratified_folds(y_idx, k):
@@ -407,7 +408,7 @@ class LogisticRegressionCV(_Estimator):
 
     def fit(self, X, y, sample_weight=None):
         """Choose C and l1_ratio by cross-validation, then fit; returns self."""
-        if type(X).__module__.startswith("dask."):      # per-chunk passes: _dask_cv.py
+        if is_dask_array(X):      # per-chunk passes: _dask_cv.py
             from ._dask_cv import fit_logistic_cv
             return fit_logistic_cv(self, X, y, sample_weight)
         Cs, ratios = self._grids()
