@@ -11,7 +11,7 @@
  * subnormal results are right.  log -- fdlibm/Cephes: x = 2^k m with m in
  * [sqrt(1/2), sqrt(2)), polynomial in f = m - 1.  log1p -- log(u) corrected by
  * (x - (u - 1)) / u with u = 1 + x.  tanh -- Cephes rational/polynomial for
- * |x| < 0.625, else sign(x) (1 - 2 / (exp(2|x|) + 1)).
+ * |x| < 0.625, else sign(x) (1 - e) / (1 + e) with e = exp(-2|x|) (lf_exp_neg).
  */
 #ifndef LF_MATH_H
 #define LF_MATH_H
@@ -272,8 +272,8 @@ LF_INLINE double lf_tanh_small_f64(double x) {
 LF_INLINE double lf_tanh_f64(double x) {
     const double a = fabs(x);
     const double small = lf_tanh_small_f64(x);
-    const double e = lf_exp_f64(2.0 * (a > 40.0 ? 40.0 : a));
-    const double big = 1.0 - 2.0 / (e + 1.0);
+    const double e = lf_exp_neg_f64(-2.0 * a); /* <= exp(-1.25): no cancellation in 1 - e */
+    const double big = (1.0 - e) / (1.0 + e);
     const double res = a < 0.625 ? (x == 0.0 ? x : small) : (x < 0.0 ? -big : big);
     return x != x ? x : res;
 }
@@ -292,8 +292,8 @@ LF_INLINE float lf_tanh_small_f32(float x) {
 LF_INLINE float lf_tanh_f32(float x) {
     const float a = fabsf(x);
     const float small = lf_tanh_small_f32(x);
-    const float e = lf_exp_f32(2.0f * (a > 20.0f ? 20.0f : a));
-    const float big = 1.0f - 2.0f / (e + 1.0f);
+    const float e = lf_exp_neg_f32(-2.0f * a);
+    const float big = (1.0f - e) / (1.0f + e);
     const float res = a < 0.625f ? (x == 0.0f ? x : small) : (x < 0.0f ? -big : big);
     return x != x ? x : res;
 }
