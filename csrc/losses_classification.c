@@ -24,7 +24,7 @@
 #define LF_OUTSIDE_UNIT(x) ((x) < 0 || (x) > 1)
 
 #define LF_LOGISTIC_PIECES(T, z)                                                          \
-    const T e_ = LF_EXP(-LF_ABS(z));                                                      \
+    const T e_ = LF_EXP_NEG(-LF_ABS(z));                                                      \
     const T u_ = (T)1 + e_;                                                               \
     const T inv_ = (T)1 / u_;                                                             \
     const T L_ = LF_LOG1P_UNIT(e_, u_, inv_);                                            \
@@ -43,8 +43,8 @@
 #define LF_PROB_PIECES(T, p)                                                              \
     const T q = (T)1 - (p);                                                               \
     const T inv_pq = (T)1 / ((p) * q);                                                    \
-    const T lp = LF_LOG(p);                                                               \
-    const T lq = LF_LOG(q) + (-(p) - (q - (T)1)) * ((p) * inv_pq);
+    const T lp = LF_LOG_NORMAL(p);                                                        \
+    const T lq = LF_LOG_NORMAL(q) + (-(p) - (q - (T)1)) * ((p) * inv_pq);
 
 /* The constants of the binary cross-entropies: pw = pos_weight,
  * keep = 1 - label_smoothing, shift = label_smoothing / 2 (t = yt keep + shift). */
@@ -97,7 +97,7 @@ LF_EW_CHECKED_LOSS(bce_prob, LF_BCE_SETUP, LF_OUTSIDE_UNIT(yt) || LF_OUTSIDE_UNI
 #define LF_FOCAL_POW_ANY(T, m, X)                                                         \
     const int mpos_ = (m) > 0;                                                            \
     const T mq_ = mpos_ ? (m) : (T)1;                                                     \
-    const T mp_ = LF_EXP(gam * LF_LOG(mq_));                                              \
+    const T mp_ = LF_EXP_NEG(gam * LF_LOG(mq_)); /* m <= 1 (+ rounding), gamma >= 0 */    \
     const T pw = mpos_ ? mp_ : zpow;                                                      \
     const T md_ = (gam * pw * (X)) / mq_; /* not (m^gamma / m): 1 / m overflows */        \
     const T dm = mpos_ ? md_ : (T)0;

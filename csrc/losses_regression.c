@@ -44,7 +44,7 @@ LF_EW_LOSS(log_cosh, (),
            c = c * z + (T)(1.0 / 24.0);
            c = c * z + (T)0.5;
            const int small = a < (T)0.625;
-           const T e = LF_EXP((T)-2 * a);
+           const T e = LF_EXP_NEG((T)-2 * a);
            const T x = small ? c * z : e;
            const T u = (T)1 + x;
            const T inv = (T)1 / u;
@@ -58,8 +58,9 @@ LF_EW_LOSS(gaussian,
            (const double s2 = P->sigma * P->sigma;
             const T s2T = (T)s2; const T k = (T)(-0.5 / s2);),
            const T r = yp - yt; const T x = r * r * k;
-           l = -s2T * LF_EXPM1(x);
-           g = r * LF_EXP(x);)
+           const T e = LF_EXP_NEG(x); /* x <= 0 (or NaN) */
+           l = -s2T * LF_EXPM1_WITH(x, e);
+           g = r * e;)
 
 /* e = y_true - y_pred: max(q e, (q - 1) e); derivative -q if e > 0, 1 - q if
  * e < 0, 0 at e == 0 */

@@ -12,14 +12,18 @@
     }
 
 LF_UNARY(exp, LF_EXP)
+LF_UNARY(exp_neg, LF_EXP_NEG) /* x <= 0 only (lf_math.h) */
 LF_UNARY(expm1, LF_EXPM1)
 LF_UNARY(log, LF_LOG)
+LF_UNARY(log_normal, LF_LOG_NORMAL) /* positive normal finite x only */
 LF_UNARY(log1p, LF_LOG1P)
 LF_UNARY(tanh, LF_TANH)
 
 const lf_unary_entry LF_TARGET(lf_mathfuncs)[] = {
-    {"exp", exp_f32, exp_f64},     {"expm1", expm1_f32, expm1_f64},
-    {"log", log_f32, log_f64},     {"log1p", log1p_f32, log1p_f64},
+    {"exp", exp_f32, exp_f64},     {"exp_neg", exp_neg_f32, exp_neg_f64},
+    {"expm1", expm1_f32, expm1_f64},
+    {"log", log_f32, log_f64},     {"log_normal", log_normal_f32, log_normal_f64},
+    {"log1p", log1p_f32, log1p_f64},
     {"tanh", tanh_f32, tanh_f64},  {NULL, NULL, NULL},
 };
 LF_DEFINE_SELECTOR(lf_unary_entry, lf_mathfuncs)

@@ -189,3 +189,39 @@ def test_softplus_helpers_ulp(dtype, simd):
     keep = exact != 0
     err = float(np.max(ref.ulp_error(got[keep], exact[keep], *FORMAT[dtype])))
     assert err <= 2.5, err
+
+
+# Restricted-domain variants the elementwise kernels use (lf_math.h):
+# exp_neg (x <= 0) and log_normal (positive normal finite x), held to the
+# bounds of exp and log over their domains.
+_VARIANTS = {"exp_neg": ("exp", lambda x, dt: x <= 0),
+             "log_normal": ("log", lambda x, dt: (x >= np.finfo(dt).tiny) & np.isfinite(x))}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", sorted(_VARIANTS))
+def test_restricted_variants_ulp(name, dtype, simd):
+    base, inside = _VARIANTS[name]
+    x, exact = _case(base, dtype)
+    keep = inside(x, dtype)
+    x, exact = x[keep], exact[keep]
+    got = _eval(name, x)
+    assert np.all(np.isfinite(got))
+    err = ref.ulp_error(got, exact, *FORMAT[dtype])
+    worst = int(np.argmax(err))
+    assert err[worst] <= MAX_ULP[base], (
+        f"{name}/{np.dtype(dtype).name}/{simd}: {err[worst]:.3f} ulp at x={x[worst]!r}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_exp_neg_special_values(dtype, simd):
+    """exp_neg: exp(+-0) = 1, exp(-inf) = 0, NaN gives NaN, underflow to 0, and
+    the subnormal results near the threshold within exp's bound."""
+    under = -104.0 if dtype == np.float32 else -746.0
+    last_sub = -103.2789 if dtype == np.float32 else -744.44
+    x = np.array([0.0, -0.0, -np.inf, np.nan, under, -1e30, last_sub, -1.0], dtype=dtype)
+    got = _eval("exp_neg", x)
+    assert list(got[:3]) == [1.0, 1.0, 0.0] and np.isnan(got[3])
+    assert got[4] == 0 and got[5] == 0
+    err = ref.ulp_error(got[6:], np.exp(x[6:].astype(ref.LD)), *FORMAT[dtype])
+    assert np.all(err <= MAX_ULP["exp"]), err
