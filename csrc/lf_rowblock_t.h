@@ -15,6 +15,38 @@
 #ifndef LF_RW_XR
 #define LF_RW_XR 128     /* rows per block */
 #define LF_RW_SMALL_C 16 /* classes up to which rows are processed in blocks */
+
+/* Bytes of one SIMD register of the target.  The fused block kernels run
+ * whole registers of rows: a block's rows are padded to a multiple of
+ * LF_RW_VL (which divides LF_RW_XR), the padding lanes are computed on
+ * zeros and never stored or summed. */
+#if defined(__AVX512F__)
+#define LF_RW_VB 64
+#elif defined(__AVX2__)
+#define LF_RW_VB 32
+#else
+#define LF_RW_VB 16
+#endif
+#define LF_RW_VL ((int64_t)(LF_RW_VB / sizeof(T)))
+/* nr rounded up to whole registers of rows */
+#define LF_RW_NRV(nr) (((nr) + LF_RW_VL - 1) / LF_RW_VL * LF_RW_VL)
+
+/* The fused block kernels take the class count as a compile-time constant,
+ * so that GCC unrolls their loops over the classes and keeps a register of
+ * rows' values (max, exp, sums, gradient) in registers through the whole
+ * row computation: one pass over the transposed block instead of one per
+ * step.  Only the common class counts get such a copy (each is ~3 KB of
+ * code per kernel); the others run the per-step passes below.
+ * LF_RW_FUSED(C, CALL) expands CALL(c) for c == C when c is one of them and
+ * evaluates to 1, else to 0. */
+#define LF_RW_FUSED_CASE(c, CALL) case c: CALL(c); return 1;
+#define LF_RW_FUSED(C, CALL)                                                               \
+    switch (C) {                                                                           \
+        LF_RW_FUSED_CASE(2, CALL) LF_RW_FUSED_CASE(3, CALL) LF_RW_FUSED_CASE(4, CALL)      \
+        LF_RW_FUSED_CASE(5, CALL) LF_RW_FUSED_CASE(8, CALL) LF_RW_FUSED_CASE(10, CALL)     \
+        LF_RW_FUSED_CASE(16, CALL)                                                         \
+        default: return 0;                                                                 \
+    }
 #endif
 
 /* The max of a row of C >= 1 values (a NaN may or may not be picked: either
@@ -72,11 +104,13 @@ LF_INLINE void FN(xr_load)(const T *restrict src, int64_t nr, int64_t C,
 #ifdef LF_HAVE_XPOSE
     r0 = LF_CAT(lf_xpose_load_, SFX)(src, nr, C, x, LF_RW_XR);
 #endif
+    const int64_t nrv = LF_RW_NRV(nr);
     for (int64_t j = 0; j < C; j++) {
         T *restrict xj = x + j * LF_RW_XR;
         const T *restrict sj = src + j;
         LF_PRAGMA(omp simd)
         for (int64_t r = r0; r < nr; r++) xj[r] = sj[off[r]];
+        for (int64_t r = nr; r < nrv; r++) xj[r] = 0; /* the padding of the fused kernels */
     }
 }
 
