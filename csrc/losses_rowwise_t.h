@@ -119,9 +119,9 @@ LF_INLINE void FN(sxs_fused)(T *restrict x, int64_t nrv, const int64_t C,
             T s = 0, cnt = 0, zy = (T)NAN;
             LF_PRAGMA(GCC unroll 16)
             for (int64_t j = 0; j < C; j++) {
-                const T z = x[j * LF_RW_XR + r], d = z - m, e = LF_EXP(d);
+                const T z = x[j * LF_RW_XR + r], d = z - m, e = LF_RW_EXP(d);
                 x[j * LF_RW_XR + r] = e;
-                s += d < 0 ? e : (d == 0 ? (T)0 : d);
+                s += d == 0 ? (T)0 : e; /* a NaN d: e is NaN */
                 cnt += d == 0 ? (T)1 : (T)0;
                 zy = lbt[r] == (T)j ? z : zy;
             }
