@@ -96,7 +96,8 @@ LF_INLINE void FN(xr_labels)(const int64_t *restrict yt, int64_t nr, int64_t nrv
     LF_PRAGMA(omp simd)
     for (int64_t r = 0; r < nr; r++) {
         const int64_t y = yt[r];
-        lbt[r] = y >= 0 && y < C ? (T)y : (T)-1;
+        /* through int32 (y < C <= LF_RW_SMALL_C): a vector conversion on AVX2 too */
+        lbt[r] = (T)(y >= 0 && y < C ? (int32_t)y : (int32_t)-1);
     }
     for (int64_t r = nr; r < nrv; r++) lbt[r] = -1;
 }
