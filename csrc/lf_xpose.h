@@ -157,6 +157,19 @@ LF_INLINE int64_t lf_xpose_store_f32(const float *restrict x, int64_t nr, int64_
     return n8;
 }
 
+/* One 4 x 4 tile of lf_xpose_load_f64 (as lf_xpose_load_tile_f32). */
+LF_INLINE void lf_xpose_load_tile_f64(const double *restrict p, int64_t C, const int w,
+                                      const int masked, const __m256i mask,
+                                      double *restrict xt, int64_t XR, int64_t lim) {
+    __m256d v[4];
+    for (int k = 0; k < 4; k++)
+        v[k] = masked && k * C + 4 > lim ? _mm256_maskload_pd(p + k * C, mask)
+                                         : _mm256_loadu_pd(p + k * C);
+    lf_tr4x4_pd(v);
+    for (int c = 0; c < w; c++) _mm256_storeu_pd(xt + c * XR, v[c]);
+}
+
+/* As lf_xpose_load_f32, with 4 x 4 tiles. */
 LF_INLINE int64_t lf_xpose_load_f64(const double *restrict src, int64_t nr, int64_t C,
                                     double *restrict x, int64_t XR) {
     const int64_t n4 = nr & ~(int64_t)3, end = nr * C;
@@ -164,18 +177,35 @@ LF_INLINE int64_t lf_xpose_load_f64(const double *restrict src, int64_t nr, int6
         const int w = C - jt < 4 ? (int)(C - jt) : 4;
         const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(w),
                                                 _mm256_setr_epi64x(0, 1, 2, 3));
-        for (int64_t r0 = 0; r0 < n4; r0 += 4) {
-            __m256d v[4];
-            for (int k = 0; k < 4; k++) {
-                const double *p = src + (r0 + k) * C + jt;
-                v[k] = (r0 + k) * C + jt + 4 <= end ? _mm256_loadu_pd(p)
-                                                    : _mm256_maskload_pd(p, mask);
-            }
-            lf_tr4x4_pd(v);
-            for (int c = 0; c < w; c++) _mm256_storeu_pd(x + (jt + c) * XR + r0, v[c]);
+        const int64_t nsafe = lf_xpose_safe_rows(end, jt, C, 4, n4);
+        int64_t r0 = 0;
+        if (w == 4) {
+            for (; r0 < nsafe; r0 += 4)
+                lf_xpose_load_tile_f64(src + r0 * C + jt, C, 4, 0, mask, x + jt * XR + r0, XR, 0);
+        } else {
+            for (; r0 < nsafe; r0 += 4)
+                lf_xpose_load_tile_f64(src + r0 * C + jt, C, w, 0, mask, x + jt * XR + r0, XR, 0);
         }
+        for (; r0 < n4; r0 += 4)
+            lf_xpose_load_tile_f64(src + r0 * C + jt, C, w, 1, mask, x + jt * XR + r0, XR,
+                                   end - r0 * C - jt);
     }
     return n4;
+}
+
+/* One 4 x 4 tile of lf_xpose_store_f64 (as lf_xpose_store_tile_f32). */
+LF_INLINE void lf_xpose_store_tile_f64(const double *restrict xt, int64_t C, const int w,
+                                       const int masked, const __m256i mask,
+                                       double *restrict d, int64_t XR, int64_t lim) {
+    __m256d v[4];
+    for (int c = 0; c < 4; c++) v[c] = c < w ? _mm256_loadu_pd(xt + c * XR) : _mm256_setzero_pd();
+    lf_tr4x4_pd(v);
+    for (int k = 0; k < 4; k++) {
+        if (masked && k * C + 4 > lim)
+            _mm256_maskstore_pd(d + k * C, mask, v[k]);
+        else
+            _mm256_storeu_pd(d + k * C, v[k]);
+    }
 }
 
 /* As lf_xpose_store_f32, with 4 x 4 tiles. */
@@ -183,23 +213,23 @@ LF_INLINE int64_t lf_xpose_store_f64(const double *restrict x, int64_t nr, int64
                                      double *restrict dst, int64_t XR) {
     const int64_t n4 = nr & ~(int64_t)3, end = nr * C;
     const int64_t last = ((C - 1) / 4) * 4;
-    for (int64_t r0 = 0; r0 < n4; r0 += 4) {
-        for (int64_t jt = last; jt >= 0; jt -= 4) {
-            const int w = C - jt < 4 ? (int)(C - jt) : 4;
-            const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(w),
-                                                    _mm256_setr_epi64x(0, 1, 2, 3));
-            __m256d v[4];
-            for (int c = 0; c < 4; c++)
-                v[c] = c < w ? _mm256_loadu_pd(x + (jt + c) * XR + r0) : _mm256_setzero_pd();
-            lf_tr4x4_pd(v);
-            for (int k = 0; k < 4; k++) {
-                double *d = dst + (r0 + k) * C + jt;
-                if ((r0 + k) * C + jt + 4 <= end)
-                    _mm256_storeu_pd(d, v[k]);
-                else
-                    _mm256_maskstore_pd(d, mask, v[k]);
-            }
-        }
+    const int wl = (int)(C - last);
+    const __m256i maskl = _mm256_cmpgt_epi64(_mm256_set1_epi64x(wl),
+                                             _mm256_setr_epi64x(0, 1, 2, 3));
+    const __m256i ones = _mm256_set1_epi64x(-1);
+    const int64_t nsafe = lf_xpose_safe_rows(end, last, C, 4, n4);
+    int64_t r0 = 0;
+    for (; r0 < nsafe; r0 += 4) {
+        lf_xpose_store_tile_f64(x + last * XR + r0, C, wl, 0, maskl, dst + r0 * C + last, XR, 0);
+        for (int64_t jt = last - 4; jt >= 0; jt -= 4)
+            lf_xpose_store_tile_f64(x + jt * XR + r0, C, 4, 0, ones, dst + r0 * C + jt, XR, 0);
+    }
+    for (; r0 < n4; r0 += 4) {
+        lf_xpose_store_tile_f64(x + last * XR + r0, C, wl, 1, maskl, dst + r0 * C + last, XR,
+                                end - r0 * C - last);
+        for (int64_t jt = last - 4; jt >= 0; jt -= 4)
+            lf_xpose_store_tile_f64(x + jt * XR + r0, C, 4, 1, ones, dst + r0 * C + jt, XR,
+                                    end - r0 * C - jt);
     }
     return n4;
 }
