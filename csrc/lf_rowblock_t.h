@@ -189,8 +189,20 @@ LF_INLINE void FN(xr_store)(const T *restrict x, int64_t nr, int64_t C,
     for (int64_t i = r0 * C; i < nn; i++) dst[i] = x[tidx[i]];
 }
 
-/* m[r] = max_j x[j][r] (a NaN reaches the result through exp(x - m)). */
+/* m[r] = max_j x[j][r] (a NaN reaches the result through exp(x - m)); the
+ * padding rows up to LF_RW_NRV(nr) get a defined value. */
 LF_INLINE void FN(xr_max)(const T *restrict x, int64_t nr, int64_t C, T *restrict m) {
+    if (C == 10) { /* the common case, unrolled (the padding rows up to nrv too) */
+        const int64_t nrv = LF_RW_NRV(nr);
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nrv; r++) {
+            T mr = x[r];
+            LF_PRAGMA(GCC unroll 16)
+            for (int64_t j = 1; j < 10; j++) mr = x[j * LF_RW_XR + r] > mr ? x[j * LF_RW_XR + r] : mr;
+            m[r] = mr;
+        }
+        return;
+    }
     LF_PRAGMA(omp simd)
     for (int64_t r = 0; r < nr; r++) m[r] = x[r];
     for (int64_t j = 1; j < C; j++) {
@@ -198,14 +210,47 @@ LF_INLINE void FN(xr_max)(const T *restrict x, int64_t nr, int64_t C, T *restric
         LF_PRAGMA(omp simd)
         for (int64_t r = 0; r < nr; r++) m[r] = xj[r] > m[r] ? xj[r] : m[r];
     }
+    for (int64_t r = nr; r < LF_RW_NRV(nr); r++) m[r] = 0; /* padding (xr_expsum_fused) */
 }
 
 /* With m the row max: S[r] such that sum_j exp(x[j][r] - m[r]) = 1 + S[r],
  * summed as the terms below the max plus (entries at the max - 1), so that
  * log1p(S) keeps a confident row's tiny log-sum-exp (as expsum above).
  * When STORE, x[j][r] is replaced by exp(x[j][r] - m[r]). */
+/* xr_expsum for a constant C (LF_RW_FUSED): one pass per register of rows,
+ * the sums kept in registers across the classes; the same terms in the same
+ * order. */
+LF_INLINE void FN(xr_expsum_fused)(T *restrict x, int64_t nr, const int64_t C,
+                                   const T *restrict m, T *restrict S, const int STORE) {
+    const int64_t nrv = LF_RW_NRV(nr);
+    for (int64_t v = 0; v < nrv; v += LF_RW_VL) {
+        LF_PRAGMA(omp simd)
+        for (int64_t r = v; r < v + LF_RW_VL; r++) {
+            T s = 0, cnt = 0;
+            LF_PRAGMA(GCC unroll 16)
+            for (int64_t j = 0; j < C; j++) {
+                const T d = x[j * LF_RW_XR + r] - m[r]; /* <= 0, or NaN (then e is NaN) */
+                const T e = LF_RW_EXP(d);
+                if (STORE) x[j * LF_RW_XR + r] = e;
+                s += d == 0 ? (T)0 : e;
+                cnt += d == 0 ? (T)1 : (T)0;
+            }
+            S[r] = s + (cnt - (T)1);
+        }
+    }
+}
+
+static int FN(xr_expsum_c)(T *restrict x, int64_t nr, int64_t C, const T *restrict m,
+                           T *restrict S, const int STORE) {
+#define LF_XR_EXPSUM_FUSED(c)                                                             \
+    (STORE ? FN(xr_expsum_fused)(x, nr, c, m, S, 1) : FN(xr_expsum_fused)(x, nr, c, m, S, 0))
+    LF_RW_FUSED(C, LF_XR_EXPSUM_FUSED)
+#undef LF_XR_EXPSUM_FUSED
+}
+
 LF_INLINE void FN(xr_expsum)(T *restrict x, int64_t nr, int64_t C, const T *restrict m,
                              T *restrict S, const int STORE) {
+    if (FN(xr_expsum_c)(x, nr, C, m, S, STORE)) return;
     T cnt[LF_RW_XR];
     LF_PRAGMA(omp simd)
     for (int64_t r = 0; r < nr; r++) {
