@@ -15,6 +15,99 @@
 #ifndef LF_RW_XR
 #define LF_RW_XR 128     /* rows per block */
 #define LF_RW_SMALL_C 16 /* classes up to which rows are processed in blocks */
+
+/* Bytes of one SIMD register of the target.  The fused block kernels run
+ * whole registers of rows: a block's rows are padded to a multiple of
+ * LF_RW_VL (which divides LF_RW_XR), the padding lanes are computed on
+ * zeros and never stored or summed. */
+#if defined(__AVX512F__)
+#define LF_RW_VB 64
+#elif defined(__AVX2__)
+#define LF_RW_VB 32
+#else
+#define LF_RW_VB 16
+#endif
+#define LF_RW_VL ((int64_t)(LF_RW_VB / sizeof(T)))
+/* nr rounded up to whole registers of rows */
+#define LF_RW_NRV(nr) (((nr) + LF_RW_VL - 1) / LF_RW_VL * LF_RW_VL)
+
+/* The fused block kernels take the class count as a compile-time constant,
+ * so that GCC unrolls their loops over the classes and keeps a register of
+ * rows' values (max, exp, sums, gradient) in registers through the whole
+ * row computation: one pass over the transposed block instead of one per
+ * step.  Only the common class counts get such a copy (each is ~3 KB of
+ * code per kernel); the others run the per-step passes below.
+ * LF_RW_FUSED(C, CALL) expands CALL(c) for c == C when c is one of them and
+ * evaluates to 1, else to 0. */
+#define LF_RW_FUSED_CASE(c, CALL) case c: CALL(c); return 1;
+#define LF_RW_FUSED(C, CALL)                                                               \
+    switch (C) {                                                                           \
+        LF_RW_FUSED_CASE(2, CALL) LF_RW_FUSED_CASE(3, CALL) LF_RW_FUSED_CASE(4, CALL)      \
+        LF_RW_FUSED_CASE(5, CALL) LF_RW_FUSED_CASE(8, CALL) LF_RW_FUSED_CASE(10, CALL)     \
+        LF_RW_FUSED_CASE(16, CALL)                                                         \
+        default: return 0;                                                                 \
+    }
+#endif
+
+/* exp(d) for d <= 0 or NaN, the argument of every exp here (d = z - max).
+ * lf_exp's reduction, polynomial and constants (so the same bits for such d)
+ * without what d <= 0 does not need: the clamp at the overflow end and the
+ * NaN select (a NaN d gives NaN through the polynomial: the clamp below is
+ * written as a max that keeps a NaN).  A local helper of the row kernels:
+ * lf_math.h belongs to the elementwise kernels. */
+#ifndef LF_RW_EXP_NONPOS
+#define LF_RW_EXP_NONPOS
+LF_INLINE float lf_rw_exp_nonpos_f32(float x) {
+    const float shifter = 12582912.0f; /* 1.5 * 2^23 */
+    const float xc = -104.0f > x ? -104.0f : x;
+    float kd = xc * 1.44269504088896341f + shifter;
+    const int32_t k = (int32_t)(lf_bits_f32(kd) - lf_bits_f32(shifter));
+    kd -= shifter;
+    float r = xc - kd * 0.693359375f;
+    r = r - kd * -2.12194440e-4f;
+    float p = 1.9875691500E-4f;
+    p = p * r + 1.3981999507E-3f;
+    p = p * r + 8.3334519073E-3f;
+    p = p * r + 4.1665795894E-2f;
+    p = p * r + 1.6666665459E-1f;
+    p = p * r + 5.0000001201E-1f;
+    p = p * r * r + r + 1.0f;
+    const uint32_t kk = (uint32_t)(k + 256);
+    const uint32_t h = kk >> 1;
+    const float s1 = lf_f32_from_bits((h - 1) << 23);
+    const float s2 = lf_f32_from_bits((kk - h - 1) << 23);
+    return p * s1 * s2;
+}
+
+LF_INLINE double lf_rw_exp_nonpos_f64(double x) {
+    const double shifter = 6755399441055744.0; /* 1.5 * 2^52 */
+    const double xc = -750.0 > x ? -750.0 : x;
+    double kd = xc * 1.4426950408889634 + shifter;
+    const int64_t k = (int64_t)(lf_bits_f64(kd) - lf_bits_f64(shifter));
+    kd -= shifter;
+    double r = xc - kd * 6.93147180369123816490e-01;
+    r = r - kd * 1.90821492927058770002e-10;
+    double p = 1.0 / 6227020800.0;            /* 1/13! */
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    const uint64_t kk = (uint64_t)(k + 2048);
+    const uint64_t h = kk >> 1;
+    const double s1 = lf_f64_from_bits((h - 1) << 52);
+    const double s2 = lf_f64_from_bits((kk - h - 1) << 52);
+    return p * s1 * s2;
+}
+#define LF_RW_EXP(x) _Generic((x), float: lf_rw_exp_nonpos_f32, double: lf_rw_exp_nonpos_f64)(x)
 #endif
 
 /* The max of a row of C >= 1 values (a NaN may or may not be picked: either
@@ -72,11 +165,13 @@ LF_INLINE void FN(xr_load)(const T *restrict src, int64_t nr, int64_t C,
 #ifdef LF_HAVE_XPOSE
     r0 = LF_CAT(lf_xpose_load_, SFX)(src, nr, C, x, LF_RW_XR);
 #endif
+    const int64_t nrv = LF_RW_NRV(nr);
     for (int64_t j = 0; j < C; j++) {
         T *restrict xj = x + j * LF_RW_XR;
         const T *restrict sj = src + j;
         LF_PRAGMA(omp simd)
         for (int64_t r = r0; r < nr; r++) xj[r] = sj[off[r]];
+        for (int64_t r = nr; r < nrv; r++) xj[r] = 0; /* the padding of the fused kernels */
     }
 }
 
@@ -94,8 +189,20 @@ LF_INLINE void FN(xr_store)(const T *restrict x, int64_t nr, int64_t C,
     for (int64_t i = r0 * C; i < nn; i++) dst[i] = x[tidx[i]];
 }
 
-/* m[r] = max_j x[j][r] (a NaN reaches the result through exp(x - m)). */
+/* m[r] = max_j x[j][r] (a NaN reaches the result through exp(x - m)); the
+ * padding rows up to LF_RW_NRV(nr) get a defined value. */
 LF_INLINE void FN(xr_max)(const T *restrict x, int64_t nr, int64_t C, T *restrict m) {
+    if (C == 10) { /* the common case, unrolled (the padding rows up to nrv too) */
+        const int64_t nrv = LF_RW_NRV(nr);
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nrv; r++) {
+            T mr = x[r];
+            LF_PRAGMA(GCC unroll 16)
+            for (int64_t j = 1; j < 10; j++) mr = x[j * LF_RW_XR + r] > mr ? x[j * LF_RW_XR + r] : mr;
+            m[r] = mr;
+        }
+        return;
+    }
     LF_PRAGMA(omp simd)
     for (int64_t r = 0; r < nr; r++) m[r] = x[r];
     for (int64_t j = 1; j < C; j++) {
@@ -103,14 +210,47 @@ LF_INLINE void FN(xr_max)(const T *restrict x, int64_t nr, int64_t C, T *restric
         LF_PRAGMA(omp simd)
         for (int64_t r = 0; r < nr; r++) m[r] = xj[r] > m[r] ? xj[r] : m[r];
     }
+    for (int64_t r = nr; r < LF_RW_NRV(nr); r++) m[r] = 0; /* padding (xr_expsum_fused) */
 }
 
 /* With m the row max: S[r] such that sum_j exp(x[j][r] - m[r]) = 1 + S[r],
  * summed as the terms below the max plus (entries at the max - 1), so that
  * log1p(S) keeps a confident row's tiny log-sum-exp (as expsum above).
  * When STORE, x[j][r] is replaced by exp(x[j][r] - m[r]). */
+/* xr_expsum for a constant C (LF_RW_FUSED): one pass per register of rows,
+ * the sums kept in registers across the classes; the same terms in the same
+ * order. */
+LF_INLINE void FN(xr_expsum_fused)(T *restrict x, int64_t nr, const int64_t C,
+                                   const T *restrict m, T *restrict S, const int STORE) {
+    const int64_t nrv = LF_RW_NRV(nr);
+    for (int64_t v = 0; v < nrv; v += LF_RW_VL) {
+        LF_PRAGMA(omp simd)
+        for (int64_t r = v; r < v + LF_RW_VL; r++) {
+            T s = 0, cnt = 0;
+            LF_PRAGMA(GCC unroll 16)
+            for (int64_t j = 0; j < C; j++) {
+                const T d = x[j * LF_RW_XR + r] - m[r]; /* <= 0, or NaN (then e is NaN) */
+                const T e = LF_RW_EXP(d);
+                if (STORE) x[j * LF_RW_XR + r] = e;
+                s += d == 0 ? (T)0 : e;
+                cnt += d == 0 ? (T)1 : (T)0;
+            }
+            S[r] = s + (cnt - (T)1);
+        }
+    }
+}
+
+static int FN(xr_expsum_c)(T *restrict x, int64_t nr, int64_t C, const T *restrict m,
+                           T *restrict S, const int STORE) {
+#define LF_XR_EXPSUM_FUSED(c)                                                             \
+    (STORE ? FN(xr_expsum_fused)(x, nr, c, m, S, 1) : FN(xr_expsum_fused)(x, nr, c, m, S, 0))
+    LF_RW_FUSED(C, LF_XR_EXPSUM_FUSED)
+#undef LF_XR_EXPSUM_FUSED
+}
+
 LF_INLINE void FN(xr_expsum)(T *restrict x, int64_t nr, int64_t C, const T *restrict m,
                              T *restrict S, const int STORE) {
+    if (FN(xr_expsum_c)(x, nr, C, m, S, STORE)) return;
     T cnt[LF_RW_XR];
     LF_PRAGMA(omp simd)
     for (int64_t r = 0; r < nr; r++) {
@@ -121,10 +261,10 @@ LF_INLINE void FN(xr_expsum)(T *restrict x, int64_t nr, int64_t C, const T *rest
         T *restrict xj = x + j * LF_RW_XR;
         LF_PRAGMA(omp simd)
         for (int64_t r = 0; r < nr; r++) {
-            const T d = xj[r] - m[r];
-            const T e = LF_EXP(d);
+            const T d = xj[r] - m[r]; /* <= 0, or NaN (then e is NaN) */
+            const T e = LF_RW_EXP(d);
             if (STORE) xj[r] = e;
-            S[r] += d < 0 ? e : (d == 0 ? (T)0 : d);
+            S[r] += d == 0 ? (T)0 : e;
             cnt[r] += d == 0 ? (T)1 : (T)0;
         }
     }

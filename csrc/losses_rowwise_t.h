@@ -73,8 +73,10 @@ static double FN(xr_rows)(const lf_loss_args *A, int64_t a, int64_t b, FN(xr_blo
     T *g = A->grad_out ? (T *)A->grad_out + r0 * C : NULL;                                 \
     T *lo = A->loss_out ? (T *)A->loss_out + r0 : NULL;                                    \
     const int mode = A->mode;                                                              \
+    const int64_t nrv = LF_RW_NRV(nr); /* rows padded to whole registers */               \
     T wr[LF_RW_XR];                                                                        \
-    for (int64_t r = 0; r < nr; r++) wr[r] = w ? w[r] : (T)1;
+    for (int64_t r = 0; r < nr; r++) wr[r] = w ? w[r] : (T)1;                              \
+    for (int64_t r = nr; r < nrv; r++) wr[r] = 0;
 
 /* The weighted loss sum of a block and its LF_ELEM output. */
 LF_INLINE double FN(xr_finish)(const T *restrict lr, const T *restrict wr, int64_t nr,
@@ -88,17 +90,76 @@ LF_INLINE double FN(xr_finish)(const T *restrict lr, const T *restrict wr, int64
     return acc;
 }
 
+/* The labels of a block as T (-1: out of range, and for the padding rows up to nrv). */
+LF_INLINE void FN(xr_labels)(const int64_t *restrict yt, int64_t nr, int64_t nrv, int64_t C,
+                             T *restrict lbt) {
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nr; r++) {
+        const int64_t y = yt[r];
+        /* through int32 (y < C <= LF_RW_SMALL_C): a vector conversion on AVX2 too */
+        lbt[r] = (T)(y >= 0 && y < C ? (int32_t)y : (int32_t)-1);
+    }
+    for (int64_t r = nr; r < nrv; r++) lbt[r] = -1;
+}
+
+/* sxs_block's row computation in one pass for a constant C (LF_RW_FUSED), on
+ * the transposed block x (nrv rows, replaced by the gradient); gw = the rows'
+ * grad_scale w, lr = the rows' losses.  The same formulas, in the same order,
+ * as the per-step passes of sxs_block. */
+LF_INLINE void FN(sxs_fused)(T *restrict x, int64_t nrv, const int64_t C,
+                             const T *restrict lbt, const T *restrict gw, T *restrict lr) {
+    for (int64_t v = 0; v < nrv; v += LF_RW_VL) {
+        LF_PRAGMA(omp simd)
+        for (int64_t r = v; r < v + LF_RW_VL; r++) {
+            T m = x[r];
+            LF_PRAGMA(GCC unroll 16)
+            for (int64_t j = 1; j < C; j++) {
+                const T z = x[j * LF_RW_XR + r];
+                m = z > m ? z : m;
+            }
+            T s = 0, cnt = 0, zy = (T)NAN;
+            LF_PRAGMA(GCC unroll 16)
+            for (int64_t j = 0; j < C; j++) {
+                const T z = x[j * LF_RW_XR + r], d = z - m, e = LF_RW_EXP(d);
+                x[j * LF_RW_XR + r] = e;
+                s += d == 0 ? (T)0 : e; /* a NaN d: e is NaN */
+                cnt += d == 0 ? (T)1 : (T)0;
+                zy = lbt[r] == (T)j ? z : zy;
+            }
+            const T S = s + (cnt - (T)1);
+            lr[r] = (m - zy) + LF_LOG1P(S);
+            const T sc = gw[r] / ((T)1 + S);
+            const T gy = (LF_EXPM1(zy - m) - S) * sc;
+            LF_PRAGMA(GCC unroll 16)
+            for (int64_t j = 0; j < C; j++)
+                x[j * LF_RW_XR + r] = lbt[r] == (T)j ? gy : x[j * LF_RW_XR + r] * sc;
+        }
+    }
+}
+
+static int FN(sxs_fused_c)(T *restrict x, int64_t nrv, int64_t C, const T *restrict lbt,
+                           const T *restrict gw, T *restrict lr) {
+#define LF_SXS_FUSED(c) FN(sxs_fused)(x, nrv, c, lbt, gw, lr)
+    LF_RW_FUSED(C, LF_SXS_FUSED)
+#undef LF_SXS_FUSED
+}
+
 /* Softmax cross-entropy with class indices, on a block: the formulas of sxs_row. */
 static double FN(sxs_block)(const lf_loss_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
     LF_XR_BLOCK_PTRS(int64_t, 1)
     T m[LF_RW_XR], S[LF_RW_XR], lr[LF_RW_XR], sc[LF_RW_XR], gy[LF_RW_XR], lbt[LF_RW_XR],
         zy[LF_RW_XR];
     FN(xr_load)(yp, nr, C, W->off, W->x);   /* streams the rows in; the rest runs in L1 */
+    FN(xr_labels)(yt, nr, nrv, C, lbt);
+    LF_PRAGMA(omp simd)
+    for (int64_t r = 0; r < nrv; r++) sc[r] = (T)A->grad_scale * wr[r];
+    if (FN(sxs_fused_c)(W->x, nrv, C, lbt, sc, lr)) {
+        if (mode & LF_GRAD) FN(xr_store)(W->x, nr, C, W->tidx, g);
+        return FN(xr_finish)(lr, wr, nr, lo, mode);
+    }
     for (int64_t r = 0; r < nr; r++) {
-        const int64_t y = yt[r];
-        const int ok = y >= 0 && y < C;
-        lbt[r] = ok ? (T)y : (T)-1;
-        zy[r] = ok ? W->x[(ok ? y : 0) * LF_RW_XR + r] : (T)NAN;
+        const int64_t y = (int64_t)lbt[r];
+        zy[r] = y >= 0 ? W->x[(y >= 0 ? y : 0) * LF_RW_XR + r] : (T)NAN;
     }
     FN(xr_max)(W->x, nr, C, m);
     FN(xr_expsum)(W->x, nr, C, m, S, 1);
@@ -165,11 +226,68 @@ LF_INLINE void FN(xr_targets)(const lf_loss_args *A, const T *restrict t, int64_
     }
 }
 
+/* sx_block's row computation in one pass for a constant C (LF_RW_FUSED): x the
+ * transposed logits (replaced by the gradient), y the transposed raw targets
+ * (smoothed here: tt = y keep + add), gw = grad_scale w.  The formulas and
+ * summation order of sx_block's per-step passes. */
+LF_INLINE void FN(sx_fused)(T *restrict x, const T *restrict y, int64_t nrv, const int64_t C,
+                            const T keep, const T add, const T *restrict gw,
+                            T *restrict lr) {
+    for (int64_t v = 0; v < nrv; v += LF_RW_VL) {
+        LF_PRAGMA(omp simd)
+        for (int64_t r = v; r < v + LF_RW_VL; r++) {
+            T m = x[r];
+            LF_PRAGMA(GCC unroll 16)
+            for (int64_t j = 1; j < C; j++) {
+                const T z = x[j * LF_RW_XR + r];
+                m = z > m ? z : m;
+            }
+            T ts = 0, tz = 0, s = 0, cnt = 0;
+            LF_PRAGMA(GCC unroll 16)
+            for (int64_t j = 0; j < C; j++) {
+                const T z = x[j * LF_RW_XR + r], tt = y[j * LF_RW_XR + r] * keep + add;
+                ts += tt;
+                const T u = tt * (m - z); /* 0 when tt == 0, even for a -inf logit */
+                tz += tt != 0 ? u : (T)0;
+                const T d = z - m, e = LF_RW_EXP(d);
+                x[j * LF_RW_XR + r] = e;
+                s += d == 0 ? (T)0 : e; /* a NaN d: e is NaN */
+                cnt += d == 0 ? (T)1 : (T)0;
+            }
+            const T S = s + (cnt - (T)1);
+            lr[r] = tz + ts * LF_LOG1P(S);
+            const T sc = gw[r] / ((T)1 + S);
+            LF_PRAGMA(GCC unroll 16)
+            for (int64_t j = 0; j < C; j++) {
+                const T tt = y[j * LF_RW_XR + r] * keep + add;
+                x[j * LF_RW_XR + r] = sc * ((x[j * LF_RW_XR + r] * ts - tt) - tt * S);
+            }
+        }
+    }
+}
+
+static int FN(sx_fused_c)(T *restrict x, const T *restrict y, int64_t nrv, int64_t C,
+                          const T keep, const T add, const T *restrict gw, T *restrict lr) {
+#define LF_SX_FUSED(c) FN(sx_fused)(x, y, nrv, c, keep, add, gw, lr)
+    LF_RW_FUSED(C, LF_SX_FUSED)
+#undef LF_SX_FUSED
+}
+
 static double FN(sx_block)(const lf_loss_args *A, int64_t r0, int64_t nr, FN(xr_work) *W) {
     LF_XR_BLOCK_PTRS(T, C)
     T m[LF_RW_XR], S[LF_RW_XR], lr[LF_RW_XR], ts[LF_RW_XR], tz[LF_RW_XR], sc[LF_RW_XR];
+    {
+        LF_RW_SMOOTHING(A)
+        LF_PRAGMA(omp simd)
+        for (int64_t r = 0; r < nrv; r++) sc[r] = (T)A->grad_scale * wr[r];
+        FN(xr_load)(yp, nr, C, W->off, W->x);
+        FN(xr_load)(yt, nr, C, W->off, W->y);
+        if (FN(sx_fused_c)(W->x, W->y, nrv, C, keep, add, sc, lr)) {
+            if (mode & LF_GRAD) FN(xr_store)(W->x, nr, C, W->tidx, g);
+            return FN(xr_finish)(lr, wr, nr, lo, mode);
+        }
+    }
     FN(xr_targets)(A, yt, nr, W);
-    FN(xr_load)(yp, nr, C, W->off, W->x);
     FN(xr_max)(W->x, nr, C, m);
     LF_PRAGMA(omp simd)
     for (int64_t r = 0; r < nr; r++) ts[r] = tz[r] = 0;
