@@ -214,12 +214,10 @@ LF_INLINE double lf_log_normal_f64(double x) {
     return lf_log_kernel_f64(m - 1.0, dk);
 }
 
-LF_INLINE float lf_log_normal_f32(float x) {
-    const uint32_t u = lf_bits_f32(x) + (0x3f800000U - 0x3f3504f3U);
-    const uint32_t eb = u >> 23;
-    const float m = lf_f32_from_bits((u & 0x007fffffU) + 0x3f3504f3U);
-    const float dk = (lf_f32_from_bits(0x4b000000U | eb) - 8388608.0f) - 127.0f;
-    const float f = m - 1.0f;
+/* Cephes logf's kernel: log(2^dk (1 + f)) for f in [sqrt(1/2) - 1, sqrt(2) - 1),
+ * log(1 + f) = f - f^2/2 + f^3 P(f), P of degree 8 in Estrin's form (a short
+ * dependency chain for the latency-bound loops). */
+LF_INLINE float lf_log_kernel_f32(float f, float dk) {
     const float z = f * f, z2 = z * z, z4 = z2 * z2;
     /* lf_log_f32's Cephes polynomial P (degree 8), Estrin */
     const float p01 = 3.3333331174E-1f + -2.4999993993E-1f * f;
@@ -231,6 +229,14 @@ LF_INLINE float lf_log_normal_f32(float x) {
     y += dk * -2.12194440e-4f;
     y += -0.5f * z;
     return (f + y) + dk * 0.693359375f;
+}
+
+LF_INLINE float lf_log_normal_f32(float x) {
+    const uint32_t u = lf_bits_f32(x) + (0x3f800000U - 0x3f3504f3U);
+    const uint32_t eb = u >> 23;
+    const float m = lf_f32_from_bits((u & 0x007fffffU) + 0x3f3504f3U);
+    const float dk = (lf_f32_from_bits(0x4b000000U | eb) - 8388608.0f) - 127.0f;
+    return lf_log_kernel_f32(m - 1.0f, dk);
 }
 
 /* -------------------------------------------------------------- log1p */
@@ -360,18 +366,7 @@ LF_INLINE float lf_log1p_unit_f32(float x, float u, float inv_u) {
     const int big = u > 1.41421356f;
     const float m = big ? u * 0.5f : u;
     const float k = big ? 1.0f : 0.0f;
-    const float f = m - 1.0f;
-    const float z = f * f, z2 = z * z, z4 = z2 * z2;
-    /* Cephes logf: log(1 + f) = f - f^2/2 + f^3 P(f), P of degree 8 (Estrin) */
-    const float p01 = 3.3333331174E-1f + -2.4999993993E-1f * f;
-    const float p23 = 2.0000714765E-1f + -1.6668057665E-1f * f;
-    const float p45 = 1.4249322787E-1f + -1.2420140846E-1f * f;
-    const float p67 = 1.1676998740E-1f + -1.1514610310E-1f * f;
-    const float P = (p01 + p23 * z) + (p45 + p67 * z) * z2 + 7.0376836292E-2f * z4;
-    float y = f * z * P;
-    y += k * -2.12194440e-4f;
-    y += -0.5f * z;
-    const float lg = (f + y) + k * 0.693359375f;
+    const float lg = lf_log_kernel_f32(m - 1.0f, k);
     return lg + (x - (u - 1.0f)) * inv_u;
 }
 
