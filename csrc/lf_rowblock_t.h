@@ -49,67 +49,6 @@
     }
 #endif
 
-/* exp(d) for d <= 0 or NaN, the argument of every exp here (d = z - max).
- * lf_exp's reduction, polynomial and constants (so the same bits for such d)
- * without what d <= 0 does not need: the clamp at the overflow end and the
- * NaN select (a NaN d gives NaN through the polynomial: the clamp below is
- * written as a max that keeps a NaN).  A local helper of the row kernels:
- * lf_math.h belongs to the elementwise kernels. */
-#ifndef LF_RW_EXP_NONPOS
-#define LF_RW_EXP_NONPOS
-LF_INLINE float lf_rw_exp_nonpos_f32(float x) {
-    const float shifter = 12582912.0f; /* 1.5 * 2^23 */
-    const float xc = -104.0f > x ? -104.0f : x;
-    float kd = xc * 1.44269504088896341f + shifter;
-    const int32_t k = (int32_t)(lf_bits_f32(kd) - lf_bits_f32(shifter));
-    kd -= shifter;
-    float r = xc - kd * 0.693359375f;
-    r = r - kd * -2.12194440e-4f;
-    float p = 1.9875691500E-4f;
-    p = p * r + 1.3981999507E-3f;
-    p = p * r + 8.3334519073E-3f;
-    p = p * r + 4.1665795894E-2f;
-    p = p * r + 1.6666665459E-1f;
-    p = p * r + 5.0000001201E-1f;
-    p = p * r * r + r + 1.0f;
-    const uint32_t kk = (uint32_t)(k + 256);
-    const uint32_t h = kk >> 1;
-    const float s1 = lf_f32_from_bits((h - 1) << 23);
-    const float s2 = lf_f32_from_bits((kk - h - 1) << 23);
-    return p * s1 * s2;
-}
-
-LF_INLINE double lf_rw_exp_nonpos_f64(double x) {
-    const double shifter = 6755399441055744.0; /* 1.5 * 2^52 */
-    const double xc = -750.0 > x ? -750.0 : x;
-    double kd = xc * 1.4426950408889634 + shifter;
-    const int64_t k = (int64_t)(lf_bits_f64(kd) - lf_bits_f64(shifter));
-    kd -= shifter;
-    double r = xc - kd * 6.93147180369123816490e-01;
-    r = r - kd * 1.90821492927058770002e-10;
-    double p = 1.0 / 6227020800.0;            /* 1/13! */
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    const uint64_t kk = (uint64_t)(k + 2048);
-    const uint64_t h = kk >> 1;
-    const double s1 = lf_f64_from_bits((h - 1) << 52);
-    const double s2 = lf_f64_from_bits((kk - h - 1) << 52);
-    return p * s1 * s2;
-}
-#define LF_RW_EXP(x) _Generic((x), float: lf_rw_exp_nonpos_f32, double: lf_rw_exp_nonpos_f64)(x)
-#endif
-
 /* The max of a row of C >= 1 values (a NaN may or may not be picked: either
  * way it reaches the result through exp(z - m)). */
 LF_INLINE T FN(rowmax)(const T *restrict z, int64_t C) {
@@ -189,18 +128,25 @@ LF_INLINE void FN(xr_store)(const T *restrict x, int64_t nr, int64_t C,
     for (int64_t i = r0 * C; i < nn; i++) dst[i] = x[tidx[i]];
 }
 
+/* max_j x[j][r] of row r of a transposed block, for a constant C (the body of
+ * the fused loops over the rows of a register: unrolled over the classes). */
+LF_INLINE T FN(xr_lane_max)(const T *restrict x, int64_t r, const int64_t C) {
+    T m = x[r];
+    LF_PRAGMA(GCC unroll 16)
+    for (int64_t j = 1; j < C; j++) {
+        const T z = x[j * LF_RW_XR + r];
+        m = z > m ? z : m;
+    }
+    return m;
+}
+
 /* m[r] = max_j x[j][r] (a NaN reaches the result through exp(x - m)); the
  * padding rows up to LF_RW_NRV(nr) get a defined value. */
 LF_INLINE void FN(xr_max)(const T *restrict x, int64_t nr, int64_t C, T *restrict m) {
     if (C == 10) { /* the common case, unrolled (the padding rows up to nrv too) */
         const int64_t nrv = LF_RW_NRV(nr);
         LF_PRAGMA(omp simd)
-        for (int64_t r = 0; r < nrv; r++) {
-            T mr = x[r];
-            LF_PRAGMA(GCC unroll 16)
-            for (int64_t j = 1; j < 10; j++) mr = x[j * LF_RW_XR + r] > mr ? x[j * LF_RW_XR + r] : mr;
-            m[r] = mr;
-        }
+        for (int64_t r = 0; r < nrv; r++) m[r] = FN(xr_lane_max)(x, r, 10);
         return;
     }
     LF_PRAGMA(omp simd)
@@ -230,7 +176,7 @@ LF_INLINE void FN(xr_expsum_fused)(T *restrict x, int64_t nr, const int64_t C,
             LF_PRAGMA(GCC unroll 16)
             for (int64_t j = 0; j < C; j++) {
                 const T d = x[j * LF_RW_XR + r] - m[r]; /* <= 0, or NaN (then e is NaN) */
-                const T e = LF_RW_EXP(d);
+                const T e = LF_EXP_NEG(d);
                 if (STORE) x[j * LF_RW_XR + r] = e;
                 s += d == 0 ? (T)0 : e;
                 cnt += d == 0 ? (T)1 : (T)0;
@@ -262,7 +208,7 @@ LF_INLINE void FN(xr_expsum)(T *restrict x, int64_t nr, int64_t C, const T *rest
         LF_PRAGMA(omp simd)
         for (int64_t r = 0; r < nr; r++) {
             const T d = xj[r] - m[r]; /* <= 0, or NaN (then e is NaN) */
-            const T e = LF_RW_EXP(d);
+            const T e = LF_EXP_NEG(d);
             if (STORE) xj[r] = e;
             S[r] += d == 0 ? (T)0 : e;
             cnt[r] += d == 0 ? (T)1 : (T)0;

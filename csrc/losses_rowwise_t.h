@@ -111,16 +111,11 @@ LF_INLINE void FN(sxs_fused)(T *restrict x, int64_t nrv, const int64_t C,
     for (int64_t v = 0; v < nrv; v += LF_RW_VL) {
         LF_PRAGMA(omp simd)
         for (int64_t r = v; r < v + LF_RW_VL; r++) {
-            T m = x[r];
-            LF_PRAGMA(GCC unroll 16)
-            for (int64_t j = 1; j < C; j++) {
-                const T z = x[j * LF_RW_XR + r];
-                m = z > m ? z : m;
-            }
+            const T m = FN(xr_lane_max)(x, r, C);
             T s = 0, cnt = 0, zy = (T)NAN;
             LF_PRAGMA(GCC unroll 16)
             for (int64_t j = 0; j < C; j++) {
-                const T z = x[j * LF_RW_XR + r], d = z - m, e = LF_RW_EXP(d);
+                const T z = x[j * LF_RW_XR + r], d = z - m, e = LF_EXP_NEG(d);
                 x[j * LF_RW_XR + r] = e;
                 s += d == 0 ? (T)0 : e; /* a NaN d: e is NaN */
                 cnt += d == 0 ? (T)1 : (T)0;
@@ -236,12 +231,7 @@ LF_INLINE void FN(sx_fused)(T *restrict x, const T *restrict y, int64_t nrv, con
     for (int64_t v = 0; v < nrv; v += LF_RW_VL) {
         LF_PRAGMA(omp simd)
         for (int64_t r = v; r < v + LF_RW_VL; r++) {
-            T m = x[r];
-            LF_PRAGMA(GCC unroll 16)
-            for (int64_t j = 1; j < C; j++) {
-                const T z = x[j * LF_RW_XR + r];
-                m = z > m ? z : m;
-            }
+            const T m = FN(xr_lane_max)(x, r, C);
             T ts = 0, tz = 0, s = 0, cnt = 0;
             LF_PRAGMA(GCC unroll 16)
             for (int64_t j = 0; j < C; j++) {
@@ -249,7 +239,7 @@ LF_INLINE void FN(sx_fused)(T *restrict x, const T *restrict y, int64_t nrv, con
                 ts += tt;
                 const T u = tt * (m - z); /* 0 when tt == 0, even for a -inf logit */
                 tz += tt != 0 ? u : (T)0;
-                const T d = z - m, e = LF_RW_EXP(d);
+                const T d = z - m, e = LF_EXP_NEG(d);
                 x[j * LF_RW_XR + r] = e;
                 s += d == 0 ? (T)0 : e; /* a NaN d: e is NaN */
                 cnt += d == 0 ? (T)1 : (T)0;
