@@ -209,3 +209,33 @@ def test_compare_divides_out_the_common_factor_of_a_loaded_machine():
     elsewhere[4]["copy_ratio"] *= 2.2
     _, failed = compare(elsewhere, base)
     assert failed == [("k4", "float32", "avx2")]
+
+
+def test_compare_with_the_rows_of_several_machines():
+    """A baseline of two machines: on one of them only its own rows count;
+    on a third machine a row fails only when it is beyond x2 of the common
+    factor against both (the focal loss of a Zen 4 sat at x2.0-x2.2 against
+    Intel's rows, unchanged, and at x1.3 against its own)."""
+    from lossfast._bench import compare
+    a = [{"kernel": f"k{i}", "dtype": "float32", "simd": "avx512", "copy_ratio": 2.0,
+          "machine": "CPU A (avx512)"} for i in range(6)]
+    b = [dict(r, copy_ratio=4.0 if r["kernel"] == "k3" else 2.0, machine="CPU B (avx512)")
+         for r in a]
+    # measured on B: k3 is slow on B by nature, and B's own rows say so
+    on_b = [dict(r) for r in b]
+    lines, failed = compare(on_b, a + b)
+    assert failed == [] and not any("not in the baseline" in line for line in lines)
+    # k3 twice as slow as B's own baseline fails on B, whatever A says
+    on_b[3]["copy_ratio"] = 8.4
+    _, failed = compare(on_b, a + b)
+    assert failed == [("k3", "float32", "avx512")]
+    # a third machine like B: k3 at x2.2 of A's rows but x1.1 of B's passes
+    on_c = [dict(r, machine="CPU C (avx512)") for r in b]
+    on_c[3]["copy_ratio"] = 4.4
+    lines, failed = compare(on_c, a + b)
+    assert failed == [] and "not in the baseline" in lines[0] and "CPU B" in lines[0]
+    # beyond x2 against both machines fails
+    on_c[3]["copy_ratio"] = 8.4
+    lines, failed = compare(on_c, a + b)
+    assert failed == [("k3", "float32", "avx512")]
+    assert sum(line.startswith("REGRESSION") for line in lines) == 1
