@@ -21,6 +21,9 @@
  * w and w += c x_i */
 #define LF_SVM_DUAL_BODY(T, ROW, DOT, AXPY, PREFETCH_META, PREFETCH_ROW)                                               \
     const int hinge = P->loss == 0;                                                       \
+    /* the intercept's feature (csrc/svm_dual.h): its weight v = w[d] */                  \
+    const double iscale = P->iscale;                                                      \
+    double v = iscale != 0.0 ? w[d] : 0.0;                                                \
     int64_t active = m;                                                                   \
     if (P->init) {                                                                        \
         for (int64_t r = 0; r < m; r++) {                                                 \
@@ -28,7 +31,7 @@
             ROW(i)                                                                        \
             double s = 0.0;                                                               \
             for (int64_t j = 0; j < nnz; j++) s += (double)xv[j] * (double)xv[j];         \
-            qd[i] = s + (hinge ? 0.0 : 0.5 / cost[i]);                                    \
+            qd[i] = s + iscale * iscale + (hinge ? 0.0 : 0.5 / cost[i]);                  \
         }                                                                                 \
     }                                                                                     \
     double pg_max_old = INFINITY, pg_min_old = -INFINITY;                                 \
@@ -57,7 +60,7 @@
             const double upper = hinge ? cost[i] : INFINITY;                              \
             double dot;                                                                   \
             DOT                                                                           \
-            const double G = yi * (dot + b) - 1.0 + diag * a;                             \
+            const double G = yi * (dot + b + iscale * v) - 1.0 + diag * a;                \
             double PG = 0.0;                                                              \
             if (a == 0.0) {                                                               \
                 if (G > pg_max_old) {                                                     \
@@ -86,6 +89,7 @@
                 alpha[i] = an;                                                            \
                 const double c = (an - a) * yi;                                           \
                 AXPY                                                                      \
+                v += c * iscale;                                                          \
             }                                                                             \
         }                                                                                 \
         it++;                                                                             \
@@ -101,6 +105,7 @@
         pg_min_old = pg_min < 0.0 ? pg_min : -INFINITY;                                   \
     }                                                                                     \
     S->rng = rng;                                                                         \
+    if (iscale != 0.0) w[d] = v;                                                          \
     S->n_iter = it;                                                                       \
     for (int64_t j = 0; j < d; j++)                                                       \
         if (!isfinite(w[j])) return 2;                                                    \

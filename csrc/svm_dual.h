@@ -20,7 +20,12 @@ typedef struct {
     int loss;           /* 0 hinge, 1 squared hinge */
     double tol;         /* liblinear's eps: stop when max PG - min PG <= tol */
     int64_t max_iter;   /* passes over the active rows */
-    int init;           /* 1: compute diag + ||x_i||^2 of the rows into qd first */
+    int init;           /* 1: compute diag + ||x_i||^2 + iscale^2 of the rows into qd first */
+    /* > 0: every row has one more feature of this value, whose weight is
+     * w[d] (w holds d + 1 values): the margins are y_i (w . x_i + b +
+     * iscale w[d]), w[d] penalised as w[d]^2 / 2.  The intercept's proximal
+     * steps (linear_model/_svm_dual.py); 0: no such feature. */
+    double iscale;
 } lf_svm_dual_params;
 
 typedef struct {

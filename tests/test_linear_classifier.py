@@ -500,3 +500,45 @@ def test_dual_auto_rule():
         ref = sk_svm.LinearSVC(C=0.1, fit_intercept=False, tol=1e-10, max_iter=100_000,
                                dual=not dual, random_state=0).fit(X, y)
         np.testing.assert_allclose(auto.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
+
+
+def test_svm_dual_intercept_feature_equals_a_constant_column():
+    """svm_dual_cd with iscale = s solves the dual of X with a constant
+    column of value s appended (its weight in w's last entry)."""
+    from lossfast import _lossfast as core
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((300, 7))
+    y = np.where(rng.standard_normal(300) + X[:, 0] > 0.3, 1.0, -1.0)
+    cost = np.full(300, 0.05)
+    out = []
+    for Xk, s in ((X, 0.7), (np.hstack([X, np.full((300, 1), 0.7)]), 0.0)):
+        Xk = np.ascontiguousarray(Xk)
+        rows = np.arange(300, dtype=np.int64)
+        alpha, w, qd = np.zeros(300), np.zeros(8), np.zeros(300)
+        st = core.svm_dual_cd(Xk, 0, 1e-10, 100000, True, np.array([5], dtype=np.uint64),
+                              y, cost, 0.2, rows, alpha, w, qd, s)
+        assert st[0] == 0
+        out.append((alpha, w))
+    np.testing.assert_allclose(out[0][0], out[1][0], atol=1e-7)
+    np.testing.assert_allclose(out[0][1], out[1][1], atol=1e-7)
+
+
+@pytest.mark.parametrize("loss", ["hinge", "squared_hinge"])
+def test_dual_intercept_proximal_steps_agree_with_the_secant_search(monkeypatch, loss):
+    """The proximal intercept steps and the secant search (forced by zero
+    proximal steps) reach the same objective."""
+    from lossfast.linear_model import _svm_dual
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((2000, 10)) + 0.5
+    y = (X @ rng.standard_normal(10) + 0.8 + rng.standard_normal(2000) > 0).astype(int)
+    t = np.where(y == 1, 1.0, -1.0)
+
+    def objective(m):
+        r = np.maximum(1 - t * (X @ m.coef_.ravel() + m.intercept_[0]), 0)
+        return 0.01 * (r @ r if loss == "squared_hinge" else r.sum()) + 0.5 * m.coef_.ravel() @ m.coef_.ravel()
+    est = lambda: lf.LinearSVC(C=0.01, loss=loss, dual=True, tol=1e-8, max_iter=100000,
+                               random_state=0)
+    f_prox = objective(est().fit(X, y))
+    monkeypatch.setattr(_svm_dual, "_PROX_STEPS", 0)
+    f_secant = objective(est().fit(X, y))
+    assert abs(f_prox - f_secant) <= 1e-7 * abs(f_secant)

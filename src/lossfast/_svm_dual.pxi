@@ -10,6 +10,7 @@ cdef extern from "svm_dual.h" nogil:
         double tol
         int64_t max_iter
         int init
+        double iscale
 
     ctypedef struct lf_svm_dual_state:
         int64_t n_iter
@@ -38,11 +39,12 @@ cdef extern from "svm_dual.h" nogil:
 
 def svm_dual_cd(X, int loss, double tol, int64_t max_iter, bint init, uint64_t[::1] rng,
                 const double[::1] y, const double[::1] cost, double b, int64_t[::1] rows,
-                double[::1] alpha, double[::1] w, double[::1] qd):
+                double[::1] alpha, double[::1] w, double[::1] qd, double iscale=0.0):
     """Dual CD passes for the intercept b (see csrc/svm_dual.h).  X is a
     C-contiguous float32/float64 array or a (data, indices, indptr, d) tuple
     of CSR arrays; rng (1 uint64) is the generator's state, carried over.
-    Returns (status, passes, gap): status 0 converged, 1 max_iter, 2 w not
+    iscale > 0: each row has one more feature of that value, whose weight is
+    w's last entry (w then holds d + 1 values).  Returns (status, passes, gap): status 0 converged, 1 max_iter, 2 w not
     finite."""
     cdef lf_svm_dual_params p
     cdef lf_svm_dual_state s
@@ -58,7 +60,9 @@ def svm_dual_cd(X, int loss, double tol, int64_t max_iter, bint init, uint64_t[:
     cdef const void *dp = NULL
     cdef const void *ip = NULL
     cdef int wide = 0
-    p.loss, p.tol, p.max_iter, p.init = loss, tol, max_iter, init
+    p.loss, p.tol, p.max_iter, p.init, p.iscale = loss, tol, max_iter, init, iscale
+    if not iscale >= 0.0:
+        raise ValueError("svm_dual_cd: iscale must be >= 0")
     if rng.shape[0] != 1:
         raise ValueError("svm_dual_cd: rng holds one uint64")
     s.n_iter, s.gap, s.rng = 0, 0.0, rng[0]
@@ -91,7 +95,7 @@ def svm_dual_cd(X, int loss, double tol, int64_t max_iter, bint init, uint64_t[:
         n, d = x64.shape[0], x64.shape[1]
         dp = &x64[0, 0] if n * d else NULL
     if y.shape[0] != n or cost.shape[0] != n or alpha.shape[0] != n or qd.shape[0] != n \
-            or w.shape[0] != d:
+            or w.shape[0] != d + (iscale > 0.0):
         raise ValueError("svm_dual_cd: inconsistent shapes")
     for r in range(m):
         if rows[r] < 0 or rows[r] >= n or not cost[rows[r]] > 0:
