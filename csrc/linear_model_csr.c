@@ -117,6 +117,7 @@ typedef struct csr_ctx {
     const void *Y, *weight;   /* gram */
     int64_t k, ky, M, D;
     int ones;
+    int moments;              /* rmatvec as column moments: R is w (n) or NULL */
 } csr_ctx;
 
 /* ---------------------------------------------------------------- loss */
@@ -221,23 +222,38 @@ LF_INLINE int csr_matvec(const lf_csr *X, int64_t k, const double *coef,
 
 LF_INLINE int csr_rmatvec_chunk(const csr_ctx *C, int64_t b0, int64_t b1, double *partial,
                                 const int F32, const int I64) {
-    const int64_t n = C->X->n, k = C->k, B = CSR_BLOCK_ROWS;
+    const lf_csr *X = C->X;
+    const int64_t n = X->n, k = C->k, B = CSR_BLOCK_ROWS;
     for (int64_t blk = b0; blk < b1; blk++) {
         const int64_t a = blk * B, m = CSR_MIN(B, n - a);
-        csr_backward(C->X, a, m, k, C->R + a * k, partial, NULL, F32, I64);
+        if (!C->moments) {
+            csr_backward(X, a, m, k, C->R + a * k, partial, NULL, F32, I64);
+            continue;
+        }
+        /* partial (d x 2): sum_i w_i x_ij and sum_i w_i x_ij^2 */
+        for (int64_t i = a; i < a + m; i++) {
+            const double r = C->R ? C->R[i] : 1.0;
+            const int64_t p1 = CSR_PTR(X, i + 1);
+            for (int64_t p = CSR_PTR(X, i); p < p1; p++) {
+                const double v = CSR_VAL(X, p), rv = r * v;
+                double *restrict g = partial + 2 * CSR_IDX(X, p);
+                g[0] += rv;
+                g[1] += rv * v;
+            }
+        }
     }
     return 0;
 }
 
 LF_INLINE int csr_rmatvec(const lf_csr *X, int64_t k, const double *R, double *G,
-                          lf_chunk_body body, const int I64) {
+                          int moments, lf_chunk_body body, const int I64) {
     const int64_t n = X->n, d = X->d;
     memset(G, 0, (size_t)CSR_MAX(k * d, 0) * sizeof(double));
     if (n <= 0 || k <= 0 || d <= 0) return 0;
     const int64_t B = CSR_BLOCK_ROWS, nblocks = (n + B - 1) / B, width = d * k;
     double *res = malloc((size_t)width * sizeof(double));
     if (!res) return -1;
-    csr_ctx ctx = {X, NULL, NULL, R, NULL, NULL, NULL, k, 0, 0, 0, 0};
+    csr_ctx ctx = {X, NULL, NULL, R, NULL, NULL, NULL, k, 0, 0, 0, 0, moments};
     lf_chunk_job job = {csr_plan(nblocks, width, csr_nnz(X, I64) * k), width, 0, 1, body,
                         &ctx};
     const int rc = lf_run_chunks(&job, res);
@@ -357,8 +373,12 @@ CSR_BODIES(f64_i64, 0, 1)
                         : csr_matvec(X, k, W, b, Z, csr_matvec_body_##SFX##_i32, F32, 0);   \
     }                                                                                       \
     static int csr_rmatvec_##SFX(const lf_csr *X, int64_t k, const double *R, double *G) { \
-        return X->idx64 ? csr_rmatvec(X, k, R, G, csr_rmatvec_body_##SFX##_i64, 1)          \
-                        : csr_rmatvec(X, k, R, G, csr_rmatvec_body_##SFX##_i32, 0);         \
+        return X->idx64 ? csr_rmatvec(X, k, R, G, 0, csr_rmatvec_body_##SFX##_i64, 1)       \
+                        : csr_rmatvec(X, k, R, G, 0, csr_rmatvec_body_##SFX##_i32, 0);      \
+    }                                                                                       \
+    static int csr_moments_##SFX(const lf_csr *X, const double *w, double *M) {            \
+        return X->idx64 ? csr_rmatvec(X, 2, w, M, 1, csr_rmatvec_body_##SFX##_i64, 1)       \
+                        : csr_rmatvec(X, 2, w, M, 1, csr_rmatvec_body_##SFX##_i32, 0);      \
     }                                                                                       \
     static int csr_gram_##SFX(const lf_csr *X, const void *Y, int64_t ky, const void *w,   \
                               int64_t M, int ones, double *G) {                             \
@@ -371,6 +391,6 @@ CSR_ENTRY(f64, 0)
 
 const lf_csr_kernels LF_TARGET(lf_linear_model_csr)[] = {
     {csr_loss_f32, csr_loss_f64, csr_matvec_f32, csr_matvec_f64, csr_rmatvec_f32,
-     csr_rmatvec_f64, csr_gram_f32, csr_gram_f64},
+     csr_rmatvec_f64, csr_gram_f32, csr_gram_f64, csr_moments_f32, csr_moments_f64},
 };
 LF_DEFINE_SELECTOR(lf_csr_kernels, lf_linear_model_csr)

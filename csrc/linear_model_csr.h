@@ -11,6 +11,8 @@
  *           block of rows, then R^T X and sum_i R_i; all in float64.
  *   matvec: Z = X W^T + b, (n x k) in X's type.
  *   rmatvec: G = R^T X, (k x d) float64, for R (n x k) float64.
+ *   moments: M = [w^T X; w^T (X .* X)], (2 x d) float64, for weights w (n)
+ *           or none (all 1): the column sums and sums of squares in one pass.
  *   gram:   G_m = A^T diag(w_m) A with A = [X, Y, 1] (Y dense n x ky of X's
  *           type, optional), D x D dense float64 (D = d + ky + ones): X^T W X,
  *           X^T W y and the column sums the rank-one centring needs.  The
@@ -46,6 +48,8 @@ typedef int (*lf_csr_matvec_fn)(const lf_csr *X, int64_t k, const double *coef,
 typedef int (*lf_csr_rmatvec_fn)(const lf_csr *X, int64_t k, const double *R, double *G);
 /* gram_out (M x D x D) for M weight columns (weight n x M of X's type, or
  * NULL: one unweighted Gram), Y (n x ky of X's type) or NULL, ones 0/1. */
+/* M (2 x d, float64) = [w^T X; w^T X.^2], w (n, float64) or NULL (ones). */
+typedef int (*lf_csr_moments_fn)(const lf_csr *X, const double *w, double *M);
 typedef int (*lf_csr_gram_fn)(const lf_csr *X, const void *Y, int64_t ky, const void *weight,
                               int64_t n_weights, int ones, double *gram_out);
 
@@ -54,6 +58,7 @@ typedef struct lf_csr_kernels {
     lf_csr_matvec_fn matvec_f32, matvec_f64;
     lf_csr_rmatvec_fn rmatvec_f32, rmatvec_f64;
     lf_csr_gram_fn gram_f32, gram_f64;
+    lf_csr_moments_fn moments_f32, moments_f64;
 } lf_csr_kernels;
 
 const lf_csr_kernels *lf_linear_model_csr(void);

@@ -19,6 +19,7 @@ cdef extern from "linear_model_csr.h" nogil:
                                       double *) noexcept nogil
     ctypedef int (*lf_csr_gram_fn)(const lf_csr *, const void *, int64_t, const void *, int64_t,
                                    int, double *) noexcept nogil
+    ctypedef int (*lf_csr_moments_fn)(const lf_csr *, const double *, double *) noexcept nogil
 
     ctypedef struct lf_csr_kernels:
         lf_csr_loss_fn loss_f32
@@ -29,6 +30,8 @@ cdef extern from "linear_model_csr.h" nogil:
         lf_csr_rmatvec_fn rmatvec_f64
         lf_csr_gram_fn gram_f32
         lf_csr_gram_fn gram_f64
+        lf_csr_moments_fn moments_f32
+        lf_csr_moments_fn moments_f64
 
     const lf_csr_kernels *lf_linear_model_csr()
 
@@ -143,6 +146,34 @@ def csr_rmatvec(const floating[::1] data, indices, indptr, int64_t d, const doub
             status = kern.rmatvec_f64(&X, k, Rp, &out[0, 0])
     if status != 0:
         raise MemoryError("csr_rmatvec: out of memory")
+
+
+def csr_moments(const floating[::1] data, indices, indptr, int64_t d, sample_weight,
+                double[:, ::1] out):
+    """out (2, d) = [w^T X; w^T X^2] for weights w (n,) float64 or None (ones)."""
+    cdef lf_csr X
+    cdef const lf_csr_kernels *kern = lf_linear_model_csr()
+    cdef int status
+    cdef const double[::1] w
+    cdef const double *wp = NULL
+    _csr_view(&X, data, indices, indptr, d)
+    if out.shape[0] != 2 or out.shape[1] != d:
+        raise ValueError("csr_moments: out must be (2, d)")
+    if sample_weight is not None:
+        w = sample_weight
+        if w.shape[0] != X.n:
+            raise ValueError("csr_moments: sample_weight must have n entries")
+        if X.n:
+            wp = &w[0]
+    if d == 0:
+        return
+    with nogil:
+        if floating is float:
+            status = kern.moments_f32(&X, wp, &out[0, 0])
+        else:
+            status = kern.moments_f64(&X, wp, &out[0, 0])
+    if status != 0:
+        raise MemoryError("csr_moments: out of memory")
 
 
 def csr_gram(const floating[::1] data, indices, indptr, int64_t d, const floating[:, ::1] Y,

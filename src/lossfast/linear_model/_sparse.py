@@ -19,8 +19,6 @@ import numpy as np
 from .. import _lossfast as _core
 from ._base import check_finite, record_features
 
-# rows per block of the NumPy pass of column_moments
-_MOMENT_ROWS = 1024
 _FORMATS = ("csr", "csc", "coo", "bsr", "lil", "dok", "dia")
 
 
@@ -145,23 +143,15 @@ class CSRMatrix:
         return G
 
     def column_moments(self, sample_weight=None):
-        """Weighted column means and variances from X^T w (the kernel) and
-        (X^2)^T w (by blocks of rows: temporaries of a block's entries only,
-        nothing of the size of X)."""
+        """Weighted column means and variances from w^T X and w^T X^2 (one
+        pass of the kernel)."""
         n, d = self.shape
-        w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, np.float64)
-        wsum = float(w.sum())
-        ex2 = np.zeros(d)
-        with np.errstate(invalid="ignore", over="ignore"):
-            mean = self.rmatvec(w.reshape(-1, 1))[0] / wsum
-            for r0 in range(0, n, _MOMENT_ROWS):
-                r1 = min(r0 + _MOMENT_ROWS, n)
-                p0, p1 = int(self.indptr[r0]), int(self.indptr[r1])
-                vals = self.data[p0:p1].astype(np.float64)
-                wrep = np.repeat(w[r0:r1], np.diff(self.indptr[r0:r1 + 1]))
-                ex2 += np.bincount(self.indices[p0:p1], weights=vals * vals * wrep,
-                                   minlength=d)
-            ex2 /= wsum
+        w = None if sample_weight is None else np.ascontiguousarray(sample_weight, np.float64)
+        wsum = float(n) if w is None else float(w.sum())
+        M = np.empty((2, d))
+        _core.csr_moments(*self._arrays(), w, M)
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            mean, ex2 = M[0] / wsum, M[1] / wsum
             return mean, np.maximum(ex2 - mean * mean, 0.0)
 
     def centre_estimate(self, sample_weight=None):
