@@ -481,25 +481,39 @@ def test_dual_options():
 
 
 def test_dual_auto_rule():
-    """dual="auto" for squared hinge without an intercept: the dual on dense
-    X and on sparse X with n < d, primal Newton on sparse X with n >= d
-    (scikit-learn's rule for "auto"; the dual's scattered rows lose to
-    Newton's streamed products there): the fit is exactly the chosen
-    solver's, and both reach liblinear's coefficients."""
+    """dual="auto" for squared hinge: on dense X the dual where
+    2 C mean_i(sw_i ||x_i||^2) <= 1 (with or without an intercept), else
+    Newton; on sparse X the dual without an intercept and n < d only, primal
+    Newton with n >= d (scikit-learn's rule for "auto"; the dual's scattered
+    rows lose to Newton's streamed products there) or an intercept: the fit
+    is exactly the chosen solver's, and both reach liblinear's
+    coefficients (without an intercept, where both solve the same problem)."""
     rng = np.random.default_rng(61)
-    for n, d, sparse, dual in ((300, 20, False, True), (300, 20, True, False),
-                               (40, 200, True, True)):
+    # mean ||x||^2 = 6 for (300, 20) at density 0.3: 2 C 6 = 0.12 / 1.2 / 12
+    for n, d, sparse, C, fi, sw, dual in (
+            (300, 20, False, 0.01, False, None, True),
+            (300, 20, False, 0.01, True, None, True),
+            (300, 20, False, 0.1, False, None, False),
+            (300, 20, False, 0.1, True, None, False),
+            (300, 20, False, 0.05, False, 3.0, False),   # the weights scale C
+            (300, 20, False, 1.0, False, None, False),
+            (300, 20, True, 0.01, False, None, False),
+            (40, 200, True, 0.1, False, None, True),
+            (40, 200, True, 0.1, True, None, False)):
         X = rng.standard_normal((n, d)) * (rng.random((n, d)) < 0.3)
         y = (X @ rng.standard_normal(d) > 0).astype(int)
         Xf = sp.csr_matrix(X) if sparse else X
-        auto = lf.LinearSVC(C=0.1, fit_intercept=False, tol=1e-10, random_state=0).fit(Xf, y)
-        chosen = lf.LinearSVC(C=0.1, fit_intercept=False, tol=1e-10, dual=dual,
-                              random_state=0).fit(Xf, y)
+        w = None if sw is None else np.full(n, sw)
+        auto = lf.LinearSVC(C=C, fit_intercept=fi, tol=1e-10, random_state=0,
+                            max_iter=100_000).fit(Xf, y, sample_weight=w)
+        chosen = lf.LinearSVC(C=C, fit_intercept=fi, tol=1e-10, dual=dual, random_state=0,
+                              max_iter=100_000).fit(Xf, y, sample_weight=w)
         np.testing.assert_array_equal(auto.coef_, chosen.coef_)
         assert auto.n_iter_[0] == chosen.n_iter_[0]
-        ref = sk_svm.LinearSVC(C=0.1, fit_intercept=False, tol=1e-10, max_iter=100_000,
-                               dual=not dual, random_state=0).fit(X, y)
-        np.testing.assert_allclose(auto.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
+        if not fi:
+            ref = sk_svm.LinearSVC(C=C, fit_intercept=False, tol=1e-10, max_iter=100_000,
+                                   dual=not dual, random_state=0).fit(X, y, sample_weight=w)
+            np.testing.assert_allclose(auto.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
 
 
 def test_svm_dual_intercept_feature_equals_a_constant_column():
