@@ -66,9 +66,12 @@ class _Problem:
         self.loss, self.tol, self.max_iter = LOSSES[loss], float(tol), int(max_iter)
         self.init = True
         # the mean squared row norm, the scale of the intercept feature's s
-        sq = (float(np.vdot(Xm.X.ravel(), Xm.X.ravel())) if Xm.kind == "dense"
-              else float(np.vdot(Xm.data, Xm.data)))
-        self.mean_sq = sq / max(n, 1)
+        # (a pass over X: only with an intercept)
+        self.mean_sq = 0.0
+        if intercept:
+            sq = (float(np.vdot(Xm.X.ravel(), Xm.X.ravel())) if Xm.kind == "dense"
+                  else float(np.vdot(Xm.data, Xm.data)))
+            self.mean_sq = sq / max(n, 1)
         self.passes = 0
         self.last_status = 0
 
