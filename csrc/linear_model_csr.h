@@ -46,10 +46,10 @@ typedef int (*lf_csr_matvec_fn)(const lf_csr *X, int64_t k, const double *coef,
                                 const double *intercept, void *Z);
 /* G (k x d, float64) = R^T X for R (n x k, float64). */
 typedef int (*lf_csr_rmatvec_fn)(const lf_csr *X, int64_t k, const double *R, double *G);
-/* gram_out (M x D x D) for M weight columns (weight n x M of X's type, or
- * NULL: one unweighted Gram), Y (n x ky of X's type) or NULL, ones 0/1. */
 /* M (2 x d, float64) = [w^T X; w^T X.^2], w (n, float64) or NULL (ones). */
 typedef int (*lf_csr_moments_fn)(const lf_csr *X, const double *w, double *M);
+/* gram_out (M x D x D) for M weight columns (weight n x M of X's type, or
+ * NULL: one unweighted Gram), Y (n x ky of X's type) or NULL, ones 0/1. */
 typedef int (*lf_csr_gram_fn)(const lf_csr *X, const void *Y, int64_t ky, const void *weight,
                               int64_t n_weights, int ones, double *gram_out);
 

@@ -75,11 +75,14 @@ class _Problem:
         self.passes = 0
         self.last_status = 0
 
-    def solve(self, b):
-        """The dual at intercept b; returns g(b) = sum_i alpha_i y_i."""
+    def solve(self, b, s=0.0):
+        """The dual at intercept b, with the intercept feature of value s > 0
+        around b_k = b (its weight in w's last entry) or none (s = 0);
+        returns g = sum_i alpha_i y_i."""
+        w = self.w if s > 0 else self.w[:self.d]
         status, passes, _ = _core.svm_dual_cd(
             self.X, self.loss, self.tol, self.max_iter, self.init, self.rng, self.y, self.cost,
-            float(b), self.rows, self.alpha, self.w[:self.d], self.qd)
+            float(b), self.rows, self.alpha, w, self.qd, float(s))
         self.init = False
         self.last_b = float(b)
         self.passes += passes
@@ -88,18 +91,6 @@ class _Problem:
                              "scale the data (StandardScaler)")
         self.last_status = status
         return float(self.alpha @ self.y)
-
-    def solve_prox(self, b, s):
-        """The dual with the intercept feature of value s around b_k = b."""
-        status, passes, _ = _core.svm_dual_cd(
-            self.X, self.loss, self.tol, self.max_iter, self.init, self.rng, self.y, self.cost,
-            float(b), self.rows, self.alpha, self.w, self.qd, float(s))
-        self.init = False
-        self.passes += passes
-        if status == 2:
-            raise ValueError("The dual coordinate descent diverged (non-finite weights): "
-                             "scale the data (StandardScaler)")
-        self.last_status = status
 
     def rescale(self, s_old, s_new):
         """The intercept feature's value from s_old to s_new: qd and v = s g."""
@@ -123,9 +114,8 @@ def fit_binary(Xm, y, cost, *, loss, fit_intercept, tol, max_iter, seed, b0=0.0)
     s_cap = math.sqrt(_S_CAP * pb.mean_sq) if pb.mean_sq > 0 else 1.0
     b, s = float(b0), min(1.0, s_cap)
     g_prev, converged = None, False
-    pb.solve_prox(b, s)
+    g = pb.solve(b, s)
     for _ in range(_PROX_STEPS):
-        g = float(pb.alpha @ pb.y)
         b_next = b + s * float(pb.w[-1])         # this step's intercept
         if pb.last_status != 0:
             break                                # max_iter: the feature slows CD here
@@ -139,7 +129,7 @@ def fit_binary(Xm, y, cost, *, loss, fit_intercept, tol, max_iter, seed, b0=0.0)
         g_prev, b = g, b_next
         pb.rescale(s, s_next)
         s = s_next
-        pb.solve_prox(b, s)
+        g = pb.solve(b, s)
     if not converged:
         # slow steps (a tiny C: the steps move b by s^2 g, and s is capped)
         # or a step at max_iter (a large C, where the coupling of every row
