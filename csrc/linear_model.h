@@ -60,6 +60,9 @@ typedef struct lf_lm_loss_args {
     double *grad_coef;        /* k x d output, or NULL: no gradient */
     double *grad_intercept;   /* k output, or NULL */
     void *z_out;              /* n x k decision values (X's type), or NULL */
+    int z_given;              /* 1: z_out holds the decision values on entry (float64
+                                 CSR data only: read, not computed from X and coef --
+                                 e.g. a Newton step's Z + t X s); 0: computed */
     double *loss_per_output;  /* dense X: the loss of each output (elementwise) or of each
                                  group (row-wise), or NULL; the return value is their sum */
     int64_t groups;           /* row-wise losses: the k outputs are `groups` models of

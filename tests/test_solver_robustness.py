@@ -207,3 +207,33 @@ def test_values_that_contradict_their_slopes_are_the_rounding_level():
     assert np.max(np.abs(res.x - xs)) < 10 * np.sqrt(1e-9 / np.linalg.eigvalsh(H)[0])
     assert slope_contradicts(1.0, 1.0, -1e-3) and not slope_contradicts(1.0, 0.9, -1e-3)
     assert not slope_contradicts(1.0, 1.0, 0.0) and not slope_contradicts(1.0, np.inf, -1.0)
+
+
+def test_truncated_cg_images_and_last_step():
+    """truncated_cg with images sums A s from the products' images (A s for
+    the step it returns); with the outer gtol it refines a residual that
+    met the forcing tolerance with max|r| in (LAST_STEP_LO, LAST_STEP_HI]
+    gtol down to LAST_STEP_LO gtol, and leaves others as they were."""
+    from lossfast.linear_model import _solvers
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((400, 60)) * np.linspace(0.2, 3.0, 60)
+    H = A.T @ A / 400 + 0.01 * np.eye(60)
+    g = rng.standard_normal(60) * 0.05
+
+    def hessp(v, image=False):
+        return (H @ v, A @ v / 20.0) if image else H @ v
+
+    s_plain = _solvers.truncated_cg(hessp, g)
+    s, As = _solvers.truncated_cg(hessp, g, images=True)
+    np.testing.assert_array_equal(s, s_plain)
+    np.testing.assert_allclose(As, A @ s / 20.0, rtol=1e-12, atol=1e-14)
+    rmax = float(np.max(np.abs(g + H @ s_plain)))
+    assert rmax > 0
+    lo, hi = _solvers.LAST_STEP_LO, _solvers.LAST_STEP_HI
+    gtol = rmax / (0.5 * (lo + hi))                       # rmax inside the window
+    s_last = _solvers.truncated_cg(hessp, g, gtol=gtol)
+    assert float(np.max(np.abs(g + H @ s_last))) <= lo * gtol
+    np.testing.assert_array_equal(_solvers.truncated_cg(hessp, g, gtol=rmax / (2 * hi)),
+                                  s_plain)                 # far from the stop
+    np.testing.assert_array_equal(_solvers.truncated_cg(hessp, g, gtol=rmax / (0.5 * lo)),
+                                  s_plain)                 # already below it

@@ -95,6 +95,89 @@ def test_csr_kernels_equal_dense_kernels(dtype, itype, case):
 
 
 @pytest.mark.parametrize("case", ["bce", "softmax"])
+def test_csr_loss_gradient_of_given_decision_values(case):
+    """z_given: the pass takes the decision values from z_out instead of X
+    coef^T + b.  At Z = X coef^T + b it is the usual pass; at any other Z
+    the loss and the gradient R^T X, sum R of that Z (the NumPy reference);
+    float32 data refuse it (their z_out is float32)."""
+    rng = np.random.default_rng(7)
+    n, d = 900, 30
+    X, _, w = sparse_data(n=n, d=d, seed=8)
+    Xd = X.toarray()
+    S = CSRMatrix.from_scipy(X)
+    assert S.takes_decision_values
+    if case == "bce":
+        k, y = 1, (rng.random((n, 1)) < 0.5).astype(np.float64)
+        spec = LossSpec("bce_logits", {"pos_weight": 1.0, "label_smoothing": 0.0})
+    else:
+        k, y = 3, rng.integers(0, 3, n).astype(np.int64)
+        spec = LossSpec("softmax_xent_sparse")
+    coef, b = rng.standard_normal((k, d)) * 0.3, rng.standard_normal(k)
+    Z = np.empty((n, k))
+    v0, g0, b0 = (np.copy(a) if isinstance(a, np.ndarray) else a
+                  for a in S.loss_gradient(y, w, coef, b, spec, z_out=Z))
+    v1, g1, b1 = S.loss_gradient(y, w, coef, b, spec, z_out=Z.copy(), z_given=True)
+    assert v1 == pytest.approx(v0, rel=1e-13)
+    np.testing.assert_allclose(g1, g0, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(b1, b0, rtol=1e-12, atol=1e-13)
+    # another Z: coef is ignored, the loss and gradient are those of Z
+    Zo = rng.standard_normal((n, k))
+    v2, g2, b2 = S.loss_gradient(y, w, coef, b, spec, z_out=Zo.copy(), z_given=True)
+    if case == "bce":
+        t = y[:, 0]
+        p = 1.0 / (1.0 + np.exp(-Zo[:, 0]))
+        loss = np.logaddexp(0.0, Zo[:, 0]) - t * Zo[:, 0]
+        R = (w * (p - t))[:, None]
+    else:
+        P = np.exp(Zo - Zo.max(axis=1, keepdims=True))
+        P /= P.sum(axis=1, keepdims=True)
+        loss = -np.log(P[np.arange(n), y])
+        R = w[:, None] * (P - np.eye(k)[y])
+    assert v2 == pytest.approx(float(w @ loss), rel=1e-12)
+    np.testing.assert_allclose(g2, R.T @ Xd, rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(b2, R.sum(axis=0), rtol=1e-11, atol=1e-12)
+    S32 = CSRMatrix.from_scipy(X.astype(np.float32))
+    assert not S32.takes_decision_values
+    with pytest.raises(ValueError, match="z_given"):
+        S32.loss_gradient(y if case != "bce" else y.astype(np.float32), w.astype(np.float32),
+                          coef, b, spec, z_out=Z.astype(np.float32), z_given=True)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("loss", ["squared_hinge", "log_loss"])
+def test_newton_cg_with_given_decision_values(monkeypatch, fit_intercept, loss):
+    """Newton-CG on CSR float64 evaluates its trial points at Z + t X s (the
+    step's change of the decision values summed from the CG products) and
+    its zero start at the intercepts, so those passes skip X coef^T: the fit
+    equals the one recomputing Z from X (the kind without
+    takes_decision_values) to rounding, and most passes take the given Z."""
+    X, y, w = sparse_data(n=2000, d=1500, density=0.01, seed=11)
+    yb = (y > np.median(y)).astype(int)
+    calls = []
+    real = CSRMatrix.loss_gradient
+
+    def counted(self, *args, z_given=False, **kw):
+        calls.append(z_given)
+        return real(self, *args, z_given=z_given, **kw)
+
+    monkeypatch.setattr(CSRMatrix, "loss_gradient", counted)
+    Est = lf.LinearSVC if loss == "squared_hinge" else lf.LogisticRegression
+    kw = dict(C=0.5, tol=1e-10, fit_intercept=fit_intercept, max_iter=200)
+    if Est is lf.LinearSVC:
+        kw["dual"] = False
+    else:
+        kw["solver"] = "newton"
+    given = Est(**kw).fit(X, yb, sample_weight=w)
+    assert calls[0] and sum(calls) >= len(calls) - 1 - len(calls) // 16
+    monkeypatch.setattr(CSRMatrix, "takes_decision_values", property(lambda self: False))
+    calls.clear()
+    computed = Est(**kw).fit(X, yb, sample_weight=w)
+    assert not any(calls)
+    np.testing.assert_allclose(given.coef_, computed.coef_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(given.intercept_, computed.intercept_, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("case", ["bce", "softmax"])
 def test_csr_threads_bit_identical(case):
     rng = np.random.default_rng(4)
     X, _, w = sparse_data(n=40000, d=300, density=0.05, seed=5)

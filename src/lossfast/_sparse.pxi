@@ -55,8 +55,11 @@ def csr_loss_gradient(const floating[::1] data, indices, indptr, int64_t d, y,
                       const floating[::1] weight, const double[:, ::1] coef,
                       const double[::1] intercept, Kernel kernel, LossParams params,
                       double[:, ::1] grad_coef, double[::1] grad_intercept,
-                      floating[:, ::1] z_out):
-    """lm_loss_gradient (see _linear_model.pxi) for CSR X given by its arrays."""
+                      floating[:, ::1] z_out, bint z_given=False):
+    """lm_loss_gradient (see _linear_model.pxi) for CSR X given by its arrays.
+    z_given: z_out (float64 data only) holds the decision values, read
+    instead of computed from X and coef (the pass then only scatters the
+    gradient)."""
     cdef lf_csr X
     cdef lf_lm_loss_args a
     cdef const lf_csr_kernels *kern = lf_linear_model_csr()
@@ -89,6 +92,9 @@ def csr_loss_gradient(const floating[::1] data, indices, indptr, int64_t d, y,
     a.z_out = NULL
     if z_out is not None and z_out.shape[0] * z_out.shape[1]:
         a.z_out = &z_out[0, 0]
+    a.z_given = 1 if z_given else 0
+    if z_given and (floating is float or a.z_out == NULL) and X.n:
+        raise ValueError("csr_loss_gradient: z_given needs float64 data and z_out")
     a.loss_per_output = NULL
     a.groups = 1
     with nogil:

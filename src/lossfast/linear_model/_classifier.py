@@ -239,9 +239,12 @@ class LinearClassifier(_Estimator):
         max_iter = check_int(self.max_iter, "max_iter", 1)
         fit_intercept = bool(self.fit_intercept)
         check_y_present(self, y)
-        Xm = design_matrix(self, X, reset=True, finite=True)
+        # the full-batch solvers check X for NaN/inf on their first pass
+        # (check_finite_after, as LogisticRegression); the others check first
+        Xm = design_matrix(self, X, reset=True, finite=False)
         n, d = Xm.shape
         if self._dual_applies(C, Xm, fit_intercept, sample_weight):
+            Xm.check_finite()
             return self._fit_dual(Xm, y, sample_weight, float(C), tol, max_iter, fit_intercept)
         if alpha is not None:
             C = 1.0 / (float(alpha) * n) if alpha > 0 else np.inf
@@ -261,6 +264,9 @@ class LinearClassifier(_Estimator):
                                       "Hessian for the proximal certificate); use "
                                       "SGDClassifier(penalty='elasticnet')")
         owner = self._solver_options()
+        deferred = not solver.minibatch and not hasattr(Xm, "class_weighted")
+        if not deferred:
+            Xm.check_finite()
         classes, y_kernel, sw = classification_targets(self, Xm, y, sample_weight)
         if hasattr(Xm, "class_weighted"):            # Dask: per-chunk targets (_dask_classifier)
             from ._dask_classifier import fit_classifier
@@ -285,6 +291,7 @@ class LinearClassifier(_Estimator):
                 w = ovr_weights(self.class_weight, sw, classes, y_idx, 1, Xm.dtype)
                 targets = binary_targets(y_idx, 1, info.labels, Xm.dtype)
             objective = LinearObjective(Xm, targets, w, k, spec, fit_intercept, l2)
+            objective.check_X_on_first_gradient = deferred
             objective.l1 = l1
             theta0 = np.zeros(objective.n_params)
             if warm and previous.shape == (k, d):
@@ -307,6 +314,7 @@ class LinearClassifier(_Estimator):
                                             center=center, scale=scale)
                 if self.class_weight is None:
                     center, scale = objective.center, objective.scale
+                objective.check_X_on_first_gradient = deferred and c == 0
                 objective.l1 = l1
                 theta0 = np.zeros(objective.n_params)
                 if warm and previous.shape == (n_classes, d):

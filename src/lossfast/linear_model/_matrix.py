@@ -15,6 +15,10 @@ float64, ``intercept`` (k,) float64 or None):
     R^T X and sum_i R_i -- one pass over X.  Returns
     (sum_i w_i l_i, grad_coef (k, d), grad_intercept (k,)); the gradient
     arrays are buffers owned by the matrix (overwritten by the next call).
+    A kind whose ``takes_decision_values`` is True also takes
+    ``z_given=True``: z_out then holds z on entry (float64), read instead of
+    computed, and the pass only scatters the gradient (Newton-CG knows Z at
+    its trial points: ``_solvers.newton``).
 ``matvec(coef, intercept)``
     Z = X coef^T + intercept, (n, k) in X's dtype.
 ``rmatvec(R)``

@@ -155,6 +155,9 @@ class LinearObjective:
         self.n_params = self.k * self.d + (self.k if self.fit_intercept else 0)
         if center is None or scale is None:
             mean, var = X.column_moments(sample_weight)
+            # NaN / inf in X (a deferred check) show here first: raise now,
+            # before the moments turn into warnings of NaN arithmetic
+            X.check_finite_after(mean, var)
             if center is None:
                 center = mean if self.fit_intercept else np.zeros(self.d)
             if scale is None:
@@ -202,9 +205,11 @@ class LinearObjective:
 
     # ----------------------------------------------------------------- evaluation
 
-    def raw(self, theta, *, grad=True, z_out=None):
+    def raw(self, theta, *, grad=True, z_out=None, z_given=False):
         """(sum_i w_i l_i, dF/dW', dF/db') without the penalty or the
-        normalisation (the gradients in standardised coordinates)."""
+        normalisation (the gradients in standardised coordinates).  z_given:
+        z_out already holds the decision values at theta (kinds with
+        ``takes_decision_values``), so the pass skips computing them."""
         coef, b = self.to_model(theta)
         # a path of fits on the same rows, y and weights (LogisticRegressionCV's
         # fold) starts each fit where the last one stopped: the loss and its
@@ -217,8 +222,9 @@ class LinearObjective:
                 return val, None, None
         else:
             self.n_evals += 1
+            extra = {"z_given": True} if z_given else {}
             val, gc, gb = self.X.loss_gradient(self.y, self.sw, coef, b, self.spec,
-                                               grad=grad, z_out=z_out)
+                                               grad=grad, z_out=z_out, **extra)
             if memo is not None and grad:
                 memo.update(coef=coef.copy(), b=None if b is None else np.array(b),
                             val=val, gc=gc.copy(), gb=gb.copy())
@@ -246,10 +252,10 @@ class LinearObjective:
             g[kd:] = gb / norm
         return f, g
 
-    def loss_grad(self, theta, z_out=None):
-        """F(theta) and its gradient (float64)."""
+    def loss_grad(self, theta, z_out=None, z_given=False):
+        """F(theta) and its gradient (float64); z_given as in raw."""
         theta = np.asarray(theta, dtype=np.float64)
-        val, gc, gb = self.raw(theta, grad=True, z_out=z_out)
+        val, gc, gb = self.raw(theta, grad=True, z_out=z_out, z_given=z_given)
         return self._penalised(theta, val, gc, gb, True)
 
     def loss(self, theta):
@@ -440,7 +446,10 @@ class LinearObjective:
     def hessp(self, theta, Z):
         """v -> H v for the Hessian of F in the standardised coordinates at the
         decision values Z (n, k), without forming H: one matvec and one
-        rmatvec of the matrix layer per product (Newton-CG)."""
+        rmatvec of the matrix layer per product (Newton-CG).  product(v,
+        image=True) returns (H v, A v): A v (n, k) float64 is the change of
+        the decision values along v (Z is affine in theta), which Newton-CG
+        sums into the step's own change (``_solvers.truncated_cg``)."""
         d, k = self.d, self.k
         fi = self.fit_intercept
         kd = k * d
@@ -464,7 +473,7 @@ class LinearObjective:
             raise NotImplementedError(f"no Hessian for the loss {name!r}")
         ridge = self._ridge / (self.scale * self.scale)          # (k, d)
 
-        def product(v):
+        def product(v, image=False):
             V = v[:kd].reshape(k, d)
             Vw = V / self.scale                               # direction of the original coef
             vb = v[kd:] - Vw @ self.center if fi else None
@@ -480,6 +489,6 @@ class LinearObjective:
                 G = G - np.outer(qb, self.center)
                 out[kd:] = qb
             out[:kd] = (G / self.scale + ridge * V).reshape(-1)
-            return out
+            return (out, U) if image else out
 
         return product

@@ -81,7 +81,14 @@ class CSRMatrix:
     def _arrays(self):
         return self.data, self.indices, self.indptr, self.shape[1]
 
-    def loss_gradient(self, y, sample_weight, coef, intercept, spec, *, grad=True, z_out=None):
+    @property
+    def takes_decision_values(self):
+        """Whether loss_gradient takes z_given (float64 data: the pass's
+        forward half, X coef^T, is then skipped; _matrix.py)."""
+        return self.dtype == np.float64
+
+    def loss_gradient(self, y, sample_weight, coef, intercept, spec, *, grad=True, z_out=None,
+                      z_given=False):
         coef = np.ascontiguousarray(coef, dtype=np.float64)
         k = coef.shape[0]
         if self._gc is None or self._gc.shape[0] != k:
@@ -93,7 +100,7 @@ class CSRMatrix:
         val = _core.csr_loss_gradient(
             *self._arrays(), y, sample_weight, coef, intercept, spec.kernel, spec.params,
             gc if grad else None,
-            gb if grad and intercept is not None else None, z_out)
+            gb if grad and intercept is not None else None, z_out, z_given)
         if grad and intercept is None:
             gb[:] = 0.0
         return val, gc, gb
