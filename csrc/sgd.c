@@ -4,6 +4,7 @@
  * derivatives of scikit-learn's SGD losses. */
 #include <math.h>
 
+#include "lf_gather.h"
 #include "lf_shuffle.h"
 #include "sgd.h"
 
@@ -167,6 +168,15 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
             }                                                                             \
             for (int64_t j = 4 * q4; j < nnz; j++) s0 += (double)(w[j] * xv[j]);          \
             dot = (s0 + s1) + (s2 + s3);                                                  \
+        } else if (sizeof(*xv) == 8) {                                                    \
+            /* float64: lf_gather.h's dot (4-wide gathers, a shorter chain of adds) */   \
+            dot = sizeof(*ix) == 8                                                 \
+                      ? lf_sparse_dot_i64((const double *)(const void *)xv,               \
+                                          (const int64_t *)(const void *)ix, nnz,  \
+                                          (const double *)(const void *)w)                \
+                      : lf_sparse_dot_i32((const double *)(const void *)xv,               \
+                                          (const int32_t *)(const void *)ix, nnz,  \
+                                          (const double *)(const void *)w);               \
         } else {                                                                          \
             /* four interleaved accumulators: one accumulator's chain of adds is the   \
              * latency bound of a short sparse row */                                  \
@@ -326,7 +336,12 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
         if (!isfinite((double)w[j])) return 1 | (bad_p ? 2 : 0);                          \
     return bad_p ? 2 : 0;
 
-#define LF_DENSE_ROW(T) const T *restrict xv = X + i * d; const int64_t nnz = d;
+/* (ix: no column indices; the CSR dot's branch is compiled, never taken) */
+#define LF_DENSE_ROW(T)                                                                   \
+    const T *restrict xv = X + i * d;                                                     \
+    const int64_t nnz = d;                                                                \
+    const int32_t *ix = NULL;                                                             \
+    (void)ix;
 
 /* Software prefetch of the row LF_SGD_AHEAD samples on (a shuffled order
  * defeats the hardware prefetcher; a row is a few cache lines). */
