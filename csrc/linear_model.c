@@ -20,6 +20,18 @@
 
 /* ------------------------------------------------------------------ blocks */
 
+/* The forward loops prefetch the rows LM_PF_ROWS ahead of the 4 they read
+ * (the 16 accumulators of many outputs keep the core busy enough that the
+ * hardware prefetcher alone falls behind). */
+#ifndef LM_PF_ROWS
+#define LM_PF_ROWS 16
+#endif
+#define LM_PREFETCH_AHEAD(p, nbytes)                                                        \
+    {                                                                                       \
+        const char *pf_ = (const char *)(p);                                                \
+        for (int64_t o_ = 0; o_ < (nbytes); o_ += 64) __builtin_prefetch(pf_ + o_);         \
+    }
+
 /* x0..x3: rows i..i+3 of the row-major X with d columns. */
 #define LM_FOUR_ROWS(T, X, i, d)                                                            \
     const T *restrict x0 = (X) + (i) * (d), *restrict x1 = x0 + (d);                        \
@@ -51,6 +63,7 @@
         int64_t i = 0;                                                                      \
         for (; i + 4 <= m; i += 4) {                                                        \
             LM_FOUR_ROWS(T, X, i, d)                                                        \
+            LM_PREFETCH_AHEAD(X + (i + LM_PF_ROWS) * d, 4 * d * (int64_t)sizeof(T))         \
             int64_t c = 0;                                                                  \
             for (; LM_KB >= 4 && c + 4 <= k; c += 4) {                                      \
                 const double *restrict w0 = W + c * d, *restrict w1 = w0 + d;               \
@@ -310,9 +323,14 @@ static int64_t lm_lanes_kp(int64_t k) { return (k + LM_VL - 1) / LM_VL * LM_VL; 
         int64_t i = 0;                                                                      \
         /* one vector of outputs: 8 rows a block (8 broadcasts per load of W^T) */          \
         if (kp == LM_VL)                                                                    \
-            for (; i + 8 <= m; i += 8)                                                      \
+            for (; i + 8 <= m; i += 8) {                                                    \
+                LM_PREFETCH_AHEAD(X + (i + LM_PF_ROWS) * d, 8 * d * (int64_t)sizeof(T))     \
                 lm_fwd_tile_##SFX(X + i * d, d, 8, 1, WT, kp, bp, k, 0, Z + i * k);        \
-        for (; i + 4 <= m; i += 4) lm_fwd_rows_##SFX(X + i * d, d, 4, WT, kp, bp, k, Z + i * k); \
+            }                                                                               \
+        for (; i + 4 <= m; i += 4) {                                                        \
+            LM_PREFETCH_AHEAD(X + (i + LM_PF_ROWS) * d, 4 * d * (int64_t)sizeof(T))         \
+            lm_fwd_rows_##SFX(X + i * d, d, 4, WT, kp, bp, k, Z + i * k);                  \
+        }                                                                                   \
         for (; i < m; i++) lm_fwd_rows_##SFX(X + i * d, d, 1, WT, kp, bp, k, Z + i * k);    \
     }                                                                                       \
                                                                                             \
