@@ -739,6 +739,90 @@ LF_INLINE int lm_gram(const lf_lm_gram_args *A, const int F32) {
 static int lm_gram_f32(const lf_lm_gram_args *A) { return lm_gram(A, 1); }
 static int lm_gram_f64(const lf_lm_gram_args *A) { return lm_gram(A, 0); }
 
+/* ---------------------------------------------------------------- matvec */
+
+/* Z = X W^T + b (n x k) by the loss pass's forward loops (row dots or output
+ * lanes, lm_use_lanes) on blocks of rows, without a loss: the products of a
+ * small number of outputs (held-out decision values of a path of models)
+ * that BLAS's GEMM runs at a fraction of its speed on a tall, thin shape. */
+typedef struct lm_mv_args {
+    const void *X;
+    int64_t n, d, k;
+    const double *W, *b;
+    void *Z;
+} lm_mv_args;
+
+static int lm_matvec_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *partial,
+                           void *scratch) {
+    const lm_ctx *K = (const lm_ctx *)ctx;
+    const lm_mv_args *A = (const lm_mv_args *)K->args;
+    const int F32 = K->F32;
+    const int64_t n = A->n, d = A->d, k = A->k, ts = F32 ? 4 : 8;
+    const int64_t B = lm_loss_block_rows(d, k, ts);
+    (void)c; (void)partial;
+    for (int64_t blk = b0; blk < b1; blk++) {
+        const int64_t a = blk * B, m = LM_MIN(B, n - a);
+        const char *Xb = (const char *)A->X + a * d * ts;
+        double *Zb = F32 ? (double *)scratch : (double *)A->Z + a * k;
+        if (K->wt && F32)
+            lm_forward_lanes_f32((const float *)Xb, m, d, k, K->wt, K->kp, K->bp, Zb);
+        else if (K->wt)
+            lm_forward_lanes_f64((const double *)Xb, m, d, k, K->wt, K->kp, K->bp, Zb);
+        else if (F32)
+            lm_forward_f32((const float *)Xb, m, d, k, A->W, A->b, Zb);
+        else
+            lm_forward_f64((const double *)Xb, m, d, k, A->W, A->b, Zb);
+        if (F32) lm_from_f64_f32(Zb, m * k, (float *)A->Z + a * k);
+    }
+    return 0;
+}
+
+LF_INLINE int lm_matvec(const void *X, int64_t n, int64_t d, int64_t k, const double *W,
+                        const double *b, void *Z, const int F32) {
+    if (n <= 0 || k <= 0) return 0;
+    if (d <= 0) { /* no columns: the intercepts */
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t q = 0; q < k; q++) {
+                const double v = b ? b[q] : 0.0;
+                if (F32) ((float *)Z)[i * k + q] = (float)v;
+                else ((double *)Z)[i * k + q] = v;
+            }
+        return 0;
+    }
+    const int64_t B = lm_loss_block_rows(d, k, F32 ? 4 : 8), nblocks = (n + B - 1) / B;
+    lm_mv_args args = {X, n, d, k, W, b, Z};
+    lm_ctx ctx = {&args, F32, NULL, NULL, 0};
+    double *wt = NULL;
+    if (lm_use_lanes(d, k)) {
+        const int64_t kp = lm_lanes_kp(k);
+        wt = aligned_alloc(64, lm_region(d * kp + kp, sizeof(double)));
+        if (!wt) return -1;
+        for (int64_t j = 0; j < d; j++) {
+            for (int64_t q = 0; q < k; q++) wt[j * kp + q] = W[q * d + j];
+            for (int64_t q = k; q < kp; q++) wt[j * kp + q] = 0.0;
+        }
+        for (int64_t q = 0; q < kp; q++) wt[d * kp + q] = q < k && b ? b[q] : 0.0;
+        ctx.wt = wt;
+        ctx.bp = wt + d * kp;
+        ctx.kp = kp;
+    }
+    lf_chunk_job job = {lf_plan_runs(nblocks, LM_MIN(nblocks, (int64_t)LF_MAX_CHUNKS),
+                                     n * d * k),
+                        0, F32 ? lm_region(B * k, sizeof(double)) : 0, 1, lm_matvec_chunk, &ctx};
+    const int rc = lf_run_chunks(&job, NULL);
+    free(wt);
+    return rc ? -1 : 0;
+}
+
+static int lm_matvec_f32(const void *X, int64_t n, int64_t d, int64_t k, const double *W,
+                         const double *b, void *Z) {
+    return lm_matvec(X, n, d, k, W, b, Z, 1);
+}
+static int lm_matvec_f64(const void *X, int64_t n, int64_t d, int64_t k, const double *W,
+                         const double *b, void *Z) {
+    return lm_matvec(X, n, d, k, W, b, Z, 0);
+}
+
 /* ------------------------------------------------------------ NaN / inf */
 
 static int lm_nonfinite_chunk(void *ctx, int64_t c, int64_t a, int64_t b, double *partial,
@@ -764,6 +848,6 @@ static int64_t lm_nonfinite_f64(const void *x, int64_t n) { return lm_nonfinite(
 
 const lf_lm_kernels LF_TARGET(lf_linear_model)[] = {
     {lm_loss_f32, lm_loss_f64, lm_gram_f32, lm_gram_f64, lm_nonfinite_f32, lm_nonfinite_f64,
-     lm_set_layout},
+     lm_set_layout, lm_matvec_f32, lm_matvec_f64},
 };
 LF_DEFINE_SELECTOR(lf_lm_kernels, lf_linear_model)

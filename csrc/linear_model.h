@@ -137,6 +137,9 @@ typedef int (*lf_lm_gram_fn)(const lf_lm_gram_args *);
 /* Number of entries of x[0..n) that are NaN or +-inf. */
 typedef int64_t (*lf_lm_count_fn)(const void *x, int64_t n);
 
+typedef int (*lf_lm_matvec_fn)(const void *X, int64_t n, int64_t d, int64_t k,
+                               const double *W, const double *b, void *Z);
+
 typedef struct lf_lm_kernels {
     lf_lm_loss_fn loss_f32, loss_f64;
     lf_lm_gram_fn gram_f32, gram_f64;
@@ -145,6 +148,9 @@ typedef struct lf_lm_kernels {
      * (linear_model.c, lm_use_lanes), 1 the row dots, 2 the outputs along the
      * SIMD lanes; process-wide for this table; returns 0, or -2. */
     int (*set_layout)(int layout);
+    /* Z (n x k, X's type) = X W^T + b (W k x d float64, b k or NULL), in
+     * float64 and rounded once for float32 X; returns 0, or -1 (memory). */
+    lf_lm_matvec_fn matvec_f32, matvec_f64;
 } lf_lm_kernels;
 
 /* The kernels of the SIMD level in use (a table of one entry). */

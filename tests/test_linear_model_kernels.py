@@ -251,3 +251,34 @@ def test_kernel_rejects_bad_arguments():
     out = np.empty((1, 5, 5))
     with pytest.raises(ValueError, match="shape"):
         core.lm_gram(X, None, None, None, False, out)
+
+
+@pytest.mark.parametrize("n, d", SIZES)
+@pytest.mark.parametrize("k", [1, 3, 4, 5, 8, 10, 25])
+@pytest.mark.parametrize("with_b", [True, False])
+def test_lm_matvec_equals_numpy(simd_level, dtype, n, d, k, with_b):
+    """lm_matvec (DenseMatrix.matvec up to MATVEC_KERNEL_OUTPUTS outputs):
+    X W^T + b in float64, rounded once to X's dtype, on both layouts of the
+    forward loops (row dots, output lanes) and every block edge; 1 and 2
+    threads bit-identical."""
+    rng = np.random.default_rng(n * 31 + d * 7 + k)
+    X = rng.standard_normal((n, d)).astype(dtype)
+    W = rng.standard_normal((k, d))
+    b = rng.standard_normal(k) if with_b else None
+    want = X.astype(np.float64) @ W.T + (b if with_b else 0.0)
+    outs = []
+    for layout in (0, 1, 2):
+        core.lm_set_layout(layout)
+        try:
+            for threads in (1, 2):
+                with lf.num_threads(threads):
+                    Z = np.full((n, k), np.nan, dtype=dtype)
+                    core.lm_matvec(X, W, b, Z)
+                outs.append(Z)
+        finally:
+            core.lm_set_layout(0)
+        np.testing.assert_array_equal(outs[-1], outs[-2])
+        np.testing.assert_allclose(outs[-1], want.astype(dtype), rtol=1e-6 if dtype == np.float32
+                                   else 1e-13, atol=1e-6 if dtype == np.float32 else 1e-13)
+    from lossfast.linear_model._matrix import DenseMatrix
+    np.testing.assert_array_equal(DenseMatrix(X).matvec(W, b), outs[0])

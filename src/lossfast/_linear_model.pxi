@@ -51,8 +51,37 @@ cdef extern from "linear_model.h" nogil:
         lf_lm_count_fn nonfinite_f32
         lf_lm_count_fn nonfinite_f64
         int (*set_layout)(int) noexcept nogil
+        int (*matvec_f32)(const void *, int64_t, int64_t, int64_t, const double *,
+                          const double *, void *) noexcept nogil
+        int (*matvec_f64)(const void *, int64_t, int64_t, int64_t, const double *,
+                          const double *, void *) noexcept nogil
 
     const lf_lm_kernels *lf_linear_model()
+
+
+def lm_matvec(const floating[:, ::1] X, const double[:, ::1] coef, const double[::1] intercept,
+              floating[:, ::1] out):
+    """out (n, k) = X coef^T + intercept (None: none), computed in float64 by
+    the loss pass's forward loops on lossfast's threads."""
+    cdef const lf_lm_kernels *kern = lf_linear_model()
+    cdef int64_t n = X.shape[0], d = X.shape[1], k = coef.shape[0]
+    cdef int status
+    if coef.shape[1] != d or out.shape[0] != n or out.shape[1] != k:
+        raise ValueError("lm_matvec: shapes do not match")
+    if intercept is not None and intercept.shape[0] != k:
+        raise ValueError("lm_matvec: intercept has the wrong length")
+    if n == 0 or k == 0:
+        return
+    cdef const void *xp = &X[0, 0] if d else NULL
+    cdef const double *wp = &coef[0, 0] if d else NULL
+    cdef const double *bp = &intercept[0] if intercept is not None else NULL
+    with nogil:
+        if floating is float:
+            status = kern.matvec_f32(xp, n, d, k, wp, bp, &out[0, 0])
+        else:
+            status = kern.matvec_f64(xp, n, d, k, wp, bp, &out[0, 0])
+    if status != 0:
+        raise MemoryError("lm_matvec: out of memory")
 
 
 def lm_set_layout(int layout):

@@ -23,7 +23,7 @@ from ._base import _Estimator, check_y_present
 from ._chunked import ChunkedMatrix
 from ._fold_grams import fold_ids_of_splits
 from ._logistic import LogisticRegression, _check_classification_targets, _encode_labels
-from ._matrix import DenseMatrix, design_matrix
+from ._matrix import MATVEC_KERNEL_OUTPUTS, DenseMatrix, design_matrix
 from ._parallel import run_folds
 from ._ridge_cv import check_cv_splits
 from ._dask import is_dask_array
@@ -493,8 +493,13 @@ class LogisticRegressionCV(_Estimator):
             # reused by its next fold, so those are scored in the thread):
             # the folds' threads end together, and their BLAS products at
             # once (each with its own thread team) cost 1.5x the same products
-            # one after the other
-            with _blas_threads(_core.get_num_threads()):
+            # one after the other.  Up to MATVEC_KERNEL_OUTPUTS outputs the
+            # products are lossfast's kernel on its own threads, and BLAS is
+            # left alone (threadpoolctl's limit costs ~1 ms to enter, and on
+            # leaving it restarts OpenBLAS's team, which then spins)
+            outputs = paths.shape[1] * paths.shape[2] * paths.shape[3]
+            with (_blas_threads(_core.get_num_threads()) if outputs > MATVEC_KERNEL_OUTPUTS
+                  else contextlib.nullcontext()):
                 for f, (_, _, (Xte, yte)) in enumerate(results):
                     scores[f] = self._accuracies(Xte, yte, paths[f], d, classes)
         # the refit's preconditioner from the same moments (a change of
