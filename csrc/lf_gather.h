@@ -15,6 +15,23 @@
 #include <stdint.h>
 #include "lf_common.h"
 
+/* DOT = sum_p v[p] w[ix[p]] in float64 by four partial sums (one chain of
+ * dependent adds would bound a short row), for any value and index types:
+ * the baseline build's dot and the float32 rows' everywhere. */
+#define LF_SPARSE_DOT4(DOT, v, ix, nnz, w)                                                \
+    {                                                                                     \
+        double s0_ = 0.0, s1_ = 0.0, s2_ = 0.0, s3_ = 0.0;                                \
+        int64_t p_ = 0;                                                                   \
+        for (; p_ + 4 <= (nnz); p_ += 4) {                                                \
+            s0_ += (double)(v)[p_] * (double)(w)[(ix)[p_]];                               \
+            s1_ += (double)(v)[p_ + 1] * (double)(w)[(ix)[p_ + 1]];                       \
+            s2_ += (double)(v)[p_ + 2] * (double)(w)[(ix)[p_ + 2]];                       \
+            s3_ += (double)(v)[p_ + 3] * (double)(w)[(ix)[p_ + 3]];                       \
+        }                                                                                 \
+        for (; p_ < (nnz); p_++) s0_ += (double)(v)[p_] * (double)(w)[(ix)[p_]];          \
+        DOT = (s0_ + s1_) + (s2_ + s3_);                                                  \
+    }
+
 #if defined(__AVX2__)
 #include <immintrin.h>
 
@@ -23,60 +40,41 @@ LF_INLINE double lf_hsum4_pd(__m256d a) {
     return _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
 }
 
-LF_INLINE double lf_sparse_dot_i32(const double *restrict v, const int32_t *restrict ix,
-                                   int64_t nnz, const double *restrict w) {
-    __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
-    int64_t p = 0;
-    for (; p + 8 <= nnz; p += 8) {
-        const __m128i i0 = _mm_loadu_si128((const __m128i *)(ix + p));
-        const __m128i i1 = _mm_loadu_si128((const __m128i *)(ix + p + 4));
-        a0 = _mm256_fmadd_pd(_mm256_loadu_pd(v + p), _mm256_i32gather_pd(w, i0, 8), a0);
-        a1 = _mm256_fmadd_pd(_mm256_loadu_pd(v + p + 4), _mm256_i32gather_pd(w, i1, 8), a1);
+/* The dot for index type I: LOADIDX(p) the 4 indices at ix + p as the
+ * gather's index vector, GATHER its intrinsic. */
+#define LF_SPARSE_DOT_GATHER(SFX, I, IDXVEC, LOADIDX, GATHER)                            \
+    LF_INLINE double lf_sparse_dot_##SFX(const double *restrict v, const I *restrict ix,  \
+                                         int64_t nnz, const double *restrict w) {         \
+        __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();                       \
+        int64_t p = 0;                                                                    \
+        for (; p + 8 <= nnz; p += 8) {                                                    \
+            const IDXVEC i0 = LOADIDX(ix + p), i1 = LOADIDX(ix + p + 4);                  \
+            a0 = _mm256_fmadd_pd(_mm256_loadu_pd(v + p), GATHER(w, i0, 8), a0);           \
+            a1 = _mm256_fmadd_pd(_mm256_loadu_pd(v + p + 4), GATHER(w, i1, 8), a1);       \
+        }                                                                                 \
+        double t = 0.0;                                                                   \
+        for (; p < nnz; p++) t += v[p] * w[ix[p]];                                        \
+        return lf_hsum4_pd(_mm256_add_pd(a0, a1)) + t;                                    \
     }
-    double t = 0.0;
-    for (; p < nnz; p++) t += v[p] * w[ix[p]];
-    return lf_hsum4_pd(_mm256_add_pd(a0, a1)) + t;
-}
-
-LF_INLINE double lf_sparse_dot_i64(const double *restrict v, const int64_t *restrict ix,
-                                   int64_t nnz, const double *restrict w) {
-    __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
-    int64_t p = 0;
-    for (; p + 8 <= nnz; p += 8) {
-        const __m256i i0 = _mm256_loadu_si256((const __m256i *)(ix + p));
-        const __m256i i1 = _mm256_loadu_si256((const __m256i *)(ix + p + 4));
-        a0 = _mm256_fmadd_pd(_mm256_loadu_pd(v + p),
-                             _mm256_i64gather_pd(w, i0, 8), a0);
-        a1 = _mm256_fmadd_pd(_mm256_loadu_pd(v + p + 4),
-                             _mm256_i64gather_pd(w, i1, 8), a1);
-    }
-    double t = 0.0;
-    for (; p < nnz; p++) t += v[p] * w[ix[p]];
-    return lf_hsum4_pd(_mm256_add_pd(a0, a1)) + t;
-}
+#define LF_LOAD_I32X4(p) _mm_loadu_si128((const __m128i *)(p))
+#define LF_LOAD_I64X4(p) _mm256_loadu_si256((const __m256i *)(p))
+LF_SPARSE_DOT_GATHER(i32, int32_t, __m128i, LF_LOAD_I32X4, _mm256_i32gather_pd)
+LF_SPARSE_DOT_GATHER(i64, int64_t, __m256i, LF_LOAD_I64X4, _mm256_i64gather_pd)
 
 #else
 
-#define LF_SPARSE_DOT_SCALAR(I)                                                           \
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                                        \
-    int64_t p = 0;                                                                        \
-    for (; p + 4 <= nnz; p += 4) {                                                        \
-        s0 += v[p] * w[ix[p]];                                                            \
-        s1 += v[p + 1] * w[ix[p + 1]];                                                    \
-        s2 += v[p + 2] * w[ix[p + 2]];                                                    \
-        s3 += v[p + 3] * w[ix[p + 3]];                                                    \
-    }                                                                                     \
-    for (; p < nnz; p++) s0 += v[p] * w[ix[p]];                                           \
-    return (s0 + s1) + (s2 + s3);
-
 LF_INLINE double lf_sparse_dot_i32(const double *restrict v, const int32_t *restrict ix,
                                    int64_t nnz, const double *restrict w) {
-    LF_SPARSE_DOT_SCALAR(int32_t)
+    double s;
+    LF_SPARSE_DOT4(s, v, ix, nnz, w)
+    return s;
 }
 
 LF_INLINE double lf_sparse_dot_i64(const double *restrict v, const int64_t *restrict ix,
                                    int64_t nnz, const double *restrict w) {
-    LF_SPARSE_DOT_SCALAR(int64_t)
+    double s;
+    LF_SPARSE_DOT4(s, v, ix, nnz, w)
+    return s;
 }
 
 #endif

@@ -481,6 +481,20 @@ typedef struct lm_ctx {
     int64_t kp;
 } lm_ctx;
 
+/* Z (m x k, float64) = the m rows at Xb times W^T plus b, by the context's
+ * layout: the output lanes (K->wt) or the row dots (W, b). */
+static void lm_forward_block(const lm_ctx *K, const char *Xb, int64_t m, int64_t d, int64_t k,
+                             const double *W, const double *b, double *Zb) {
+    if (K->wt && K->F32)
+        lm_forward_lanes_f32((const float *)Xb, m, d, k, K->wt, K->kp, K->bp, Zb);
+    else if (K->wt)
+        lm_forward_lanes_f64((const double *)Xb, m, d, k, K->wt, K->kp, K->bp, Zb);
+    else if (K->F32)
+        lm_forward_f32((const float *)Xb, m, d, k, W, b, Zb);
+    else
+        lm_forward_f64((const double *)Xb, m, d, k, W, b, Zb);
+}
+
 /* Blocks [b0, b1) of one chunk: partial = [grad_coef (k x d), grad_intercept
  * (k), loss].  The thread's scratch holds float64 decision values,
  * derivatives and, for float32 data, the block's targets and weights (and
@@ -513,14 +527,7 @@ static int lm_loss_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double *p
         const char *Xb = (const char *)A->X + a * d * ts;
         /* float64 data: decision values straight into z_out when asked for */
         double *Zb = !F32 && A->z_out ? (double *)A->z_out + a * k : zbuf;
-        if (kp && F32)
-            lm_forward_lanes_f32((const float *)Xb, m, d, k, K->wt, kp, K->bp, Zb);
-        else if (kp)
-            lm_forward_lanes_f64((const double *)Xb, m, d, k, K->wt, kp, K->bp, Zb);
-        else if (F32)
-            lm_forward_f32((const float *)Xb, m, d, k, A->coef, A->intercept, Zb);
-        else
-            lm_forward_f64((const double *)Xb, m, d, k, A->coef, A->intercept, Zb);
+        lm_forward_block(K, Xb, m, d, k, A->coef, A->intercept, Zb);
         if (F32 && A->z_out) lm_from_f64_f32(Zb, m * k, (float *)A->z_out + a * k);
         if (per_output) {
             lf_lm_block_loss(A, a, m, Zb, want_grad ? rbuf : NULL, ybuf, wbuf, F32, lbuf);
@@ -590,6 +597,26 @@ static int lm_use_lanes(int64_t d, int64_t k) {
            (d <= 512 || k >= 2 * LM_VL);
 }
 
+/* The output-lane layout's W^T (d x kp) and intercept (kp), zero-padded, into
+ * the context when lm_use_lanes picks it (else the context keeps wt NULL: the
+ * row dots); the caller frees ctx->wt.  Returns 0, or -1 (memory). */
+static int lm_lanes_weights(const double *W, const double *b, int64_t d, int64_t k,
+                            lm_ctx *ctx) {
+    if (!lm_use_lanes(d, k)) return 0;
+    const int64_t kp = lm_lanes_kp(k);
+    double *wt = aligned_alloc(64, lm_region(d * kp + kp, sizeof(double)));
+    if (!wt) return -1;
+    for (int64_t j = 0; j < d; j++) {
+        for (int64_t q = 0; q < k; q++) wt[j * kp + q] = W[q * d + j];
+        for (int64_t q = k; q < kp; q++) wt[j * kp + q] = 0.0;
+    }
+    for (int64_t q = 0; q < kp; q++) wt[d * kp + q] = q < k && b ? b[q] : 0.0;
+    ctx->wt = wt;
+    ctx->bp = wt + d * kp;
+    ctx->kp = kp;
+    return 0;
+}
+
 LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32) {
     const int64_t n = A->n, d = A->d, k = A->k;
     const int64_t ts = F32 ? 4 : 8;
@@ -607,22 +634,8 @@ LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32)
     const int64_t nblocks = (n + B - 1) / B;
     const int64_t kd = k * d, width = kd + k + 1 + (A->loss_per_output ? P : 0);
     lm_ctx ctx = {A, F32, NULL, NULL, 0};
-    double *wt = NULL;
-    if (lm_use_lanes(d, k)) {
-        /* W^T (d x kp) and the intercept (kp), zero-padded */
-        const int64_t kp = lm_lanes_kp(k);
-        wt = aligned_alloc(64, lm_region(d * kp + kp, sizeof(double)));
-        if (!wt) return -1;
-        for (int64_t j = 0; j < d; j++) {
-            for (int64_t q = 0; q < k; q++) wt[j * kp + q] = A->coef[q * d + j];
-            for (int64_t q = k; q < kp; q++) wt[j * kp + q] = 0.0;
-        }
-        for (int64_t q = 0; q < kp; q++)
-            wt[d * kp + q] = q < k && A->intercept ? A->intercept[q] : 0.0;
-        ctx.wt = wt;
-        ctx.bp = wt + d * kp;
-        ctx.kp = kp;
-    }
+    if (lm_lanes_weights(A->coef, A->intercept, d, k, &ctx) != 0) return -1;
+    double *wt = (double *)ctx.wt;
     lf_chunk_job job = {lm_plan(nblocks, width, n * LM_MAX(d, 1) * k), width,
                         lm_loss_scratch(A, F32, ctx.wt ? ctx.kp : 0).total, 1, lm_loss_chunk,
                         &ctx};
@@ -764,14 +777,7 @@ static int lm_matvec_chunk(void *ctx, int64_t c, int64_t b0, int64_t b1, double 
         const int64_t a = blk * B, m = LM_MIN(B, n - a);
         const char *Xb = (const char *)A->X + a * d * ts;
         double *Zb = F32 ? (double *)scratch : (double *)A->Z + a * k;
-        if (K->wt && F32)
-            lm_forward_lanes_f32((const float *)Xb, m, d, k, K->wt, K->kp, K->bp, Zb);
-        else if (K->wt)
-            lm_forward_lanes_f64((const double *)Xb, m, d, k, K->wt, K->kp, K->bp, Zb);
-        else if (F32)
-            lm_forward_f32((const float *)Xb, m, d, k, A->W, A->b, Zb);
-        else
-            lm_forward_f64((const double *)Xb, m, d, k, A->W, A->b, Zb);
+        lm_forward_block(K, Xb, m, d, k, A->W, A->b, Zb);
         if (F32) lm_from_f64_f32(Zb, m * k, (float *)A->Z + a * k);
     }
     return 0;
@@ -792,20 +798,8 @@ LF_INLINE int lm_matvec(const void *X, int64_t n, int64_t d, int64_t k, const do
     const int64_t B = lm_loss_block_rows(d, k, F32 ? 4 : 8), nblocks = (n + B - 1) / B;
     lm_mv_args args = {X, n, d, k, W, b, Z};
     lm_ctx ctx = {&args, F32, NULL, NULL, 0};
-    double *wt = NULL;
-    if (lm_use_lanes(d, k)) {
-        const int64_t kp = lm_lanes_kp(k);
-        wt = aligned_alloc(64, lm_region(d * kp + kp, sizeof(double)));
-        if (!wt) return -1;
-        for (int64_t j = 0; j < d; j++) {
-            for (int64_t q = 0; q < k; q++) wt[j * kp + q] = W[q * d + j];
-            for (int64_t q = k; q < kp; q++) wt[j * kp + q] = 0.0;
-        }
-        for (int64_t q = 0; q < kp; q++) wt[d * kp + q] = q < k && b ? b[q] : 0.0;
-        ctx.wt = wt;
-        ctx.bp = wt + d * kp;
-        ctx.kp = kp;
-    }
+    if (lm_lanes_weights(W, b, d, k, &ctx) != 0) return -1;
+    double *wt = (double *)ctx.wt;
     lf_chunk_job job = {lf_plan_runs(nblocks, LM_MIN(nblocks, (int64_t)LF_MAX_CHUNKS),
                                      n * d * k),
                         0, F32 ? lm_region(B * k, sizeof(double)) : 0, 1, lm_matvec_chunk, &ctx};

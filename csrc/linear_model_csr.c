@@ -63,19 +63,12 @@ LF_INLINE void csr_forward(const lf_csr *X, int64_t a, int64_t m, int64_t k,
             else if (!F32)
                 s = lf_sparse_dot_i32((const double *)X->data + p0,
                                       (const int32_t *)X->indices + p0, p1 - p0, WT);
-            else {
-                /* four partial sums, not one chain of dependent adds */
-                double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-                int64_t p = p0;
-                for (; p + 4 <= p1; p += 4) {
-                    s0 += CSR_VAL(X, p) * WT[CSR_IDX(X, p)];
-                    s1 += CSR_VAL(X, p + 1) * WT[CSR_IDX(X, p + 1)];
-                    s2 += CSR_VAL(X, p + 2) * WT[CSR_IDX(X, p + 2)];
-                    s3 += CSR_VAL(X, p + 3) * WT[CSR_IDX(X, p + 3)];
-                }
-                for (; p < p1; p++) s0 += CSR_VAL(X, p) * WT[CSR_IDX(X, p)];
-                s = (s0 + s1) + (s2 + s3);
-            }
+            else if (I64)
+                LF_SPARSE_DOT4(s, (const float *)X->data + p0,
+                               (const int64_t *)X->indices + p0, p1 - p0, WT)
+            else
+                LF_SPARSE_DOT4(s, (const float *)X->data + p0,
+                               (const int32_t *)X->indices + p0, p1 - p0, WT)
             Z[i] = b0 + s;
         }
         return;

@@ -157,16 +157,7 @@
         dot = lf_sparse_dot_i32((const double *)(const void *)xv,                         \
                                 (const int32_t *)(const void *)ix, nnz, w);               \
     } else {                                                                              \
-        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                                    \
-        int64_t j = 0;                                                                    \
-        for (; j + 4 <= nnz; j += 4) {                                                    \
-            s0 += w[ix[j]] * (double)xv[j];                                               \
-            s1 += w[ix[j + 1]] * (double)xv[j + 1];                                       \
-            s2 += w[ix[j + 2]] * (double)xv[j + 2];                                       \
-            s3 += w[ix[j + 3]] * (double)xv[j + 3];                                       \
-        }                                                                                 \
-        for (; j < nnz; j++) s0 += w[ix[j]] * (double)xv[j];                              \
-        dot = (s0 + s1) + (s2 + s3);                                                      \
+        LF_SPARSE_DOT4(dot, xv, ix, nnz, w)                                               \
     }
 #define LF_SVM_CSR_AXPY for (int64_t j = 0; j < nnz; j++) w[ix[j]] += c * (double)xv[j];
 
