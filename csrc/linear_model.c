@@ -622,7 +622,8 @@ LF_INLINE int lm_loss(const lf_lm_loss_args *A, double *loss_out, const int F32)
     const int64_t ts = F32 ? 4 : 8;
     const int want_grad = A->grad_coef != NULL;
     *loss_out = 0.0;
-    if (!A->loss || k < 1 || !A->params || A->z_given) return -2; /* z_given: CSR only */
+    if (!A->loss || k < 1 || !A->params || A->z_given || A->moments_out)
+        return -2; /* z_given, moments_out: CSR only */
     if (want_grad) memset(A->grad_coef, 0, (size_t)(k * d) * sizeof(double));
     if (A->grad_intercept) memset(A->grad_intercept, 0, (size_t)k * sizeof(double));
     if (n <= 0) return 0;

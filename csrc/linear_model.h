@@ -63,6 +63,9 @@ typedef struct lf_lm_loss_args {
     int z_given;              /* 1: z_out holds the decision values on entry (float64
                                  CSR data only: read, not computed from X and coef --
                                  e.g. a Newton step's Z + t X s); 0: computed */
+    double *moments_out;      /* float64 CSR data, k = 1, with the gradient: 2 x d sums
+                                 of w x and w x^2 per column (the column moments) from
+                                 the gradient's scatter, or NULL */
     double *loss_per_output;  /* dense X: the loss of each output (elementwise) or of each
                                  group (row-wise), or NULL; the return value is their sum */
     int64_t groups;           /* row-wise losses: the k outputs are `groups` models of

@@ -144,7 +144,7 @@ LF_INLINE int csr_loss_chunk(const csr_ctx *C, int64_t b0, int64_t b1, double *p
     const int want_grad = A->grad_coef != NULL, want_b = want_grad || A->grad_intercept;
     double *zbuf = (double *)scratch, *rbuf = zbuf + B * k, *ybuf = rbuf + B * k;
     double *wbuf = ybuf + B * k;
-    double *GT = partial, *gb = GT + (want_grad ? d * k : 0);
+    double *GT = partial, *gb = GT + (want_grad ? d * (A->moments_out ? 3 : k) : 0);
     double loss = 0.0;
     for (int64_t blk = b0; blk < b1; blk++) {
         const int64_t a = blk * B, m = CSR_MIN(B, n - a);
@@ -154,7 +154,23 @@ LF_INLINE int csr_loss_chunk(const csr_ctx *C, int64_t b0, int64_t b1, double *p
         if (F32 && A->z_out)
             for (int64_t q = 0; q < m * k; q++) ((float *)A->z_out)[a * k + q] = (float)Zb[q];
         loss += lf_lm_block_loss(A, a, m, Zb, want_b ? rbuf : NULL, ybuf, wbuf, F32, NULL);
-        if (want_grad)
+        if (A->moments_out && !F32) {
+            /* GT (d x 3): per column the gradient and the two moment sums side by
+             * side, so one line of the scatter serves all three */
+            const double *wv = (const double *)A->weight;
+            for (int64_t i = 0; i < m; i++) {
+                const double r = rbuf[i], wi = wv ? wv[a + i] : 1.0;
+                gb[0] += r;
+                const int64_t p1 = CSR_PTR(X, a + i + 1);
+                for (int64_t p = CSR_PTR(X, a + i); p < p1; p++) {
+                    const double v = CSR_VAL(X, p), wx = wi * v;
+                    double *restrict g = GT + 3 * CSR_IDX(X, p);
+                    g[0] += v * r;
+                    g[1] += wx;
+                    g[2] += wx * v;
+                }
+            }
+        } else if (want_grad)
             csr_backward(X, a, m, k, rbuf, GT, gb, F32, I64);
         else if (A->grad_intercept)
             for (int64_t i = 0; i < m; i++)
@@ -172,11 +188,13 @@ LF_INLINE int csr_loss(const lf_csr *X, const lf_lm_loss_args *A, double *loss_o
     if (!A->loss || !A->params || k < 1 || A->n != n || A->d != d) return -2;
     if (want_grad) memset(A->grad_coef, 0, (size_t)(k * d) * sizeof(double));
     if (A->grad_intercept) memset(A->grad_intercept, 0, (size_t)k * sizeof(double));
+    if (A->moments_out && (k != 1 || !want_grad)) return -2;
+    if (A->moments_out) memset(A->moments_out, 0, (size_t)(2 * d) * sizeof(double));
     if (n <= 0) return 0;
     if (A->z_given && !A->z_out) return -2;
     const int64_t B = CSR_BLOCK_ROWS, nblocks = (n + B - 1) / B;
     const int64_t work = (csr_nnz(X, I64) + n) * k;
-    const int64_t off = want_grad ? d * k : 0, width = off + k + 1;
+    const int64_t off = want_grad ? d * (A->moments_out ? 3 : k) : 0, width = off + k + 1;
     double *WT = csr_transpose(A->coef, k, d);
     double *res = malloc((size_t)width * sizeof(double));
     if (!WT || !res) {
@@ -190,7 +208,14 @@ LF_INLINE int csr_loss(const lf_csr *X, const lf_lm_loss_args *A, double *loss_o
     const int rc = lf_run_chunks(&job, res);
     if (rc == 0) {
         *loss_out = res[off + k];
-        if (want_grad) csr_untranspose(res, k, d, A->grad_coef);
+        if (A->moments_out) {
+            for (int64_t j = 0; j < d; j++) {
+                A->grad_coef[j] = res[3 * j];
+                A->moments_out[j] = res[3 * j + 1];
+                A->moments_out[d + j] = res[3 * j + 2];
+            }
+        } else if (want_grad)
+            csr_untranspose(res, k, d, A->grad_coef);
         if (A->grad_intercept) memcpy(A->grad_intercept, res + off, (size_t)k * sizeof(double));
     }
     free(WT);
@@ -377,7 +402,8 @@ CSR_BODIES(f64_i64, 0, 1)
 
 #define CSR_ENTRY(SFX, F32)                                                                  \
     static int csr_loss_##SFX(const lf_csr *X, const lf_lm_loss_args *A, double *loss) {   \
-        if (F32 && A->z_given) return -2; /* float32 decision values: computed only */   \
+        /* float32 data: decision values computed only, moments by csr_moments */      \
+        if (F32 && (A->z_given || A->moments_out)) return -2;                             \
         return X->idx64 ? csr_loss(X, A, loss, csr_loss_body_##SFX##_i64, 1)                \
                         : csr_loss(X, A, loss, csr_loss_body_##SFX##_i32, 0);               \
     }                                                                                       \

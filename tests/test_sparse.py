@@ -144,6 +144,44 @@ def test_csr_loss_gradient_of_given_decision_values(case):
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [True, False])
+def test_moments_with_the_zero_start_gradient(fit_intercept, weighted):
+    """CSRMatrix.moments_and_zero_gradient: the column moments and the loss /
+    gradient at coef 0, intercept 0 from one scatter equal column_moments and
+    the plain pass; LinearObjective serves its start from them (no pass of
+    its own there), and an X whose column_moments was replaced (a path's
+    shared moments) keeps them and gets no fused pass."""
+    X, y, w = sparse_data(n=700, d=40, seed=9)
+    sw = w if weighted else None
+    yk = (y > np.median(y)).astype(np.float64).reshape(-1, 1)
+    spec = LossSpec("bce_logits", {"pos_weight": 1.0, "label_smoothing": 0.0})
+    S = CSRMatrix.from_scipy(X)
+    mean, var, (val, gc, gb) = S.moments_and_zero_gradient(yk, sw, spec, fit_intercept)
+    m2, v2 = S.column_moments(sw)
+    np.testing.assert_allclose(mean, m2, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(var, v2, rtol=1e-10, atol=1e-15)
+    v0, g0, b0 = S.loss_gradient(yk, sw, np.zeros((1, 40)),
+                                 np.zeros(1) if fit_intercept else None, spec)
+    assert val == pytest.approx(v0, rel=1e-13)
+    np.testing.assert_allclose(gc, g0, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(gb, b0, rtol=1e-12, atol=1e-14)
+    from lossfast.linear_model._objective import LinearObjective
+    obj = LinearObjective(S, yk, sw, 1, spec, fit_intercept, 0.5)
+    f, g = obj.loss_grad(np.zeros(obj.n_params))
+    assert obj.n_evals == 0
+    plain = LinearObjective(S, yk, sw, 1, spec, fit_intercept, 0.5,
+                            center=obj.center, scale=obj.scale)
+    f2, g2 = plain.loss_grad(np.zeros(obj.n_params))
+    assert plain.n_evals == 1
+    assert f == pytest.approx(f2, rel=1e-13)
+    np.testing.assert_allclose(g, g2, rtol=1e-12, atol=1e-14)
+    S.column_moments = lambda sample_weight=None: (m2, v2)
+    assert S.moments_and_zero_gradient(yk, sw, spec, fit_intercept) is None
+    assert CSRMatrix.from_scipy(X.astype(np.float32)).moments_and_zero_gradient(
+        yk.astype(np.float32), sw, spec, fit_intercept) is None
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("loss", ["squared_hinge", "log_loss"])
 def test_newton_cg_with_given_decision_values(monkeypatch, fit_intercept, loss):
     """Newton-CG on CSR float64 evaluates its trial points at Z + t X s (the

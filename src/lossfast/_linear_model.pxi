@@ -23,6 +23,7 @@ cdef extern from "linear_model.h" nogil:
         double *grad_intercept
         void *z_out
         int z_given
+        double *moments_out
         double *loss_per_output
         int64_t groups
 
@@ -142,6 +143,7 @@ def lm_loss_gradient(const floating[:, ::1] X, y, const floating[::1] weight,
     if z_out is not None and z_out.shape[0] * z_out.shape[1]:
         a.z_out = &z_out[0, 0]
     a.z_given = 0
+    a.moments_out = NULL
     a.groups = groups
     if groups < 1 or (groups > 1 and (not kernel.rowwise or a.k % groups)):
         raise ValueError(f"groups={groups} needs a row-wise kernel and divides k={a.k}")

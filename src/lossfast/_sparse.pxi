@@ -55,11 +55,13 @@ def csr_loss_gradient(const floating[::1] data, indices, indptr, int64_t d, y,
                       const floating[::1] weight, const double[:, ::1] coef,
                       const double[::1] intercept, Kernel kernel, LossParams params,
                       double[:, ::1] grad_coef, double[::1] grad_intercept,
-                      floating[:, ::1] z_out, bint z_given=False):
+                      floating[:, ::1] z_out, bint z_given=False,
+                      double[:, ::1] moments_out=None):
     """lm_loss_gradient (see _linear_model.pxi) for CSR X given by its arrays.
     z_given: z_out (float64 data only) holds the decision values, read
     instead of computed from X and coef (the pass then only scatters the
-    gradient)."""
+    gradient).  moments_out (2, d; float64 data, one output, with the
+    gradient): the column sums of w x and w x^2 from the same scatter."""
     cdef lf_csr X
     cdef lf_lm_loss_args a
     cdef const lf_csr_kernels *kern = lf_linear_model_csr()
@@ -95,6 +97,13 @@ def csr_loss_gradient(const floating[::1] data, indices, indptr, int64_t d, y,
     a.z_given = 1 if z_given else 0
     if z_given and (floating is float or a.z_out == NULL) and X.n:
         raise ValueError("csr_loss_gradient: z_given needs float64 data and z_out")
+    a.moments_out = NULL
+    if moments_out is not None:
+        if (floating is float or moments_out.shape[0] != 2 or moments_out.shape[1] != d
+                or a.k != 1 or a.grad_coef == NULL):
+            raise ValueError("csr_loss_gradient: moments_out needs float64 data, one output, "
+                             "the gradient and a (2, d) array")
+        a.moments_out = &moments_out[0, 0] if d else NULL
     a.loss_per_output = NULL
     a.groups = 1
     with nogil:

@@ -153,8 +153,17 @@ class LinearObjective:
         # the penalty per unit weight, one row per output: (k, 1)
         self._ridge = np.broadcast_to(l2, (self.k,)).reshape(self.k, 1) / self.total_weight
         self.n_params = self.k * self.d + (self.k if self.fit_intercept else 0)
+        # the loss / gradient at coef 0, intercept 0 (the usual start) when it
+        # came with the moments (CSR: one scatter for both), served by raw()
+        self._zero_eval = None
         if center is None or scale is None:
-            mean, var = X.column_moments(sample_weight)
+            fused = getattr(X, "moments_and_zero_gradient", None)
+            fused = (fused(y_kernel, sample_weight, spec, self.fit_intercept)
+                     if fused is not None and self.k == 1 and not spec.rowwise else None)
+            if fused is not None:
+                mean, var, self._zero_eval = fused
+            else:
+                mean, var = X.column_moments(sample_weight)
             # NaN / inf in X (a deferred check) show here first: raise now,
             # before the moments turn into warnings of NaN arithmetic
             X.check_finite_after(mean, var)
@@ -215,7 +224,14 @@ class LinearObjective:
         # fold) starts each fit where the last one stopped: the loss and its
         # gradient there (independent of C) are remembered, not recomputed
         memo = getattr(self.X, "eval_memo", None) if z_out is None else None
-        if memo is not None and memo.get("coef") is not None and _same_point(
+        if self._zero_eval is not None and not np.any(coef) and (b is None or not np.any(b)):
+            # the start's pass came with the column moments (__init__)
+            val, gc, gb = self._zero_eval[0], self._zero_eval[1].copy(), self._zero_eval[2].copy()
+            if z_out is not None:
+                z_out[...] = 0.0
+            if not grad:
+                return val, None, None
+        elif memo is not None and memo.get("coef") is not None and _same_point(
                 memo["coef"], memo["b"], coef, b):
             val, gc, gb = memo["val"], memo["gc"].copy(), memo["gb"].copy()
             if not grad:

@@ -88,7 +88,7 @@ class CSRMatrix:
         return self.dtype == np.float64
 
     def loss_gradient(self, y, sample_weight, coef, intercept, spec, *, grad=True, z_out=None,
-                      z_given=False):
+                      z_given=False, moments_out=None):
         coef = np.ascontiguousarray(coef, dtype=np.float64)
         k = coef.shape[0]
         if self._gc is None or self._gc.shape[0] != k:
@@ -100,7 +100,7 @@ class CSRMatrix:
         val = _core.csr_loss_gradient(
             *self._arrays(), y, sample_weight, coef, intercept, spec.kernel, spec.params,
             gc if grad else None,
-            gb if grad and intercept is not None else None, z_out, z_given)
+            gb if grad and intercept is not None else None, z_out, z_given, moments_out)
         if grad and intercept is None:
             gb[:] = 0.0
         return val, gc, gb
@@ -154,12 +154,34 @@ class CSRMatrix:
         pass of the kernel)."""
         n, d = self.shape
         w = None if sample_weight is None else np.ascontiguousarray(sample_weight, np.float64)
-        wsum = float(n) if w is None else float(w.sum())
         M = np.empty((2, d))
         _core.csr_moments(*self._arrays(), w, M)
+        return self._moments(M, w)
+
+    def _moments(self, M, w):
+        wsum = float(self.shape[0]) if w is None else float(w.sum())
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             mean, ex2 = M[0] / wsum, M[1] / wsum
             return mean, np.maximum(ex2 - mean * mean, 0.0)
+
+    def moments_and_zero_gradient(self, y, sample_weight, spec, fit_intercept):
+        """(mean, var, (val, grad_coef, grad_intercept)): the column moments
+        and the loss / gradient of one output at coef 0 and intercept 0 (the
+        solvers' usual start), from ONE scatter over X -- the moments ride in
+        the gradient's cache lines (csr_loss_gradient's moments_out).  None
+        where that does not apply (float32 data, or column_moments replaced
+        on this object: its moments come from elsewhere)."""
+        if not self.takes_decision_values or "column_moments" in vars(self):
+            return None
+        n, d = self.shape
+        w = None if sample_weight is None else np.ascontiguousarray(sample_weight, np.float64)
+        M = np.empty((2, d))
+        Z = np.zeros((n, 1))
+        val, gc, gb = self.loss_gradient(y, w, np.zeros((1, d)),
+                                         np.zeros(1) if fit_intercept else None, spec,
+                                         z_out=Z, z_given=True, moments_out=M)
+        mean, var = self._moments(M, w)
+        return mean, var, (val, gc.copy(), gb.copy())
 
     def centre_estimate(self, sample_weight=None):
         return np.zeros(self.shape[1])
