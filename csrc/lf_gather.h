@@ -32,6 +32,21 @@
         DOT = (s0_ + s1_) + (s2_ + s3_);                                                  \
     }
 
+/* DOT = sum_p v[p] w[ix[p]] for float64 w and any value / index types, by
+ * the types' sizes (constant-folded): float64 values by lf_sparse_dot_i32 /
+ * _i64 (the gathers), others by LF_SPARSE_DOT4. */
+#define LF_SPARSE_DOT(DOT, v, ix, nnz, w)                                                 \
+    {                                                                                     \
+        if (sizeof(*(v)) == 8 && sizeof(*(ix)) == 8)                                      \
+            DOT = lf_sparse_dot_i64((const double *)(const void *)(v),                    \
+                                    (const int64_t *)(const void *)(ix), nnz, w);         \
+        else if (sizeof(*(v)) == 8)                                                       \
+            DOT = lf_sparse_dot_i32((const double *)(const void *)(v),                    \
+                                    (const int32_t *)(const void *)(ix), nnz, w);         \
+        else                                                                              \
+            LF_SPARSE_DOT4(DOT, v, ix, nnz, w)                                            \
+    }
+
 #if defined(__AVX2__)
 #include <immintrin.h>
 

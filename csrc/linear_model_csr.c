@@ -112,6 +112,33 @@ LF_INLINE void csr_backward(const lf_csr *X, int64_t a, int64_t m, int64_t k,
     }
 }
 
+/* The column moments of the rows [a, a + m), w their weights (indexed by row;
+ * NULL: ones).  Without R: G (d x 2) += [w x, w x^2] per column.  With R (the
+ * m rows' loss derivatives) also the gradient, side by side in one line per
+ * column: G (d x 3) += [R x, w x, w x^2], and gb[0] += sum R. */
+LF_INLINE void csr_moments_rows(const lf_csr *X, int64_t a, int64_t m, const double *w,
+                                const double *restrict R, double *restrict G,
+                                double *restrict gb, const int F32, const int I64) {
+    const int64_t stride = R ? 3 : 2;
+    for (int64_t i = 0; i < m; i++) {
+        const double wi = w ? w[a + i] : 1.0, r = R ? R[i] : 0.0;
+        if (R) gb[0] += r;
+        const int64_t p1 = CSR_PTR(X, a + i + 1);
+        for (int64_t p = CSR_PTR(X, a + i); p < p1; p++) {
+            const double v = CSR_VAL(X, p), wv = wi * v;
+            double *restrict g = G + stride * CSR_IDX(X, p);
+            if (R) {
+                g[0] += v * r;
+                g[1] += wv;
+                g[2] += wv * v;
+            } else {
+                g[0] += wv;
+                g[1] += wv * v;
+            }
+        }
+    }
+}
+
 /* out (k x d) from the transposed sum GT (d x k) */
 static void csr_untranspose(const double *GT, int64_t k, int64_t d, double *out) {
     for (int64_t j = 0; j < d; j++)
@@ -154,23 +181,9 @@ LF_INLINE int csr_loss_chunk(const csr_ctx *C, int64_t b0, int64_t b1, double *p
         if (F32 && A->z_out)
             for (int64_t q = 0; q < m * k; q++) ((float *)A->z_out)[a * k + q] = (float)Zb[q];
         loss += lf_lm_block_loss(A, a, m, Zb, want_b ? rbuf : NULL, ybuf, wbuf, F32, NULL);
-        if (A->moments_out && !F32) {
-            /* GT (d x 3): per column the gradient and the two moment sums side by
-             * side, so one line of the scatter serves all three */
-            const double *wv = (const double *)A->weight;
-            for (int64_t i = 0; i < m; i++) {
-                const double r = rbuf[i], wi = wv ? wv[a + i] : 1.0;
-                gb[0] += r;
-                const int64_t p1 = CSR_PTR(X, a + i + 1);
-                for (int64_t p = CSR_PTR(X, a + i); p < p1; p++) {
-                    const double v = CSR_VAL(X, p), wx = wi * v;
-                    double *restrict g = GT + 3 * CSR_IDX(X, p);
-                    g[0] += v * r;
-                    g[1] += wx;
-                    g[2] += wx * v;
-                }
-            }
-        } else if (want_grad)
+        if (A->moments_out && !F32) /* GT (d x 3): the gradient and the moments */
+            csr_moments_rows(X, a, m, (const double *)A->weight, rbuf, GT, gb, F32, I64);
+        else if (want_grad)
             csr_backward(X, a, m, k, rbuf, GT, gb, F32, I64);
         else if (A->grad_intercept)
             for (int64_t i = 0; i < m; i++)
@@ -268,17 +281,8 @@ LF_INLINE int csr_rmatvec_chunk(const csr_ctx *C, int64_t b0, int64_t b1, double
             csr_backward(X, a, m, k, C->R + a * k, partial, NULL, F32, I64);
             continue;
         }
-        /* partial (d x 2): sum_i w_i x_ij and sum_i w_i x_ij^2 */
-        for (int64_t i = a; i < a + m; i++) {
-            const double r = C->R ? C->R[i] : 1.0;
-            const int64_t p1 = CSR_PTR(X, i + 1);
-            for (int64_t p = CSR_PTR(X, i); p < p1; p++) {
-                const double v = CSR_VAL(X, p), rv = r * v;
-                double *restrict g = partial + 2 * CSR_IDX(X, p);
-                g[0] += rv;
-                g[1] += rv * v;
-            }
-        }
+        /* partial (d x 2): sum_i w_i x_ij and sum_i w_i x_ij^2 (C->R: the weights) */
+        csr_moments_rows(X, a, m, C->R, NULL, partial, NULL, F32, I64);
     }
     return 0;
 }

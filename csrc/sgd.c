@@ -170,13 +170,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
             dot = (s0 + s1) + (s2 + s3);                                                  \
         } else if (sizeof(*xv) == 8) {                                                    \
             /* float64: lf_gather.h's dot (4-wide gathers, a shorter chain of adds) */   \
-            dot = sizeof(*ix) == 8                                                 \
-                      ? lf_sparse_dot_i64((const double *)(const void *)xv,               \
-                                          (const int64_t *)(const void *)ix, nnz,  \
-                                          (const double *)(const void *)w)                \
-                      : lf_sparse_dot_i32((const double *)(const void *)xv,               \
-                                          (const int32_t *)(const void *)ix, nnz,  \
-                                          (const double *)(const void *)w);               \
+            LF_SPARSE_DOT(dot, xv, ix, nnz, (const double *)(const void *)w)              \
         } else {                                                                          \
             /* four interleaved accumulators: one accumulator's chain of adds is the   \
              * latency bound of a short sparse row */                                  \

@@ -149,16 +149,7 @@
     (void)ix;
 /* float64 data: lf_gather.h's dot (4-wide gathers on AVX2 / AVX-512); float32:
  * four accumulators (a short sparse row is bound by the latency of its adds) */
-#define LF_SVM_CSR_DOT                                                                    \
-    if (sizeof(*xv) == 8 && sizeof(*ix) == 8) {                                           \
-        dot = lf_sparse_dot_i64((const double *)(const void *)xv,                         \
-                                (const int64_t *)(const void *)ix, nnz, w);               \
-    } else if (sizeof(*xv) == 8) {                                                        \
-        dot = lf_sparse_dot_i32((const double *)(const void *)xv,                         \
-                                (const int32_t *)(const void *)ix, nnz, w);               \
-    } else {                                                                              \
-        LF_SPARSE_DOT4(dot, xv, ix, nnz, w)                                               \
-    }
+#define LF_SVM_CSR_DOT LF_SPARSE_DOT(dot, xv, ix, nnz, w)
 #define LF_SVM_CSR_AXPY for (int64_t j = 0; j < nnz; j++) w[ix[j]] += c * (double)xv[j];
 
 #define LF_SVM_DENSE(T, SFX)                                                              \

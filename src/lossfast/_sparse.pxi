@@ -100,7 +100,7 @@ def csr_loss_gradient(const floating[::1] data, indices, indptr, int64_t d, y,
     a.moments_out = NULL
     if moments_out is not None:
         if (floating is float or moments_out.shape[0] != 2 or moments_out.shape[1] != d
-                or a.k != 1 or a.grad_coef == NULL):
+                or a.k != 1 or grad_coef is None):
             raise ValueError("csr_loss_gradient: moments_out needs float64 data, one output, "
                              "the gradient and a (2, d) array")
         a.moments_out = &moments_out[0, 0] if d else NULL
