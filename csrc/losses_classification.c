@@ -6,7 +6,7 @@
  * named fields of lf_loss_params each table entry lists; the Python classes
  * are in src/lossfast/losses/_classification.py.
  *
- * Logistic pieces from logits z share one exp and one division:
+ * Logistic pieces from logits z share one exp and the reciprocal inv:
  *   e = exp(-|z|) in (0, 1],  inv = 1 / (1 + e),  L = log1p(e),
  *   sigmoid(z) = z >= 0 ? inv : e inv,   sigmoid(-z) = 1 - sigmoid(z) = z >= 0 ? e inv : inv,
  *   softplus(z) = -log(1 - sigmoid(z)) = max(z, 0) + L,
@@ -24,10 +24,9 @@
 #define LF_OUTSIDE_UNIT(x) ((x) < 0 || (x) > 1)
 
 #define LF_LOGISTIC_PIECES(T, z)                                                          \
-    const T e_ = LF_EXP_NEG(-LF_ABS(z));                                                      \
-    const T u_ = (T)1 + e_;                                                               \
-    const T inv_ = (T)1 / u_;                                                             \
-    const T L_ = LF_LOG1P_UNIT(e_, u_, inv_);                                            \
+    const T e_ = LF_EXP_NEG(-LF_ABS(z));                                                  \
+    const T inv_ = (T)1 / ((T)1 + e_);                                                    \
+    const T L_ = LF_LOG1P_UNIT(e_);                                                       \
     const int pos_ = (z) >= 0;                                                            \
     const T sig = pos_ ? inv_ : e_ * inv_;       /* sigmoid(z)   */                       \
     const T sigm = pos_ ? e_ * inv_ : inv_;      /* sigmoid(-z)  */                       \

@@ -30,8 +30,8 @@ LF_EW_LOSS(smooth_l1,
  * cancellation), else |r| - log 2 + log1p(e) with e = exp(-2|r|); derivative
  * tanh(r), which for |r| >= 0.625 is sign(r) (1 - e) / (1 + e).  One exp and
  * one reciprocal serve the loss and the derivative; the log1p of x in [0, 1)
- * is lf_math.h's log1p_unit (u = 1 + x in [1, 2]: no exponent extraction and
- * no special cases, a NaN r reaches l through a). */
+ * is lf_math.h's log1p_unit (no range reduction and no special cases, a NaN
+ * r reaches l through a). */
 LF_EW_LOSS(log_cosh, (),
            const T r = yp - yt; const T a = LF_ABS(r); const T z = r * r;
            T c = (T)(1.0 / 6402373705728000.0);
@@ -48,7 +48,7 @@ LF_EW_LOSS(log_cosh, (),
            const T x = small ? c * z : e;
            const T u = (T)1 + x;
            const T inv = (T)1 / u;
-           const T L = LF_LOG1P_UNIT(x, u, inv); /* log1p(x), 0 <= x < 1: no range reduction */
+           const T L = LF_LOG1P_UNIT(x); /* log1p(x), 0 <= x < 1 */
            l = small ? L : a - (T)0.69314718055994530942 + L;
            const T tb = ((T)1 - e) * inv;
            g = small ? LF_TANH_SMALL(r) : (r < 0 ? -tb : tb);)
