@@ -237,6 +237,22 @@ def _time_once(fn, clock=time.perf_counter):
     return clock() - start
 
 
+def interleaved_min(fns, repeat, warmup=1, clock_fn=time.perf_counter):
+    """The minimum time of each of `fns` (name -> callable) over `repeat`
+    rounds that run them in turn (a, b, c, a, b, c, ...), after `warmup`
+    calls of each: a burst of load, or a peer's thread team still spinning
+    after its last call, hits every role alike instead of one role's block
+    of repeats."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    best = {k: float("inf") for k in fns}
+    for _ in range(repeat):
+        for k, fn in fns.items():
+            best[k] = min(best[k], _time_once(fn, clock_fn))
+    return best
+
+
 def measure(case, repeat, peers=(), warmup=1, clock="wall"):
     """Interleaved timings of the kernel, its probe and the asked-for peers;
     the minimum of `repeat` rounds of each.  Returns a result dict.
@@ -260,13 +276,7 @@ def measure(case, repeat, peers=(), warmup=1, clock="wall"):
         step = factory() if factory is not None else None
         if step is not None:
             fns[p] = step
-    for fn in fns.values():
-        for _ in range(warmup):
-            fn()
-    best = {k: float("inf") for k in fns}
-    for _ in range(repeat):
-        for k, fn in fns.items():
-            best[k] = min(best[k], _time_once(fn, clock_fn))
+    best = interleaved_min(fns, repeat, warmup, clock_fn)
     nbytes = sum(a.nbytes for a in reads) + sum(a.nbytes for a in writes)
     row = {"group": "kernels", "kernel": case.name, "dtype": case.dtype,
            "lossfast_ms": best["lossfast"] * 1e3, "copy_ms": best["copy"] * 1e3,

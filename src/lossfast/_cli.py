@@ -52,7 +52,8 @@ def build_parser():
     p_bench.add_argument("--scale", type=_positive_float, default=1.0,
                          help="multiply the problem sizes (default 1: the README table's sizes)")
     p_bench.add_argument("--repeat", type=_positive_int, default=5,
-                         help="timed runs per case (median)")
+                         help="timed runs per case (median; the kernels and optim groups: "
+                              "minimum of interleaved rounds)")
     p_bench.add_argument("--only", nargs="+", choices=GROUPS, default=list(DEFAULT_GROUPS),
                          help="kernel groups to run (default: all but 'kernels', the "
                          "transcendental kernels against a copy probe of their bytes)")
