@@ -192,7 +192,10 @@ def test_loss_per_group_kernel(dtype):
         assert L[q] == pytest.approx(one, rel=1e-13)
         np.testing.assert_allclose(G[rows], g1, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(gb[rows], b1, rtol=1e-12, atol=1e-12)
-        np.testing.assert_array_equal(Z[:, rows], z1)
+        # the forward blocks the outputs into SIMD lanes: 12 outputs and 3 take
+        # different lanes (on AVX2, different accumulation orders), so the
+        # decision values agree to rounding, not bit for bit
+        np.testing.assert_allclose(Z[:, rows], z1, rtol=1e-13, atol=1e-13)
     with pytest.raises(ValueError):          # groups must divide the outputs
         core.lm_loss_gradient(X, np.repeat(labels, 5), np.repeat(w, 5), coef, b, soft.kernel,
                               soft.params, G, gb, None, np.empty(5), 5)

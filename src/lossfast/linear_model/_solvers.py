@@ -310,7 +310,9 @@ def truncated_cg(hessp, g, *, max_iter=100, images=False, gtol=None):
     images: hessp(v, image=True) returns (H v, A v) with A v the change of
     the decision values along v (``LinearObjective.hessp``); the result is
     then (s, A s), A s summed from the products' images at no extra pass
-    (None when s is the fallback -g)."""
+    (None when s is the fallback -g, and when the model's gradient after the
+    step, r, is within LAST_STEP_HI gtol: the likely last step is evaluated
+    from X)."""
     gnorm = float(np.linalg.norm(g))
     eta = min(0.5, math.sqrt(gnorm)) * gnorm
     s = np.zeros_like(g)
@@ -339,6 +341,12 @@ def truncated_cg(hessp, g, *, max_iter=100, images=False, gtol=None):
             break
         p = r + (rr_new / rr) * p
         rr = rr_new
+    if images and gtol and float(np.max(np.abs(r))) <= LAST_STEP_HI * gtol:
+        # likely the last step: no image, so the trial point's decision values
+        # come from X and the outer stop is decided on exact ones (summed
+        # images drift by rounding; at tol=1e-12 a stop on them left
+        # max|grad| at 7e-9)
+        As = None
     return (s, As) if images else s
 
 
@@ -371,7 +379,8 @@ def newton(fg_z, step_fn, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, verbos
     x + t step is then evaluated as fg_z(x + t step, z=aux + t image), its
     decision values known, so the pass only computes the gradient (one of
     its two halves over X on CSR).  Every Z_REFRESH iterations, and for a
-    step without an image, they are recomputed from X."""
+    step without an image, they are recomputed from X; a stop seen on
+    summed ones is confirmed on those from X."""
     x = np.array(x0, dtype=np.float64)
     f, g, aux = fg_z(x)
     curve = []
@@ -412,6 +421,13 @@ def newton(fg_z, step_fn, x0, *, max_iter=100, gtol=1e-4, ftol=64 * _EPS, verbos
         gmax = float(np.max(np.abs(g)))
         _report(verbose, name, it, f, gmax, f"  step {t:g}")
         reason = _stop_reason(f_old, f, gmax, gtol, ftol)
+        if reason and image is not None:
+            # the stop was seen on summed decision values: confirm it on the
+            # ones from X (rare: the likely last step comes without an image)
+            f, g, aux = fg_z(x)
+            curve[-1] = f = float(f)
+            gmax = float(np.max(np.abs(g)))
+            reason = _stop_reason(f_old, f, gmax, gtol, ftol)
         if reason:
             converged, message = True, reason
             break
