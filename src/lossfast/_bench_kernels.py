@@ -237,18 +237,28 @@ def _time_once(fn, clock=time.perf_counter):
     return clock() - start
 
 
-def interleaved_min(fns, repeat, warmup=1, clock_fn=time.perf_counter):
+# pause before each timed call of interleaved_min (s): a thread pool that
+# spins after its work (libgomp's, torch's, XLA's) goes to sleep within it
+SETTLE = 0.02
+
+
+def interleaved_min(fns, repeat, warmup=1, clock_fn=time.perf_counter, settle=SETTLE):
     """The minimum time of each of `fns` (name -> callable) over `repeat`
     rounds that run them in turn (a, b, c, a, b, c, ...), after `warmup`
-    calls of each: a burst of load, or a peer's thread team still spinning
-    after its last call, hits every role alike instead of one role's block
-    of repeats."""
+    calls of each: a burst of load hits every role alike instead of one
+    role's block of repeats.  Each timed call starts `settle` seconds after
+    the previous one ended, so a peer's thread team still spinning after
+    its call does not take the cores of the next role's (on the 2-core
+    machine it slowed lossfast's two-thread softmax CE float64 from 34.5
+    to 59.6 ms)."""
     for fn in fns.values():
         for _ in range(warmup):
             fn()
     best = {k: float("inf") for k in fns}
     for _ in range(repeat):
         for k, fn in fns.items():
+            if settle:
+                time.sleep(settle)
             best[k] = min(best[k], _time_once(fn, clock_fn))
     return best
 
