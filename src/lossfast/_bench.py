@@ -291,12 +291,15 @@ def run_bench(scale=1.0, repeat=5, groups=DEFAULT_GROUPS, dtypes=("float32", "fl
                     # the next case's lossfast block (rows moved 2x between runs)
                     from . import _lossfast
                     from ._bench_kernels import interleaved_min
-                    best = interleaved_min({"lossfast": case.run, "copy": probe,
-                                            **case.peers}, repeat)
-                    t_lf = best.pop("lossfast")
-                    t_copy = best.pop("copy")
+                    peer_times = interleaved_min({"lossfast": case.run, "copy": probe,
+                                                  **case.peers}, repeat)
+                    t_lf = peer_times.pop("lossfast")
+                    t_copy = peer_times.pop("copy")
                 else:
                     t_lf = median_time(case.run, repeat)
+                    peer_repeat = repeat if group != "linear" else max(1, repeat // 2)
+                    peer_times = {peer: median_time(fn, peer_repeat)
+                                  for peer, fn in case.peers.items()}
                 row = {"group": group, "kernel": case.name, "dtype": np.dtype(case.dtype).name,
                        "lossfast_ms": t_lf * 1e3}
                 if case.nbytes:
@@ -306,12 +309,8 @@ def run_bench(scale=1.0, repeat=5, groups=DEFAULT_GROUPS, dtypes=("float32", "fl
                 if probe is not None:
                     row.update(copy_ms=t_copy * 1e3, copy_ratio=t_lf / t_copy,
                                simd=_lossfast.simd_level())
-                    for peer, t in best.items():
-                        row[f"vs {peer}"] = t / t_lf
-                else:
-                    for peer, fn in case.peers.items():
-                        peer_repeat = repeat if group != "linear" else max(1, repeat // 2)
-                        row[f"vs {peer}"] = median_time(fn, peer_repeat) / t_lf
+                for peer, t in peer_times.items():
+                    row[f"vs {peer}"] = t / t_lf
             if case.note:
                 row["note"] = case.note
             results.append(row)
