@@ -353,8 +353,7 @@ LF_INLINE float lf_expm1_f32(float x) { return lf_expm1_with_f32(x, lf_exp_f32(x
  * degree 3 for float, 9 for double, Estrin's form), and 2s = x - x s, so
  *     log1p(x) = x + s (w R2(w) - x).
  * x is exact and the correction s (w R2 - x) is at most 0.44 of the result
- * (0.28 for x < 0),
- * so the rounding of s weighs less than half; one division, no exponent
+ * (0.28 for x < 0), so the rounding of s weighs less than half; one division, no exponent
  * extraction, no range reduction (the fdlibm kernel this replaced took 24
  * vector instructions for float and spilled on AVX2).  Within 1.6 ulp with
  * FMA, 1.9 without (tests/test_math.py measures it through bce_logits). */
