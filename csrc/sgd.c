@@ -102,6 +102,51 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
         l1_norm = l1_ > 0 ? l1_ : 0.0;                                                    \
     }
 
+/* The fused pass of a dense row i (no running norms): with cs the step of row
+ * i and x' the next row in the order, one pass over w both takes the step,
+ * w += cs x_i, and forms x' . w of the stepped w, so the next row's dot needs
+ * no pass of its own that reloads w from this one's stores (the same products
+ * as a separate pass, summed in two halves).  Without a step it only forms
+ * x' . w: no stores for the next pass to wait on.  Dense unshuffled epoch
+ * (1e5 x 100, hinge): 5.5 -> 4.5 ms.  Measured and left: storing w unchanged
+ * branch-free (40 % slower: each pass then waits on the previous one's
+ * stores), and forming x' . w_old + cs x' . x_i ahead of cs (no faster, and
+ * that sum cancels in the large first steps). */
+#define LF_SGD_FUSED_PASS(T)                                                              \
+    const T cs = update != 0.0 ? (T)(update / wscale) : (T)0;                             \
+    nx_ok = r + 1 < m;                                                                    \
+    if (nx_ok) {                                                                          \
+        const T *restrict xn = xbase_ + order[r + 1] * d;                                 \
+        const int64_t h2 = nnz / 2;                                                       \
+        double a0 = 0.0, a1 = 0.0;                                                        \
+        if (update != 0.0) {                                                              \
+            LF_PRAGMA(omp simd reduction(+ : a0, a1))                                     \
+            for (int64_t j = 0; j < h2; j++) {                                            \
+                const T w0 = w[j] + xv[j] * cs, w1 = w[j + h2] + xv[j + h2] * cs;         \
+                w[j] = w0;                                                                \
+                w[j + h2] = w1;                                                           \
+                a0 += (double)(w0 * xn[j]);                                               \
+                a1 += (double)(w1 * xn[j + h2]);                                          \
+            }                                                                             \
+            for (int64_t j = 2 * h2; j < nnz; j++) {                                      \
+                const T w0 = w[j] + xv[j] * cs;                                           \
+                w[j] = w0;                                                                \
+                a0 += (double)(w0 * xn[j]);                                               \
+            }                                                                             \
+        } else {                                                                          \
+            LF_PRAGMA(omp simd reduction(+ : a0, a1))                                     \
+            for (int64_t j = 0; j < h2; j++) {                                            \
+                a0 += (double)(w[j] * xn[j]);                                             \
+                a1 += (double)(w[j + h2] * xn[j + h2]);                                   \
+            }                                                                             \
+            for (int64_t j = 2 * h2; j < nnz; j++) a0 += (double)(w[j] * xn[j]);          \
+        }                                                                                 \
+        nx_dot = a0 + a1;                                                                 \
+    } else if (update != 0.0) {                                                           \
+        LF_PRAGMA(omp simd)                                                               \
+        for (int64_t j = 0; j < nnz; j++) w[j] += xv[j] * cs;                             \
+    }
+
 /* One epoch.  ROW(i) sets xv (values), and IDX(j) is the column of entry j
  * of the row, nnz its length.  The sequence of operations per sample is
  * scikit-learn's _plain_sgd. */
@@ -112,7 +157,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
     const T *restrict yv = (const T *)y_;                                                 \
     const T *restrict swv = (const T *)sw_;                                               \
     const int pen = P->penalty;                                                           \
-    const double l1r = pen == 2 ? 0.0 : (pen == 1 ? 1.0 : P->l1_ratio);                  \
+    const double l1r = pen == 2 ? 0.0 : (pen == 1 ? 1.0 : P->l1_ratio);                   \
     const double alpha = P->alpha;                                                        \
     /* the running ||w||^2 / ||w||_1 feed only the epoch objective (the stopping rule) */ \
     const int need_norm = P->track_loss && pen > 0;                                       \
@@ -125,11 +170,18 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
     double avg_a = S->average_a, avg_b = S->average_b, u = S->u;                          \
     double sumloss = 0.0, objsum = 0.0;                                                   \
     int bad_p = 0;                                                                        \
+    /* dense rows without running norms, PA steps, L1 truncation or averaging:            \
+     * the next row's dot product comes out of the pass that steps w                      \
+     * (LF_SGD_FUSED_PASS) */                                                             \
+    const int fused = DENSE && !need_norm && !pa && pen != 1 && pen != 3 &&               \
+                     !(P->average > 0);                                                   \
+    double nx_dot = 0.0;                                                                  \
+    int nx_ok = 0;                                                                        \
     for (int64_t r = 0; r < m; r++) {                                                     \
         const int64_t i = order[r];                                                       \
         if (r + LF_SGD_FAR < m) {                                                         \
-            /* a shuffled order: the per-row values LF_SGD_FAR rows ahead (the  \
-             * row's entries LF_SGD_AHEAD ahead find its indptr in cache) */     \
+            /* a shuffled order: the per-row values LF_SGD_FAR rows ahead (the            \
+             * row's entries LF_SGD_AHEAD ahead find its indptr in cache) */              \
             const int64_t f_ = order[r + LF_SGD_FAR];                                     \
             __builtin_prefetch(yv + f_);                                                  \
             if (swv) __builtin_prefetch(swv + f_);                                        \
@@ -138,7 +190,10 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
         if (r + LF_SGD_AHEAD < m) PREFETCH(order[r + LF_SGD_AHEAD])                        \
         ROW(i)                                                                            \
         double dot = 0.0, xx = 0.0;                                                       \
-        if (DENSE && (need_norm || pa)) {                                                 \
+        if (DENSE && nx_ok) {                                                             \
+            /* from the previous row's fused pass */                                      \
+            dot = nx_dot;                                                                 \
+        } else if (DENSE && (need_norm || pa)) {                                                 \
             const int64_t h2 = nnz / 2;                                                   \
             double s0 = 0.0, s1 = 0.0, x0 = 0.0, x1 = 0.0;                                \
             LF_PRAGMA(omp simd reduction(+ : s0, s1, x0, x1))                             \
@@ -155,8 +210,8 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
             dot = s0 + s1;                                                                \
             xx = x0 + x1;                                                                 \
         } else if (DENSE) {                                                               \
-            /* four independent accumulators (quarters of the row): the next        \
-             * sample's dot waits on this one, so the chain length matters */       \
+            /* four independent accumulators (quarters of the row): the next              \
+             * sample's dot waits on this one, so the chain length matters */             \
             const int64_t q4 = nnz / 4;                                                   \
             double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                                \
             LF_PRAGMA(omp simd reduction(+ : s0, s1, s2, s3))                             \
@@ -169,11 +224,11 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
             for (int64_t j = 4 * q4; j < nnz; j++) s0 += (double)(w[j] * xv[j]);          \
             dot = (s0 + s1) + (s2 + s3);                                                  \
         } else if (sizeof(*xv) == 8) {                                                    \
-            /* float64: lf_gather.h's dot (4-wide gathers, a shorter chain of adds) */   \
+            /* float64: lf_gather.h's dot (4-wide gathers, a shorter chain of adds) */    \
             LF_SPARSE_DOT(dot, xv, ix, nnz, (const double *)(const void *)w)              \
         } else {                                                                          \
-            /* four interleaved accumulators: one accumulator's chain of adds is the   \
-             * latency bound of a short sparse row */                                  \
+            /* four interleaved accumulators: one accumulator's chain of adds is the      \
+             * latency bound of a short sparse row */                                     \
             double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                                \
             int64_t j = 0;                                                                \
             for (; j + 4 <= nnz; j += 4) {                                                \
@@ -194,7 +249,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
             const double l = sgd_loss(P, y, p);                                           \
             sumloss += l;                                                                 \
             objsum += l;                                                                  \
-            if (pen > 0 && !pa) {       /* PA's objective is the loss alone (sklearn) */ \
+            if (pen > 0 && !pa) {       /* PA's objective is the loss alone (sklearn) */  \
                 const double nrm = sqrt(sq_norm);                                         \
                 objsum += alpha * ((1 - l1r) * 0.5 * nrm * nrm + l1r * l1_norm);          \
             }                                                                             \
@@ -211,7 +266,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
             }                                                                             \
             const double l = sgd_loss(P, y, p);                                           \
             if (pa == 1) {                                                                \
-                if (sq == 0.0) continue;      /* scikit-learn skips the row (t too) */   \
+                if (sq == 0.0) continue;      /* scikit-learn skips the row (t too) */    \
                 update = l / sq < P->eta0 ? l / sq : P->eta0;                             \
             } else {                                                                      \
                 update = l / (sq + 0.5 / P->eta0);                                        \
@@ -243,7 +298,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
                 LF_PRAGMA(omp simd)                                                       \
                 for (int64_t j = 0; j < d; j++) w[j] *= s;                                \
                 wscale = 1.0;                                                             \
-                if (need_norm) {      /* exact again: no drift of the running sums */  \
+                if (need_norm) {      /* exact again: no drift of the running sums */     \
                     double s2 = 0.0, s1 = 0.0;                                            \
                     LF_PRAGMA(omp simd reduction(+ : s2, s1))                             \
                     for (int64_t j = 0; j < d; j++) {                                     \
@@ -255,11 +310,13 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
                 }                                                                         \
             }                                                                             \
         }                                                                                 \
-        if (update != 0.0) {                                                              \
+        if (DENSE && fused) {                                                             \
+            LF_SGD_FUSED_PASS(T)                                                          \
+        } else if (update != 0.0) {                                                              \
             const T cs = (T)(update / wscale);                                            \
             if (DENSE && !need_l1) {                                                      \
-                /* ||w + c x||^2 from the row's dot product and norm: the same value   \
-                 * as scikit-learn's recomputed sum over the row, up to rounding */    \
+                /* ||w + c x||^2 from the row's dot product and norm: the same value      \
+                 * as scikit-learn's recomputed sum over the row, up to rounding */       \
                 LF_PRAGMA(omp simd)                                                       \
                 for (int64_t j = 0; j < nnz; j++) w[j] += xv[j] * cs;                     \
                 if (need_norm) {                                                          \
@@ -270,9 +327,9 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
             } else if (!DENSE && !need_norm) {                                            \
                 for (int64_t j = 0; j < nnz; j++) w[IDX(j)] += xv[j] * cs;                \
             } else {                                                                      \
-                /* the running norms move by the change of the row's entries (the     \
-                 * rest of w is untouched; scikit-learn 1.9 sets them to the norms of   \
-                 * the row's entries alone, wrong on CSR rows) */                       \
+                /* the running norms move by the change of the row's entries (the         \
+                 * rest of w is untouched; scikit-learn 1.9 sets them to the norms of     \
+                 * the row's entries alone, wrong on CSR rows) */                         \
                 double d2 = 0.0, d1 = 0.0;                                                \
                 for (int64_t j = 0; j < nnz; j++) {                                       \
                     const T v0 = w[IDX(j)], v = v0 + xv[j] * cs;                          \
@@ -316,7 +373,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
                 d2 += (double)w[c] * (double)w[c] - (double)z * (double)z;                \
                 d1 += fabs((double)w[c]) - fabs((double)z);                               \
             }                                                                             \
-            /* the truncation changes the norms too (scikit-learn's stay stale) */     \
+            /* the truncation changes the norms too (scikit-learn's stay stale) */        \
             if (need_norm) LF_SGD_NORMS_ADD(d2, d1)                                       \
         }                                                                                 \
         t += 1;                                                                           \
@@ -335,12 +392,17 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
     const T *restrict xv = X + i * d;                                                     \
     const int64_t nnz = d;                                                                \
     const int32_t *ix = NULL;                                                             \
+    const T *restrict xbase_ = X;                                                         \
     (void)ix;
 
 /* Software prefetch of the row LF_SGD_AHEAD samples on (a shuffled order
  * defeats the hardware prefetcher; a row is a few cache lines). */
+#ifndef LF_SGD_AHEAD
 #define LF_SGD_AHEAD 3
+#endif
+#ifndef LF_SGD_FAR
 #define LF_SGD_FAR 10
+#endif
 #define LF_DENSE_META(i2)
 #define LF_CSR_META(i2) __builtin_prefetch(indptr + (i2));
 #if defined(__GNUC__)
@@ -382,7 +444,9 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
     const I a_ = indptr[i];                                                               \
     const T *restrict xv = data + a_;                                                     \
     const I *restrict ix = indices + a_;                                                  \
-    const int64_t nnz = (int64_t)(indptr[i + 1] - a_);
+    const int64_t nnz = (int64_t)(indptr[i + 1] - a_);                                    \
+    const T *restrict xbase_ = NULL; /* (the fused pass is dense only) */                 \
+    (void)xbase_;
 #define LF_CSR_IDX(j) (ix[j])
 
 #define LF_SGD_CSR(T, I, THRESH, SFX)                                                     \
