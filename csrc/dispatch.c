@@ -227,3 +227,9 @@ int lf_stream_probe(const unsigned char *const *src, const int64_t *src_bytes, i
                     unsigned char *const *dst, const int64_t *dst_bytes, int n_dst) {
     return lf_probe()->stream(src, src_bytes, n_src, dst, dst_bytes, n_dst);
 }
+
+/* The row-order probe of the per-sample epochs (probe.c). */
+int lf_rows_probe(const unsigned char *const *buf, const int64_t *const *off, int n,
+                  const int64_t *order, int64_t m) {
+    return lf_probe()->rows(buf, off, n, order, m);
+}

@@ -45,6 +45,8 @@ const char *lf_compiler(void);
 void lf_copy_probe(const void *src, void *dst, int64_t nbytes);
 int lf_stream_probe(const unsigned char *const *src, const int64_t *src_bytes, int n_src,
                     unsigned char *const *dst, const int64_t *dst_bytes, int n_dst);
+int lf_rows_probe(const unsigned char *const *buf, const int64_t *const *off, int n,
+                  const int64_t *order, int64_t m);
 
 /* Work below this many elements runs on one thread: a thread team costs
  * more than it saves for small inputs. */

@@ -98,6 +98,8 @@ const lf_count_entry *lf_outside_unit(void);
 typedef struct lf_probe_entry {
     int (*stream)(const unsigned char *const *src, const int64_t *src_bytes, int n_src,
                   unsigned char *const *dst, const int64_t *dst_bytes, int n_dst);
+    int (*rows)(const unsigned char *const *buf, const int64_t *const *off, int n,
+                const int64_t *order, int64_t m);
 } lf_probe_entry;
 const lf_probe_entry *lf_probe(void);
 

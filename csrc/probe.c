@@ -12,6 +12,20 @@
  * rep movsb / non-temporal tricks a memcpy may use), so the probe moves
  * exactly a kernel's bytes the way a kernel moves them: the time a
  * memory-bound kernel of those bytes cannot beat. */
+/* The xor of the 8-byte words from p + lo on and of the tail bytes up to
+ * p + hi: a read of those bytes the compiler cannot drop. */
+static uint64_t xor_bytes(const unsigned char *p, int64_t lo, int64_t hi) {
+    const int64_t nw = (hi - lo) / 8;
+    uint64_t x = 0;
+    for (int64_t i = 0; i < nw; i++) {
+        uint64_t w;
+        memcpy(&w, p + lo + 8 * i, 8);
+        x ^= w;
+    }
+    for (int64_t i = lo + 8 * nw; i < hi; i++) x ^= p[i];
+    return x;
+}
+
 typedef struct lf_stream_ctx {
     const unsigned char *const *src;
     const int64_t *src_bytes;
@@ -32,16 +46,7 @@ static int lf_stream_chunk(void *ctx, int64_t c, int64_t a, int64_t b, double *p
         const int64_t lo = (int64_t)((double)a / (double)S->n_items * (double)len) & ~(int64_t)7;
         const int64_t hi = b == S->n_items ? len
                          : (int64_t)((double)b / (double)S->n_items * (double)len) & ~(int64_t)7;
-        const unsigned char *p = S->src[k];
-        const int64_t nw = (hi - lo) / 8;
-        uint64_t x = 0;
-        for (int64_t i = 0; i < nw; i++) {
-            uint64_t w;
-            memcpy(&w, p + lo + 8 * i, 8);
-            x ^= w;
-        }
-        for (int64_t i = lo + 8 * nw; i < hi; i++) x ^= p[i];
-        acc ^= x;
+        acc ^= xor_bytes(S->src[k], lo, hi);
     }
     for (int k = 0; k < S->n_dst; k++) {
         const int64_t len = S->dst_bytes[k];
@@ -70,5 +75,32 @@ static int stream_probe(const unsigned char *const *src, const int64_t *src_byte
     return (int)r;
 }
 
-const lf_probe_entry LF_TARGET(lf_probe)[] = {{stream_probe}};
+/* Row-order probe: for r = 0..m-1 read, of each of the n buffers, the bytes
+ * [off_k[order[r]], off_k[order[r] + 1]) (a row of a dense matrix, a CSR
+ * row's values or columns, a per-row value), on one thread, prefetching the
+ * row LF_PROBE_AHEAD positions on as the per-sample SGD and dual coordinate
+ * descent epochs do (sgd.c, svm_dual.c): the time an epoch over those rows
+ * in that order cannot beat, whatever it computes.  A shuffled order makes
+ * it the machine's random-row read floor (DRAM latency and TLB misses, not
+ * bandwidth), an identity order its sequential floor. */
+#define LF_PROBE_AHEAD 3
+static int rows_probe(const unsigned char *const *buf, const int64_t *const *off, int n,
+                      const int64_t *order, int64_t m) {
+    uint64_t acc = 0;
+    for (int64_t r = 0; r < m; r++) {
+        if (r + LF_PROBE_AHEAD < m) {
+            const int64_t f = order[r + LF_PROBE_AHEAD];
+            for (int k = 0; k < n; k++)
+                for (int64_t o = off[k][f]; o < off[k][f + 1]; o += 64)
+                    __builtin_prefetch(buf[k] + o);
+        }
+        const int64_t i = order[r];
+        for (int k = 0; k < n; k++) {
+            acc ^= xor_bytes(buf[k], off[k][i], off[k][i + 1]);
+        }
+    }
+    return (int)(acc & 1);
+}
+
+const lf_probe_entry LF_TARGET(lf_probe)[] = {{stream_probe, rows_probe}};
 LF_DEFINE_SELECTOR(lf_probe_entry, lf_probe)

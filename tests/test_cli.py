@@ -145,6 +145,40 @@ def test_stream_probe_moves_the_given_bytes():
         _lossfast.stream_probe([a] * 9, [out1])
 
 
+def _rows_probe_parity(buffers, offsets, order):
+    """The probe's result by hand: bit 0 of the xor of the 8-byte words (from
+    each row's start) and tail bytes it reads, that is of their first bytes."""
+    bit = 0
+    for i in order:
+        for buf, off in zip(buffers, offsets):
+            raw = np.frombuffer(buf.tobytes(), np.uint8)
+            lo, hi = int(off[i]), int(off[i + 1])
+            nw = (hi - lo) // 8
+            bit ^= int(np.bitwise_xor.reduce(raw[lo:lo + 8 * nw:8] & 1, initial=0))
+            bit ^= int(np.bitwise_xor.reduce(raw[lo + 8 * nw:hi] & 1, initial=0))
+    return bit
+
+
+def test_rows_probe_reads_the_rows_in_the_order():
+    from lossfast import _lossfast
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((40, 7))
+    vals = rng.integers(0, 256, 301).astype(np.uint8)
+    voff = np.sort(rng.integers(0, 302, 41)).astype(np.int64)   # uneven, some empty rows
+    xoff = np.arange(41, dtype=np.int64) * X.strides[0]
+    for order in (np.arange(40, dtype=np.int64), rng.permutation(40).astype(np.int64),
+                  np.array([3, 3, 0], dtype=np.int64)):
+        got = _lossfast.rows_probe([X, vals], [xoff, voff], order)
+        assert got == _rows_probe_parity([X, vals], [xoff, voff], order)
+    assert _lossfast.rows_probe([], [], np.zeros(0, np.int64)) == 0
+    with pytest.raises(ValueError, match="outside the buffer"):
+        _lossfast.rows_probe([vals], [np.array([0, 400], np.int64)], np.zeros(1, np.int64))
+    with pytest.raises(ValueError, match="must not decrease"):
+        _lossfast.rows_probe([vals], [np.array([0, 9, 5], np.int64)], np.zeros(1, np.int64))
+    with pytest.raises(ValueError, match="outside the offsets"):
+        _lossfast.rows_probe([X], [xoff], np.array([40], np.int64))
+
+
 def test_bench_kernels_save_and_compare(tmp_path):
     base = tmp_path / "base.json"
     argv = ["bench", "--only", "kernels", "--scale", "0.0002", "--repeat", "1",

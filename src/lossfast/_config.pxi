@@ -86,3 +86,41 @@ def stream_probe(sources, destinations):
     with nogil:
         k = lf_stream_probe(src, sb, ns, dst, db, nd)
     return k
+
+
+def rows_probe(buffers, offsets, const int64_t[::1] order):
+    """Read, for each position r of `order`, the bytes
+    ``offsets[k][order[r]] : offsets[k][order[r] + 1]`` of every array
+    ``buffers[k]`` (at most 8; `offsets[k]` C-contiguous int64 byte offsets,
+    one more than the rows), on one thread, with the per-sample epochs' prefetch of the row
+    three positions on: the time an SGD or dual coordinate descent epoch over
+    those rows in that order cannot beat (a shuffled order: the machine's
+    random-row read floor)."""
+    cdef const unsigned char *buf[8]
+    cdef const int64_t *off[8]
+    cdef const unsigned char[::1] bv
+    cdef const int64_t[::1] ov
+    cdef int n = len(buffers), k
+    cdef int64_t m = order.shape[0], rows, i
+    if n > 8 or len(offsets) != n:
+        raise ValueError(f"rows_probe takes at most 8 buffers, each with its offsets; "
+                         f"got {n} buffers and {len(offsets)} offsets")
+    keep = []
+    for k in range(n):
+        bv = memoryview(buffers[k]).cast("B")
+        ov = offsets[k]
+        keep.extend((bv, ov))
+        rows = ov.shape[0] - 1
+        if rows < 0 or (rows > 0 and (ov[0] < 0 or ov[rows] > bv.shape[0])):
+            raise ValueError("rows_probe: offsets outside the buffer")
+        for i in range(rows):
+            if ov[i + 1] < ov[i]:
+                raise ValueError("rows_probe: offsets must not decrease")
+        for i in range(m):
+            if order[i] < 0 or order[i] >= rows:
+                raise ValueError("rows_probe: order holds a row outside the offsets")
+        buf[k] = &bv[0] if bv.shape[0] else NULL
+        off[k] = &ov[0]
+    with nogil:
+        k = lf_rows_probe(buf, off, n, &order[0] if m else NULL, m)
+    return k

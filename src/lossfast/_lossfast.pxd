@@ -15,6 +15,8 @@ cdef extern from "lossfast.h" nogil:
     void lf_copy_probe(const void *src, void *dst, int64_t nbytes)
     int lf_stream_probe(const unsigned char *const *src, const int64_t *src_bytes, int n_src,
                         unsigned char *const *dst, const int64_t *dst_bytes, int n_dst)
+    int lf_rows_probe(const unsigned char *const *buf, const int64_t *const *off, int n,
+                      const int64_t *order, int64_t m)
 
     enum:
         LF_SUM
