@@ -19,7 +19,8 @@
 #include "svm_dual.h"
 
 /* ROW(i) sets xv, nnz and (CSR) ix; DOT / AXPY are the row's dot product with
- * w and w += c x_i */
+ * w and w += c x_i; RV(i, Y) etc. the row's values in its record (svm_dual.h) */
+#define RV(i, F) rv[LF_SVM_RV * (i) + LF_SVM_##F]
 #define LF_SVM_DUAL_BODY(T, ROW, DOT, AXPY, PREFETCH_META, PREFETCH_ROW)                                               \
     const int hinge = P->loss == 0;                                                       \
     /* the intercept's feature (csrc/svm_dual.h): its weight v = w[d] */                  \
@@ -32,7 +33,7 @@
             ROW(i)                                                                        \
             double s = 0.0;                                                               \
             for (int64_t j = 0; j < nnz; j++) s += (double)xv[j] * (double)xv[j];         \
-            qd[i] = s + iscale * iscale + (hinge ? 0.0 : 0.5 / cost[i]);                  \
+            RV(i, QD) = s + iscale * iscale + (hinge ? 0.0 : 0.5 / RV(i, COST));          \
         }                                                                                 \
     }                                                                                     \
     double pg_max_old = INFINITY, pg_min_old = -INFINITY;                                 \
@@ -48,17 +49,14 @@
              * LF_SVM_FAR rows ahead and the row's entries LF_SVM_NEAR ahead */     \
             if (r + LF_SVM_FAR < active) {                                                \
                 const int64_t f_ = rows[r + LF_SVM_FAR];                                  \
-                __builtin_prefetch(alpha + f_, 1);                                        \
-                __builtin_prefetch(y + f_);                                               \
-                __builtin_prefetch(cost + f_);                                            \
-                __builtin_prefetch(qd + f_);                                              \
+                __builtin_prefetch(rv + LF_SVM_RV * f_, 1);                               \
                 PREFETCH_META(f_)                                                         \
             }                                                                             \
             if (r + LF_SVM_NEAR < active) PREFETCH_ROW(rows[r + LF_SVM_NEAR])             \
             ROW(i)                                                                        \
-            const double yi = y[i], a = alpha[i];                                         \
-            const double diag = hinge ? 0.0 : 0.5 / cost[i];                              \
-            const double upper = hinge ? cost[i] : INFINITY;                              \
+            const double yi = RV(i, Y), a = RV(i, ALPHA);                                 \
+            const double diag = hinge ? 0.0 : 0.5 / RV(i, COST);                          \
+            const double upper = hinge ? RV(i, COST) : INFINITY;                          \
             double dot;                                                                   \
             DOT                                                                           \
             const double G = yi * (dot + b + iscale * v) - 1.0 + diag * a;                \
@@ -85,9 +83,9 @@
             pg_max = PG > pg_max ? PG : pg_max;                                           \
             pg_min = PG < pg_min ? PG : pg_min;                                           \
             if (fabs(PG) > 1e-12) {                                                       \
-                double an = a - G / qd[i];                                                \
+                double an = a - G / RV(i, QD);                                            \
                 an = an < 0.0 ? 0.0 : (an > upper ? upper : an);                          \
-                alpha[i] = an;                                                            \
+                RV(i, ALPHA) = an;                                                        \
                 const double c = (an - a) * yi;                                           \
                 AXPY                                                                      \
                 v += c * iscale;                                                          \
@@ -154,9 +152,8 @@
 
 #define LF_SVM_DENSE(T, SFX)                                                              \
     static int svm_dual_dense_##SFX(const lf_svm_dual_params *P, lf_svm_dual_state *S,    \
-                                    const void *X_, int64_t d, const double *y,           \
-                                    const double *cost, double b, int64_t *rows,          \
-                                    int64_t m, double *alpha, double *w_, double *qd) {   \
+                                    const void *X_, int64_t d, double *rv, double b,      \
+                                    int64_t *rows, int64_t m, double *w_) {               \
         const T *restrict X = (const T *)X_;                                              \
         double *restrict w = w_;                                                          \
         LF_SVM_DUAL_BODY(T, LF_SVM_DENSE_ROW_##SFX, LF_SVM_DENSE_DOT, LF_SVM_DENSE_AXPY,  \
@@ -165,9 +162,8 @@
 #define LF_SVM_CSR(T, I, SFX)                                                             \
     static int svm_dual_csr_##SFX(const lf_svm_dual_params *P, lf_svm_dual_state *S,      \
                                   const void *data_, const void *indices_,                \
-                                  const void *indptr_, int64_t d, const double *y,        \
-                                  const double *cost, double b, int64_t *rows, int64_t m, \
-                                  double *alpha, double *w_, double *qd) {                \
+                                  const void *indptr_, int64_t d, double *rv, double b,   \
+                                  int64_t *rows, int64_t m, double *w_) {                 \
         const T *restrict data = (const T *)data_;                                        \
         const I *restrict indices = (const I *)indices_;                                  \
         const I *restrict indptr = (const I *)indptr_;                                    \

@@ -34,19 +34,21 @@ typedef struct {
     uint64_t rng;       /* the row-order generator (splitmix64), carried over */
 } lf_svm_dual_state;
 
-/* rows[0..m): the rows taking part (C_i > 0), permuted in place; y (n) -1/+1,
- * cost (n) C_i, alpha (n) and w (d) in/out (w = sum alpha_i y_i x_i on
- * entry), qd (n) the diagonal of the dual's Hessian (written when init).
- * Returns 0 when converged, 1 at max_iter, 2 when w is no longer finite. */
+/* rows[0..m): the rows taking part (C_i > 0), permuted in place; rv (n x 4,
+ * row-major) the per-row values of row i at rv[4 i + LF_SVM_*]: y_i (-1/+1),
+ * C_i, qd_i (the diagonal of the dual's Hessian, written when init) and
+ * alpha_i (in/out): one 32-byte record per row, so a row in the shuffled
+ * order costs one cache line of them, not four.  w (d) in/out
+ * (w = sum alpha_i y_i x_i on entry).  Returns 0 when converged, 1 at
+ * max_iter, 2 when w is no longer finite. */
+enum { LF_SVM_Y = 0, LF_SVM_COST = 1, LF_SVM_QD = 2, LF_SVM_ALPHA = 3, LF_SVM_RV = 4 };
 typedef int (*lf_svm_dual_dense_fn)(const lf_svm_dual_params *P, lf_svm_dual_state *S,
-                                    const void *X, int64_t d, const double *y,
-                                    const double *cost, double b, int64_t *rows, int64_t m,
-                                    double *alpha, double *w, double *qd);
+                                    const void *X, int64_t d, double *rv, double b,
+                                    int64_t *rows, int64_t m, double *w);
 typedef int (*lf_svm_dual_csr_fn)(const lf_svm_dual_params *P, lf_svm_dual_state *S,
                                   const void *data, const void *indices, const void *indptr,
-                                  int64_t d, const double *y, const double *cost, double b,
-                                  int64_t *rows, int64_t m, double *alpha, double *w,
-                                  double *qd);
+                                  int64_t d, double *rv, double b, int64_t *rows, int64_t m,
+                                  double *w);
 
 typedef struct {
     lf_svm_dual_dense_fn dense_f32, dense_f64;

@@ -528,11 +528,13 @@ def test_svm_dual_intercept_feature_equals_a_constant_column():
     for Xk, s in ((X, 0.7), (np.hstack([X, np.full((300, 1), 0.7)]), 0.0)):
         Xk = np.ascontiguousarray(Xk)
         rows = np.arange(300, dtype=np.int64)
-        alpha, w, qd = np.zeros(300), np.zeros(8), np.zeros(300)
+        rv = np.zeros((300, 4))
+        rv[:, 0], rv[:, 1] = y, cost
+        w = np.zeros(8)
         st = core.svm_dual_cd(Xk, 0, 1e-10, 100000, True, np.array([5], dtype=np.uint64),
-                              y, cost, 0.2, rows, alpha, w, qd, s)
+                              rv, 0.2, rows, w, s)
         assert st[0] == 0
-        out.append((alpha, w))
+        out.append((rv[:, 3], w))
     np.testing.assert_allclose(out[0][0], out[1][0], atol=1e-7)
     np.testing.assert_allclose(out[0][1], out[1][1], atol=1e-7)
 

@@ -18,13 +18,12 @@ cdef extern from "svm_dual.h" nogil:
         uint64_t rng
 
     ctypedef int (*lf_svm_dual_dense_fn)(const lf_svm_dual_params *, lf_svm_dual_state *,
-                                         const void *, int64_t, const double *,
-                                         const double *, double, int64_t *, int64_t,
-                                         double *, double *, double *) noexcept nogil
+                                         const void *, int64_t, double *, double,
+                                         int64_t *, int64_t, double *) noexcept nogil
     ctypedef int (*lf_svm_dual_csr_fn)(const lf_svm_dual_params *, lf_svm_dual_state *,
                                        const void *, const void *, const void *, int64_t,
-                                       const double *, const double *, double, int64_t *,
-                                       int64_t, double *, double *, double *) noexcept nogil
+                                       double *, double, int64_t *, int64_t,
+                                       double *) noexcept nogil
 
     ctypedef struct lf_svm_dual_entry:
         lf_svm_dual_dense_fn dense_f32
@@ -38,11 +37,13 @@ cdef extern from "svm_dual.h" nogil:
 
 
 def svm_dual_cd(X, int loss, double tol, int64_t max_iter, bint init, uint64_t[::1] rng,
-                const double[::1] y, const double[::1] cost, double b, int64_t[::1] rows,
-                double[::1] alpha, double[::1] w, double[::1] qd, double iscale=0.0):
+                double[:, ::1] rv, double b, int64_t[::1] rows, double[::1] w,
+                double iscale=0.0):
     """Dual CD passes for the intercept b (see csrc/svm_dual.h).  X is a
     C-contiguous float32/float64 array or a (data, indices, indptr, d) tuple
-    of CSR arrays; rng (1 uint64) is the generator's state, carried over.
+    of CSR arrays; rv (n, 4) the rows' records: columns y (-1/+1), cost,
+    qd (written when init) and alpha (in/out); rng (1 uint64) is the
+    generator's state, carried over.
     iscale > 0: each row has one more feature of that value, whose weight is
     w's last entry (w then holds d + 1 values).  Returns (status, passes, gap): status 0 converged, 1 max_iter, 2 w not
     finite."""
@@ -94,28 +95,23 @@ def svm_dual_cd(X, int loss, double tol, int64_t max_iter, bint init, uint64_t[:
         x64 = X
         n, d = x64.shape[0], x64.shape[1]
         dp = &x64[0, 0] if n * d else NULL
-    if y.shape[0] != n or cost.shape[0] != n or alpha.shape[0] != n or qd.shape[0] != n \
-            or w.shape[0] != d + (iscale > 0.0):
+    if rv.shape[0] != n or rv.shape[1] != 4 or w.shape[0] != d + (iscale > 0.0):
         raise ValueError("svm_dual_cd: inconsistent shapes")
     for r in range(m):
-        if rows[r] < 0 or rows[r] >= n or not cost[rows[r]] > 0:
+        if rows[r] < 0 or rows[r] >= n or not rv[rows[r], 1] > 0:
             raise ValueError("svm_dual_cd: rows must index rows of positive cost")
     if m == 0 or d == 0:
         return 0, 0, 0.0
     with nogil:
         if kind == 0:
-            status = kern.dense_f32(&p, &s, dp, d, &y[0], &cost[0], b, &rows[0], m,
-                                    &alpha[0], &w[0], &qd[0])
+            status = kern.dense_f32(&p, &s, dp, d, &rv[0, 0], b, &rows[0], m, &w[0])
         elif kind == 1:
-            status = kern.dense_f64(&p, &s, dp, d, &y[0], &cost[0], b, &rows[0], m,
-                                    &alpha[0], &w[0], &qd[0])
+            status = kern.dense_f64(&p, &s, dp, d, &rv[0, 0], b, &rows[0], m, &w[0])
         elif kind == 2:
             status = (kern.csr_f32_i64 if wide else kern.csr_f32_i32)(
-                &p, &s, dp, ip, &ptr_b[0], d, &y[0], &cost[0], b, &rows[0], m, &alpha[0],
-                &w[0], &qd[0])
+                &p, &s, dp, ip, &ptr_b[0], d, &rv[0, 0], b, &rows[0], m, &w[0])
         else:
             status = (kern.csr_f64_i64 if wide else kern.csr_f64_i32)(
-                &p, &s, dp, ip, &ptr_b[0], d, &y[0], &cost[0], b, &rows[0], m, &alpha[0],
-                &w[0], &qd[0])
+                &p, &s, dp, ip, &ptr_b[0], d, &rv[0, 0], b, &rows[0], m, &w[0])
     rng[0] = s.rng
     return status, s.n_iter, s.gap

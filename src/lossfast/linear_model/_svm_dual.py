@@ -44,6 +44,15 @@ _S_CAP = 0.1
 _PROX_STEPS = 10
 
 
+def _aligned_records(n):
+    """A zeroed C-contiguous (n, 4) float64 array starting on a 64-byte
+    boundary (NumPy guarantees 16), so no row's 32-byte record straddles
+    two cache lines."""
+    buf = np.zeros(4 * n + 8)
+    skip = (-buf.ctypes.data % 64) // 8
+    return buf[skip:skip + 4 * n].reshape(n, 4)
+
+
 class _Problem:
     """X's arrays as the kernel takes them, and the kernel's working state."""
 
@@ -55,13 +64,16 @@ class _Problem:
         else:
             raise NotImplementedError(f"the dual solver on {Xm.kind} X is not implemented")
         n, d = Xm.shape
-        self.y = np.ascontiguousarray(y, dtype=np.float64)
-        self.cost = np.ascontiguousarray(cost, dtype=np.float64)
+        # the kernel's per-row records (csrc/svm_dual.h): y, cost, qd, alpha of a
+        # row in one 32-byte record on a 32-byte boundary, one cache line per
+        # row of the shuffled passes where four arrays took four
+        self.rv = _aligned_records(n)
+        self.y, self.cost, self.qd, self.alpha = (self.rv[:, k] for k in range(4))
+        self.y[:] = y
+        self.cost[:] = cost
         self.rows = np.flatnonzero(self.cost > 0).astype(np.int64)
-        self.alpha = np.zeros(n)
         self.w = np.zeros(d + 1 if intercept else d)   # + the intercept feature's weight
         self.d = d
-        self.qd = np.zeros(n)
         self.rng = np.array([seed], dtype=np.uint64)
         self.loss, self.tol, self.max_iter = LOSSES[loss], float(tol), int(max_iter)
         self.init = True
@@ -81,8 +93,8 @@ class _Problem:
         returns g = sum_i alpha_i y_i."""
         w = self.w if s > 0 else self.w[:self.d]
         status, passes, _ = _core.svm_dual_cd(
-            self.X, self.loss, self.tol, self.max_iter, self.init, self.rng, self.y, self.cost,
-            float(b), self.rows, self.alpha, w, self.qd, float(s))
+            self.X, self.loss, self.tol, self.max_iter, self.init, self.rng, self.rv,
+            float(b), self.rows, w, float(s))
         self.init = False
         self.last_b = float(b)
         self.passes += passes
