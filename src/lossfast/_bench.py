@@ -556,7 +556,12 @@ def format_table(results):
     head = ["kernel", "dtype", "lossfast ms", "bandwidth"] + peers
     rows = []
     for r in results:
-        bw = f"{r['bandwidth_fraction']:.0%}" if "bandwidth_fraction" in r else "-"
+        # rows timed against an interleaved probe of their bytes (the optimizer
+        # steps): the probe's time / the row's, a share that a memory-bound row
+        # cannot exceed by more than the probe's noise (the block-timed copy of
+        # other rows gave 156-240 % on these few-ms steps)
+        bw = (f"{1.0 / r['copy_ratio']:.0%}" if "copy_ratio" in r else
+              f"{r['bandwidth_fraction']:.0%}" if "bandwidth_fraction" in r else "-")
         rows.append([r["kernel"], r["dtype"], f"{r['lossfast_ms']:.2f}", bw]
                     + [f"{r[p]:.2f}x" if p in r else "-" for p in peers])
     widths = [max(len(str(row[i])) for row in [head] + rows) for i in range(len(head))]
@@ -570,5 +575,7 @@ def format_table(results):
     lines.append("'vs X' = X's time / lossfast's time (> 1: lossfast is faster); bandwidth = "
                  "the bytes the kernel must move per second as a share of the faster of a copy "
                  "of the same bytes and a >= 256 MiB copy, with lossfast's threads"
-                 + (f" ({np.median(bws):.1f} GB/s in this run)" if bws else ""))
+                 + (f" ({np.median(bws):.1f} GB/s in this run)" if bws else "")
+                 + "; for the optimizer steps the time of a probe moving the step's bytes, "
+                 "timed interleaved with it, / the step's time")
     return "\n".join(lines)
