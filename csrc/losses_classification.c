@@ -74,7 +74,7 @@ LF_EW_CHECKED_LOSS(bce_prob, LF_BCE_SETUP, LF_OUTSIDE_UNIT(yt) || LF_OUTSIDE_UNI
            const T p = LF_CLIP_PROB(T, yp);
            LF_PROB_PIECES(T, p)
            const T pt = pw * t; const T nt = (T)1 - t;
-           l = -(pt * lp + nt * lq);
+           l = LF_NAN_KEEP(yp, -(pt * lp + nt * lq));
            const T gi = (nt * p - pt * q) * inv_pq;
            g = LF_IN_CLIP(T, yp) ? gi : LF_NAN_OR_ZERO(T, yp);)
 
@@ -139,7 +139,7 @@ LF_EW_CHECKED_LOSS(focal_logits_sq, LF_FOCAL_SETUP, LF_OUTSIDE_UNIT(yt),
     const T m = t * q + nt * p;                                                           \
     POW(T, m, (T)1)                                                                       \
     const T at = a1 * t + a0 * nt;                                                        \
-    l = at * ce * pw;                                                                     \
+    l = LF_NAN_KEEP(yp, at * ce * pw);                                                    \
     const T gi = at * ((p - t) * pw * inv_pq + ce * dm * (nt - t));                       \
     g = LF_IN_CLIP(T, yp) ? gi : LF_NAN_OR_ZERO(T, yp);
 LF_EW_CHECKED_LOSS(focal_prob_any, LF_FOCAL_SETUP, LF_OUTSIDE_UNIT(yt) || LF_OUTSIDE_UNIT(yp),
