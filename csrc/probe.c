@@ -81,8 +81,8 @@ static int stream_probe(const unsigned char *const *src, const int64_t *src_byte
  * row LF_PROBE_AHEAD positions on as the per-sample SGD and dual coordinate
  * descent epochs do (sgd.c, svm_dual.c): the time an epoch over those rows
  * in that order cannot beat, whatever it computes.  A shuffled order makes
- * it the machine's random-row read floor (DRAM latency and TLB misses, not
- * bandwidth), an identity order its sequential floor. */
+ * it the machine's random-row read floor (a latency bound, not bandwidth),
+ * an identity order its sequential floor. */
 #define LF_PROBE_AHEAD 3
 static int rows_probe(const unsigned char *const *buf, const int64_t *const *off, int n,
                       const int64_t *order, int64_t m) {

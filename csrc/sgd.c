@@ -112,12 +112,12 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
  * (1e5 x 100, hinge): 5.5 -> 4.4 ms.  Measured and left: storing w unchanged
  * branch-free (40 % slower: each pass then waits on the previous one's
  * stores), and forming x' . w_old + cs x' . x_i ahead of cs (no faster, and
- * that sum cancels in the large first steps). */
+ * that sum can cancel when a step is large). */
 #define LF_SGD_FUSED_PASS(T)                                                              \
     const T cs = update != 0.0 ? (T)(update / wscale) : (T)0;                             \
     nx_ok = r + 1 < m;                                                                    \
     if (nx_ok) {                                                                          \
-        const T *restrict xn = xbase_ + order[r + 1] * d;                                 \
+        const T *restrict xn = xv + (order[r + 1] - i) * d; /* dense rows */              \
         const int64_t h2 = nnz / 2;                                                       \
         double a0 = 0.0, a1 = 0.0;                                                        \
         if (update != 0.0) {                                                              \
@@ -393,17 +393,12 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
     const T *restrict xv = X + i * d;                                                     \
     const int64_t nnz = d;                                                                \
     const int32_t *ix = NULL;                                                             \
-    const T *restrict xbase_ = X;                                                         \
     (void)ix;
 
 /* Software prefetch of the row LF_SGD_AHEAD samples on (a shuffled order
  * defeats the hardware prefetcher; a row is a few cache lines). */
-#ifndef LF_SGD_AHEAD
 #define LF_SGD_AHEAD 3
-#endif
-#ifndef LF_SGD_FAR
 #define LF_SGD_FAR 10
-#endif
 #define LF_DENSE_META(i2)
 #define LF_CSR_META(i2) __builtin_prefetch(indptr + (i2));
 #if defined(__GNUC__)
@@ -445,9 +440,7 @@ LF_INLINE double sgd_dloss(const lf_sgd_params *P, double y, double p) {
     const I a_ = indptr[i];                                                               \
     const T *restrict xv = data + a_;                                                     \
     const I *restrict ix = indices + a_;                                                  \
-    const int64_t nnz = (int64_t)(indptr[i + 1] - a_);                                    \
-    const T *restrict xbase_ = NULL; /* (the fused pass is dense only) */                 \
-    (void)xbase_;
+    const int64_t nnz = (int64_t)(indptr[i + 1] - a_);
 #define LF_CSR_IDX(j) (ix[j])
 
 #define LF_SGD_CSR(T, I, THRESH, SFX)                                                     \
